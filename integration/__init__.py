@@ -1,0 +1,74 @@
+"""integration: case notes and integration plans for ketamine-assisted therapy."""
+import os
+
+from flask import Flask
+
+from . import config
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: configuration, extensions, blueprints, error pages, headers, CLI."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH") or os.path.join(root, "instance"),
+                template_folder=os.path.join(root, "templates"), static_folder=os.path.join(root, "static"))
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(config.from_environment(app.instance_path))
+    if test_config:
+        app.config.from_mapping(test_config)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_security(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from .database import configure_sqlite
+    from .extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    with app.app_context():
+        configure_sqlite(db.engine)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"),
+                     render_as_batch=True)
+    login_manager.init_app(app)
+    login_manager.session_protection = "strong"
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from .audit.views import bp as audit_bp
+    from .auth.views import bp as auth_bp
+    from .clients.views import bp as clients_bp
+    from .home import bp as home_bp
+
+    for blueprint in (home_bp, auth_bp, clients_bp, audit_bp):
+        app.register_blueprint(blueprint)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from .errors import register
+
+    register(app)
+
+
+def register_security(app: Flask) -> None:
+    from .security import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from .templating import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from .cli import register
+
+    register(app)

@@ -1,0 +1,1 @@
+"""The append-only audit log: who looked at or changed what, when, from where."""

@@ -1,0 +1,40 @@
+"""Audit events. Rows are only ever inserted; the ORM refuses updates and deletes."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, event
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..auth.models import User
+from ..clock import utcnow
+from ..extensions import db
+
+ACTIONS = ("view", "create", "change", "sign", "export", "share", "download", "sign-in",
+           "sign-out", "sign-in-failed", "deactivate", "reactivate", "password-change")
+
+
+class AuditEvent(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    practice_id: Mapped[int | None] = mapped_column(ForeignKey("practice.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    action: Mapped[str] = mapped_column(String(30), index=True)
+    object_type: Mapped[str] = mapped_column(String(40), default="")
+    object_id: Mapped[int | None]
+    # No foreign key: the trail must outlive anything it mentions.
+    client_id: Mapped[int | None] = mapped_column(index=True)
+    remote_addr: Mapped[str] = mapped_column(String(64), default="")
+    detail: Mapped[str] = mapped_column(String(500), default="")
+
+    user: Mapped[User | None] = relationship()
+
+
+class AppendOnlyError(RuntimeError):
+    """Raised when code tries to change or remove an audit row."""
+
+
+@event.listens_for(AuditEvent, "before_update")
+@event.listens_for(AuditEvent, "before_delete")
+def _refuse_changes(mapper, connection, target):
+    raise AppendOnlyError("audit events are append-only")

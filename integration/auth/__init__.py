@@ -1,0 +1,1 @@
+"""Practices, users, sign-in, first-run setup and throttling."""

@@ -1,0 +1,76 @@
+"""Sign-in, first-run setup, team and password forms."""
+from ..forms import BaseForm
+from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+
+from .models import ROLES
+from .passwords import MAX_LENGTH, password_problem
+
+EMAIL = [DataRequired(), Length(max=254), Email(message="Enter a valid email address.")]
+NAME = [DataRequired(), Length(max=120)]
+CREDENTIALS = [Length(max=60)]
+
+
+class StrongPassword:
+    """Validator applying the practice's password policy, using the other fields as hints."""
+
+    def __init__(self, *hint_fields: str):
+        self.hint_fields = hint_fields
+
+    def __call__(self, form, field):
+        hints = tuple(str(form[name].data or "") for name in self.hint_fields if name in form)
+        problem = password_problem(field.data or "", hints=hints)
+        if problem:
+            raise ValidationError(problem)
+
+
+class LoginForm(BaseForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=MAX_LENGTH)])
+
+
+class NewPasswordMixin:
+    password = PasswordField(
+        "Password",
+        validators=[DataRequired(), StrongPassword("email", "name")],
+        description="At least 12 characters. A few unrelated words make a strong, memorable password.",
+    )
+    confirm = PasswordField(
+        "Repeat the password",
+        validators=[DataRequired(), EqualTo("password", message="The two passwords differ.")],
+    )
+
+
+class SetupForm(NewPasswordMixin, BaseForm):
+    practice_name = StringField("Practice name", validators=[DataRequired(), Length(max=200)])
+    name = StringField("Your name", validators=NAME)
+    credentials = StringField("Credentials", validators=CREDENTIALS, description="For example LMFT, PsyD, MD.")
+    email = EmailField("Email", validators=EMAIL)
+
+
+class UserForm(BaseForm):
+    name = StringField("Name", validators=NAME)
+    credentials = StringField("Credentials", validators=CREDENTIALS, description="For example LMFT, PsyD, MD.")
+    email = EmailField("Email", validators=EMAIL)
+    role = SelectField("Role", choices=list(ROLES.items()))
+
+
+class NewUserForm(NewPasswordMixin, UserForm):
+    password = PasswordField(
+        "First password",
+        validators=[DataRequired(), StrongPassword("email", "name")],
+        description="Share it privately; they can change it after signing in.",
+    )
+
+
+class ChangePasswordForm(BaseForm):
+    current = PasswordField("Current password", validators=[DataRequired(), Length(max=MAX_LENGTH)])
+    password = PasswordField(
+        "New password",
+        validators=[DataRequired(), StrongPassword()],
+        description="At least 12 characters. A few unrelated words make a strong, memorable password.",
+    )
+    confirm = PasswordField(
+        "Repeat the new password",
+        validators=[DataRequired(), EqualTo("password", message="The two passwords differ.")],
+    )

@@ -1,0 +1,20 @@
+"""Time in one place: stored times are naive UTC; what people see is in the practice's zone."""
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+
+def utcnow() -> datetime:
+    """Now, as naive UTC (the form every stored timestamp takes, on SQLite and PostgreSQL)."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def local_today(tz_name: str) -> date:
+    """Today's date where the practice is."""
+    return datetime.now(ZoneInfo(tz_name)).date()
+
+
+def to_local(moment: datetime | None, tz_name: str) -> datetime | None:
+    """A stored naive-UTC time shown in the practice's zone."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(tz_name))

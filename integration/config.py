@@ -1,0 +1,56 @@
+"""Settings from the environment, with safe defaults (see the README's configuration table)."""
+import os
+import secrets
+from pathlib import Path
+
+
+def _env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def instance_secret_key(instance_path: str) -> str:
+    """Read the secret key kept in instance/, creating it once (atomically) if it is missing.
+
+    O_EXCL makes two server processes starting together agree on one key.
+    """
+    path = Path(instance_path) / "secret_key"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def from_environment(instance_path: str) -> dict:
+    """Build the app's configuration dict from environment variables."""
+    secure = _env_bool("HTTPS", False)
+    idle_minutes = int(os.environ.get("SESSION_IDLE_MINUTES", "30"))
+    database_url = os.environ.get("DATABASE_URL") or (
+        "sqlite:///" + str(Path(instance_path) / "integration.db")
+    )
+    return {
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or instance_secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SESSION_IDLE_MINUTES": idle_minutes,
+        "PERMANENT_SESSION_LIFETIME": idle_minutes * 60,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": secure,
+        "REMEMBER_COOKIE_SECURE": secure,
+        "PREFERRED_URL_SCHEME": "https" if secure else "http",
+        "HTTPS": secure,
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "LOGIN_LOCKOUT": os.environ.get("LOGIN_LOCKOUT", "10 per 15 minutes"),
+        "LOGIN_RATE_PER_ADDRESS": os.environ.get("LOGIN_RATE_PER_ADDRESS", "60 per 15 minutes"),
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_REQUEST_BYTES", str(2 * 1024 * 1024))),
+        # A form left open for a long session must still save: the CSRF token lives as
+        # long as the signed-in session rather than expiring on its own after an hour.
+        "WTF_CSRF_TIME_LIMIT": None,
+        "CLIENTS_PER_PAGE": 25,
+    }
