@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := app
 
-.PHONY: run dev test test-fast bench setup migrate demo browser clean
+.PHONY: run dev test test-fast test-pg bench setup migrate demo browser clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,15 @@ browser:
 
 test: setup browser
 	$(BIN)/pytest -q
+
+# The same suite on PostgreSQL: TEST_DATABASE_URL names an empty database that the tests may fill
+# and empty, e.g. postgresql+psycopg://postgres@127.0.0.1:54329/integration_test (.ci/run makes one).
+test-pg: setup browser
+	@test -n "$(TEST_DATABASE_URL)" || { \
+	  echo "make test-pg: set TEST_DATABASE_URL to an empty PostgreSQL database, e.g." >&2; \
+	  echo "  TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:54329/integration_test make test-pg" >&2; \
+	  echo "(.ci/run starts a throwaway PostgreSQL server and does this)" >&2; exit 2; }
+	TEST_DATABASE_URL="$(TEST_DATABASE_URL)" $(BIN)/pytest -q
 
 bench: setup
 	$(BIN)/python -m bench

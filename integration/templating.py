@@ -1,5 +1,5 @@
 """Jinja filters and globals shared by every template."""
-from flask import Flask
+from flask import Flask, current_app
 from flask_login import current_user
 
 from .clock import to_local
@@ -16,3 +16,22 @@ def register(app: Flask) -> None:
     @app.template_filter("day")
     def day(value, fmt: str = "%b %-d, %Y"):
         return value.strftime(fmt) if value else ""
+
+    @app.context_processor
+    def record_tabs():
+        return {"client_tabs": client_tabs}
+
+
+# The tabs of a client's record: (endpoint, label). A tab shows once its page exists.
+CLIENT_TABS = (
+    ("clients.show", "Overview"),
+    ("notes.index", "Sessions & notes"),
+    ("notes.insights", "Insights"),
+    ("clients.goals", "Goals"),
+    ("clients.history", "History"),
+    ("plans.index", "Plans"),
+)
+
+
+def client_tabs() -> list[tuple[str, str]]:
+    return [(endpoint, label) for endpoint, label in CLIENT_TABS if endpoint in current_app.view_functions]

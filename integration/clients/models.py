@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
@@ -55,3 +55,96 @@ class CareTeamMember(db.Model):
 
     client: Mapped[Client] = relationship(back_populates="care_team")
     user: Mapped[User] = relationship()
+
+
+HISTORY_CATEGORIES = {
+    "family": "Family",
+    "childhood": "Childhood",
+    "relationships": "Relationships",
+    "adversity": "Adversity and trauma",
+    "health": "Health",
+    "substance_use": "Substance use",
+    "earlier_treatment": "Earlier treatment",
+    "work": "Work and purpose",
+    "spirituality": "Spirituality",
+    "other": "Other",
+}
+GOAL_STATUSES = {"active": "Active", "achieved": "Achieved", "paused": "Paused", "let_go": "Let go"}
+LIFE_AREAS = {
+    "emotional": "Emotional wellbeing",
+    "relationships": "Relationships",
+    "health": "Body and health",
+    "work": "Work and purpose",
+    "habits": "Habits and substance use",
+    "meaning": "Meaning and spirituality",
+    "creativity": "Creativity and play",
+    "other": "Other",
+}
+
+
+class HistoryItem(db.Model):
+    """A piece of the client's personal history. Archived, never deleted, once anything links to it."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("client.id"), index=True)
+    category: Mapped[str] = mapped_column(String(30))
+    title: Mapped[str] = mapped_column(String(200))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    when_text: Mapped[str] = mapped_column(String(100), default="")
+    # Sensitive items are collapsed in lists until revealed and never reach a client document.
+    sensitive: Mapped[bool] = mapped_column(default=False)
+    archived: Mapped[bool] = mapped_column(default=False)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    client: Mapped[Client] = relationship()
+
+    @property
+    def category_label(self) -> str:
+        return HISTORY_CATEGORIES.get(self.category, self.category)
+
+
+class Goal(db.Model):
+    """Something the client wants to change, in their words. Archived, never deleted."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("client.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    why: Mapped[str] = mapped_column(Text, default="")  # why it matters, in the client's own words
+    how_we_know: Mapped[str] = mapped_column(Text, default="")  # a sign of progress
+    life_area: Mapped[str] = mapped_column(String(30), default="other")
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    target_date: Mapped[date | None]
+    archived: Mapped[bool] = mapped_column(default=False)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    client: Mapped[Client] = relationship()
+    check_ins: Mapped[list[GoalCheckIn]] = relationship(
+        back_populates="goal", order_by="(GoalCheckIn.checked_on, GoalCheckIn.id)", cascade="all, delete-orphan"
+    )
+
+    @property
+    def status_label(self) -> str:
+        return GOAL_STATUSES.get(self.status, self.status)
+
+    @property
+    def life_area_label(self) -> str:
+        return LIFE_AREAS.get(self.life_area, self.life_area)
+
+
+class GoalCheckIn(db.Model):
+    """How the client rates their progress on a goal, on a given day (0 to 10)."""
+
+    __table_args__ = (CheckConstraint("rating >= 0 AND rating <= 10", name="rating_range"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    goal_id: Mapped[int] = mapped_column(ForeignKey("goal.id"), index=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("client.id"), index=True)
+    checked_on: Mapped[date]
+    rating: Mapped[int]
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    goal: Mapped[Goal] = relationship(back_populates="check_ins")

@@ -1,0 +1,1 @@
+"""Dosing sessions, notes (debrief, integration, group), insights and the note lifecycle."""

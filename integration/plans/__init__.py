@@ -1,0 +1,1 @@
+"""Practice library, integration plans, the client PDF, delivery, share links and calendars."""

@@ -1,0 +1,162 @@
+"""The Alembic migrations build exactly the schema the models describe.
+
+A model changed without a migration (or a migration that no longer matches the models) fails
+here: the migrations are applied to an empty database, never through create_all, and the
+result is compared with `db.metadata` by Alembic's autogenerate.
+
+On SQLite this uses a fresh temporary file. With TEST_DATABASE_URL (PostgreSQL in CI) it uses
+a separate database created next to the test database and dropped afterwards, so the shared
+test database is left as the other tests expect it: empty.
+"""
+import logging
+import uuid
+
+import flask_migrate
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import MetaData, create_engine, inspect, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+
+from integration import create_app
+from integration.extensions import db
+from tests.conftest import POSTGRES_URL
+
+VERSION_TABLE = "alembic_version"
+
+
+@pytest.fixture
+def restore_logging():
+    """migrations/env.py calls logging.config.fileConfig, which disables every logger already
+    created (the app's, WeasyPrint's, ...). Put logging back so later tests are unaffected."""
+    root = logging.getLogger()
+    saved_root = (root.level, list(root.handlers))
+    saved = {
+        name: (lg.disabled, lg.level, list(lg.handlers), lg.propagate)
+        for name, lg in logging.Logger.manager.loggerDict.items()
+        if isinstance(lg, logging.Logger)
+    }
+    yield
+    root.setLevel(saved_root[0])
+    root.handlers[:] = saved_root[1]
+    for name, lg in list(logging.Logger.manager.loggerDict.items()):
+        if not isinstance(lg, logging.Logger):
+            continue
+        if name in saved:
+            lg.disabled, level, handlers, lg.propagate = saved[name]
+            lg.setLevel(level)
+            lg.handlers[:] = handlers
+        else:
+            lg.disabled = False
+
+
+def _drop_everything(url) -> None:
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            reflected = MetaData()
+            reflected.reflect(connection)
+            reflected.drop_all(connection)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def empty_database_url(tmp_path):
+    """A URL of a database with no tables in it, removed or emptied afterwards."""
+    if not POSTGRES_URL:
+        yield f"sqlite:///{tmp_path / 'migrations.db'}"
+        return
+
+    base = make_url(POSTGRES_URL)
+    name = f"{base.database}_migrations_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except DBAPIError:
+        # No CREATEDB right: use the test database itself, emptied before and after.
+        admin.dispose()
+        _drop_everything(base)
+        yield base.render_as_string(hide_password=False)
+        _drop_everything(base)
+        return
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def migration_app(empty_database_url, restore_logging):
+    """An app on the empty database; its tables come only from the migrations."""
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test-only-secret",
+        "SQLALCHEMY_DATABASE_URI": empty_database_url,
+        "RATELIMIT_STORAGE_URI": "memory://",
+    })
+    with app.app_context():
+        assert _tables() == set(), "the migration test must start from an empty database"
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _tables() -> set[str]:
+    with db.engine.connect() as connection:
+        return set(inspect(connection).get_table_names())
+
+
+def _schema_differences() -> list:
+    """What autogenerate would put in a new migration: empty when models and migrations agree."""
+    def include_object(obj, name, type_, reflected, compare_to):
+        return not (type_ == "table" and name == VERSION_TABLE)
+
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={
+            "compare_type": True,
+            "compare_server_default": True,
+            "include_object": include_object,
+        })
+        return compare_metadata(context, db.metadata)
+
+
+def _describe(difference) -> str:
+    if isinstance(difference, list):  # column changes come grouped
+        return "; ".join(_describe(item) for item in difference)
+    operation, *details = difference
+    named = [getattr(detail, "name", detail) for detail in details if detail is not None]
+    return f"{operation} {' '.join(str(name) for name in named)}"[:300]
+
+
+def _explain(differences: list) -> str:
+    return ("the models and the migrations differ; write a migration "
+            "(`flask db migrate -m ...`, then review it):\n"
+            + "\n".join(f"  {_describe(difference)}" for difference in differences))
+
+
+def test_migrations_have_a_single_head(migration_app):
+    config = migration_app.extensions["migrate"].migrate.get_config()
+    heads = ScriptDirectory.from_config(config).get_heads()
+    assert len(heads) == 1, f"several migration heads {heads}: merge them (`flask db merge`)"
+
+
+def test_migrations_build_exactly_the_models_schema(migration_app):
+    flask_migrate.upgrade()
+    differences = _schema_differences()
+    assert not differences, _explain(differences)
+
+
+def test_downgrade_to_base_and_upgrade_again(migration_app):
+    flask_migrate.upgrade()
+    flask_migrate.downgrade(revision="base")
+    assert _tables() - {VERSION_TABLE} == set(), "downgrade to base left tables behind"
+
+    flask_migrate.upgrade()
+    differences = _schema_differences()
+    assert not differences, _explain(differences)
