@@ -29,9 +29,9 @@ def _error_page(error):
     code = getattr(error, "code", 500) or 500
     if code == 429 and request.endpoint == "auth.login":
         form = LoginForm()
-        form.password.errors.append(
+        form.password.errors = [
             "Too many sign-in attempts. For safety, sign-in is paused for a while. Try again in 15 minutes."
-        )
+        ]
         return render_template("auth/login.html", form=form), 429
     title, text = MESSAGES.get(code, MESSAGES[500])
     if request.headers.get("HX-Request"):

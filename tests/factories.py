@@ -37,7 +37,7 @@ class UserFactory(Base):
         model = User
 
     practice = factory.SubFactory(PracticeFactory)
-    email = factory.Sequence(lambda n: f"user{n}@practice.test")
+    email = factory.Sequence(lambda n: f"user{n}@practice.example")
     name = factory.Sequence(lambda n: f"Practitioner {n}")
     credentials = "LMFT"
     role = "therapist"

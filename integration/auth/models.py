@@ -27,6 +27,10 @@ class Practice(db.Model):
         default="If you are in crisis or thinking about harming yourself, call or text 988 "
         "(Suicide & Crisis Lifeline). In an emergency, call 911.",
     )
+    # Plans: how many days after a session make up "your first days" (0 = the session day only).
+    integration_window_days: Mapped[int] = mapped_column(default=3)
+    # Plans: new plans use the large-print layout unless the practitioner turns it off.
+    large_print_default: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     users: Mapped[list[User]] = relationship(back_populates="practice", order_by="User.name")

@@ -1,11 +1,11 @@
-"""Client and care-team forms."""
+"""Client, care-team, history, goal and check-in forms."""
 from datetime import date
 
 from ..forms import BaseForm
-from wtforms import DateField, EmailField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms import BooleanField, DateField, EmailField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from .models import CLIENT_STATUSES
+from .models import CLIENT_STATUSES, GOAL_STATUSES, HISTORY_CATEGORIES, LIFE_AREAS
 
 
 def not_in_future(form, field):
@@ -29,3 +29,44 @@ class ClientForm(BaseForm):
 
 class CareTeamForm(BaseForm):
     user_id = SelectField("Practitioner", coerce=int, validators=[DataRequired(message="Choose a practitioner.")])
+
+
+def not_after_practice_today(form, field):
+    """Refuse a date later than today where the practice is."""
+    from flask_login import current_user
+
+    from ..clock import local_today
+
+    if field.data and field.data > local_today(current_user.practice.timezone):
+        raise ValidationError("This date is in the future. Choose today or an earlier day.")
+
+
+class HistoryItemForm(BaseForm):
+    category = SelectField("Category", choices=list(HISTORY_CATEGORIES.items()))
+    title = StringField("Title", validators=[DataRequired(message="Give this a short title."), Length(max=200)],
+                        description="A few words you will recognise later.")
+    when_text = StringField("When", validators=[Length(max=100)],
+                            description="A date or a time of life, like “age 8” or “spring 2019”.")
+    detail = TextAreaField("Detail", validators=[Length(max=20000)])
+    sensitive = BooleanField("Sensitive: keep this collapsed in lists and out of every client document")
+
+
+class GoalForm(BaseForm):
+    title = StringField("Goal", validators=[DataRequired(message="Name the goal."), Length(max=200)])
+    why = TextAreaField("Why it matters", validators=[Length(max=5000)],
+                        description="In the client's own words.")
+    how_we_know = TextAreaField("How we will know", validators=[Length(max=5000)],
+                                description="A sign of progress the client would notice.")
+    life_area = SelectField("Life area", choices=list(LIFE_AREAS.items()), default="other")
+    status = SelectField("Status", choices=list(GOAL_STATUSES.items()), default="active")
+    target_date = DateField("Target date", validators=[Optional()])
+
+
+class CheckInForm(BaseForm):
+    checked_on = DateField("Date", validators=[InputRequired(message="Enter the date of the check-in."),
+                                               not_after_practice_today])
+    rating = IntegerField("Rating (0 to 10)", validators=[
+        InputRequired(message="Enter a whole number from 0 to 10."),
+        NumberRange(min=0, max=10, message="Enter a whole number from 0 to 10."),
+    ], description="0 is no progress at all, 10 is all the way there.")
+    note = TextAreaField("Note", validators=[Length(max=2000)])

@@ -1,5 +1,5 @@
-"""Client list and search, client record pages, care teams."""
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+"""Client list and search, the client overview, care teams, personal history, goals and check-ins."""
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
@@ -7,10 +7,13 @@ from sqlalchemy.orm import selectinload
 from ..audit.log import record
 from ..auth.models import User
 from ..auth.views import admin_required
+from ..clock import local_today
 from ..extensions import db
+from ..notes.models import insight_goal, insight_history_item
+from . import record as client_record
 from .access import accessible_clients, child_or_404, client_scoped
-from .forms import CareTeamForm, ClientForm
-from .models import CareTeamMember, Client
+from .forms import CareTeamForm, CheckInForm, ClientForm, GoalForm, HistoryItemForm
+from .models import GOAL_STATUSES, HISTORY_CATEGORIES, CareTeamMember, Client, Goal, GoalCheckIn, HistoryItem
 
 bp = Blueprint("clients", __name__, url_prefix="/clients")
 
@@ -53,7 +56,12 @@ def new():
 @bp.route("/<int:client_id>")
 @client_scoped
 def show(client):
-    return render_template("clients/show.html", client=client, team_form=_care_team_form(client))
+    tz_name = current_user.practice.timezone
+    entries = client_record.timeline(client, tz_name)
+    return render_template("clients/show.html", client=client, team_form=_care_team_form(client),
+                           days=client_record.by_day(entries), timeline_limit=client_record.TIMELINE_LIMIT,
+                           timeline_full=len(entries) >= client_record.TIMELINE_LIMIT,
+                           attention=client_record.attention(client, tz_name))
 
 
 @bp.route("/<int:client_id>/edit", methods=["GET", "POST"])
@@ -109,3 +117,183 @@ def remove_from_care_team(client, member_id: int):
     db.session.commit()
     flash("Removed from the care team.", "success")
     return redirect(url_for("clients.show", client_id=client.id, _anchor="care-team"))
+
+
+def _practice_tz() -> str:
+    return current_user.practice.timezone
+
+
+# ---------------------------------------------------------------- personal history
+
+@bp.route("/<int:client_id>/history")
+@client_scoped
+def history(client):
+    show_archived = request.args.get("archived") == "1"
+    items = db.session.scalars(
+        select(HistoryItem).where(HistoryItem.client_id == client.id)
+        .order_by(HistoryItem.title, HistoryItem.id)
+    ).all()
+    archived_count = sum(1 for item in items if item.archived)
+    shown = [item for item in items if show_archived or not item.archived]
+    groups = [(label, [item for item in shown if item.category == key]) for key, label in HISTORY_CATEGORIES.items()]
+    groups += [("Not sorted", [item for item in shown if item.category not in HISTORY_CATEGORIES])]
+    counts = client_record.insight_counts(client, insight_history_item.c.history_item_id)
+    return render_template("clients/history.html", client=client, groups=[g for g in groups if g[1]],
+                           show_archived=show_archived, archived_count=archived_count, counts=counts,
+                           any_items=bool(items))
+
+
+@bp.route("/<int:client_id>/history/new", methods=["GET", "POST"])
+@client_scoped
+def new_history(client):
+    form = HistoryItemForm()
+    if request.method == "GET" and request.args.get("category") in HISTORY_CATEGORIES:
+        form.category.data = request.args["category"]
+    if form.validate_on_submit():
+        item = HistoryItem(client_id=client.id, created_by_id=current_user.id)
+        form.populate_obj(item)
+        db.session.add(item)
+        db.session.flush()
+        record("create", obj=item, client=client)
+        db.session.commit()
+        flash("Added to their history.", "success")
+        return redirect(url_for("clients.show_history", client_id=client.id, history_id=item.id))
+    return render_template("clients/history_form.html", client=client, form=form, item=None), \
+        422 if form.errors else 200
+
+
+@bp.route("/<int:client_id>/history/<int:history_id>")
+@client_scoped
+def show_history(client, history_id: int):
+    item = child_or_404(HistoryItem, client, history_id)
+    insights = client_record.linked_insights(client, history_item=item)
+    return render_template("clients/history_item.html", client=client, item=item, insights=insights,
+                           note_link=client_record.note_link, active_tab="clients.history")
+
+
+@bp.route("/<int:client_id>/history/<int:history_id>/edit", methods=["GET", "POST"])
+@client_scoped
+def edit_history(client, history_id: int):
+    item = child_or_404(HistoryItem, client, history_id)
+    form = HistoryItemForm(obj=item)
+    if form.validate_on_submit():
+        form.populate_obj(item)
+        record("change", obj=item, client=client)
+        db.session.commit()
+        flash("Saved.", "success")
+        return redirect(url_for("clients.show_history", client_id=client.id, history_id=item.id))
+    return render_template("clients/history_form.html", client=client, form=form, item=item), \
+        422 if form.errors else 200
+
+
+@bp.route("/<int:client_id>/history/<int:history_id>/archive", methods=["POST"])
+@client_scoped
+def archive_history(client, history_id: int):
+    item = child_or_404(HistoryItem, client, history_id)
+    _set_archived(item, client, request.form.get("archived") != "0")
+    flash("Archived. It stays linked to its insights." if item.archived else "Back in their history.", "success")
+    return redirect(url_for("clients.show_history", client_id=client.id, history_id=item.id))
+
+
+def _set_archived(obj, client: Client, archived: bool) -> None:
+    """Archive or bring back a history item or goal; nothing in the record is ever deleted."""
+    if obj.archived != archived:
+        obj.archived = archived
+        record("change", obj=obj, client=client, detail="archived" if archived else "unarchived")
+        db.session.commit()
+
+
+# ---------------------------------------------------------------- goals
+
+@bp.route("/<int:client_id>/goals")
+@client_scoped
+def goals(client):
+    show_archived = request.args.get("archived") == "1"
+    all_goals = db.session.scalars(
+        select(Goal).where(Goal.client_id == client.id).options(selectinload(Goal.check_ins))
+        .order_by(Goal.target_date.is_(None), Goal.target_date, Goal.title, Goal.id)
+    ).all()
+    shown = [goal for goal in all_goals if show_archived or not goal.archived]
+    groups = [(label, [goal for goal in shown if goal.status == key]) for key, label in GOAL_STATUSES.items()]
+    counts = client_record.insight_counts(client, insight_goal.c.goal_id)
+    return render_template("clients/goals.html", client=client, groups=[g for g in groups if g[1]],
+                           show_archived=show_archived, counts=counts, any_goals=bool(all_goals),
+                           archived_count=sum(1 for goal in all_goals if goal.archived))
+
+
+@bp.route("/<int:client_id>/goals/new", methods=["GET", "POST"])
+@client_scoped
+def new_goal(client):
+    form = GoalForm()
+    if form.validate_on_submit():
+        goal = Goal(client_id=client.id, created_by_id=current_user.id)
+        form.populate_obj(goal)
+        db.session.add(goal)
+        db.session.flush()
+        record("create", obj=goal, client=client)
+        db.session.commit()
+        flash("Goal added.", "success")
+        return redirect(url_for("clients.show_goal", client_id=client.id, goal_id=goal.id))
+    return render_template("clients/goal_form.html", client=client, form=form, goal=None), \
+        422 if form.errors else 200
+
+
+def _goal_page(client: Client, goal_id: int, checkin_form: CheckInForm, status: int = 200):
+    goal = db.session.scalar(
+        select(Goal).where(Goal.id == goal_id, Goal.client_id == client.id).options(selectinload(Goal.check_ins))
+    )
+    if goal is None:
+        abort(404)
+    chart = client_record.checkin_chart(goal.title, goal.check_ins)
+    insights = client_record.linked_insights(client, goal=goal)
+    return render_template("clients/goal.html", client=client, goal=goal, chart=chart, insights=insights,
+                           checkin_form=checkin_form, note_link=client_record.note_link,
+                           active_tab="clients.goals"), status
+
+
+@bp.route("/<int:client_id>/goals/<int:goal_id>")
+@client_scoped
+def show_goal(client, goal_id: int):
+    form = CheckInForm(formdata=None, checked_on=local_today(_practice_tz()))
+    return _goal_page(client, goal_id, form)
+
+
+@bp.route("/<int:client_id>/goals/<int:goal_id>/edit", methods=["GET", "POST"])
+@client_scoped
+def edit_goal(client, goal_id: int):
+    goal = child_or_404(Goal, client, goal_id)
+    form = GoalForm(obj=goal)
+    if form.validate_on_submit():
+        form.populate_obj(goal)
+        record("change", obj=goal, client=client)
+        db.session.commit()
+        flash("Saved.", "success")
+        return redirect(url_for("clients.show_goal", client_id=client.id, goal_id=goal.id))
+    return render_template("clients/goal_form.html", client=client, form=form, goal=goal), \
+        422 if form.errors else 200
+
+
+@bp.route("/<int:client_id>/goals/<int:goal_id>/archive", methods=["POST"])
+@client_scoped
+def archive_goal(client, goal_id: int):
+    goal = child_or_404(Goal, client, goal_id)
+    _set_archived(goal, client, request.form.get("archived") != "0")
+    flash("Archived. It stays linked to its insights." if goal.archived else "Back with their goals.", "success")
+    return redirect(url_for("clients.show_goal", client_id=client.id, goal_id=goal.id))
+
+
+@bp.route("/<int:client_id>/goals/<int:goal_id>/check-ins", methods=["POST"])
+@client_scoped
+def add_checkin(client, goal_id: int):
+    goal = child_or_404(Goal, client, goal_id)
+    form = CheckInForm()
+    if not form.validate_on_submit():
+        return _goal_page(client, goal.id, form, status=422)
+    check_in = GoalCheckIn(goal_id=goal.id, client_id=client.id, created_by_id=current_user.id,
+                           checked_on=form.checked_on.data, rating=form.rating.data, note=form.note.data or "")
+    db.session.add(check_in)
+    db.session.flush()
+    record("create", obj=check_in, client=client, detail=f"goal {goal.id}")
+    db.session.commit()
+    flash(f"Check-in saved: {check_in.rating} of 10.", "success")
+    return redirect(url_for("clients.show_goal", client_id=client.id, goal_id=goal.id, _anchor="check-ins"))

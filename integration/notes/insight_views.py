@@ -1,0 +1,197 @@
+"""Insight and search pages, registered on the notes blueprint.
+
+Adding and linking answer htmx requests with the note's insights panel, and plain form
+posts with a redirect back to the note (or, on a mistake, a page showing the form).
+"""
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ..audit.log import record
+from ..clients.access import accessible_clients, child_or_404, client_scoped
+from ..clients.models import Client, Goal, HistoryItem
+from ..extensions import db
+from . import search as search_logic
+from .insight_forms import InsightFilterForm, LinkForm, make_insight_form
+from .insights import (InsightFilters, InsightPanel, audit_detail, client_insights_query, client_themes,
+                       insights_of_note, linkable_goals, linkable_history, save_insight)
+from .models import Insight, Note
+from .views import bp
+
+INSIGHTS_PER_PAGE = 50
+# Pages other areas build; a link to them shows once they exist.
+GOAL_ENDPOINTS = ("clients.goal", "clients.show_goal")
+HISTORY_ENDPOINTS = ("clients.history_item", "clients.show_history")
+
+
+def _first_view(candidates):
+    return next((e for e in candidates if e in current_app.view_functions), None)
+
+
+def note_url(note: Note, anchor: str | None = None) -> str | None:
+    if "notes.show_note" not in current_app.view_functions:
+        return None
+    return url_for("notes.show_note", client_id=note.client_id, note_id=note.id, _anchor=anchor)
+
+
+def goal_url(goal: Goal) -> str | None:
+    endpoint = _first_view(GOAL_ENDPOINTS)
+    return url_for(endpoint, client_id=goal.client_id, goal_id=goal.id) if endpoint else None
+
+
+def history_url(item: HistoryItem) -> str | None:
+    endpoint = _first_view(HISTORY_ENDPOINTS)
+    return url_for(endpoint, client_id=item.client_id, history_id=item.id) if endpoint else None
+
+
+def insight_panel(client: Client, note: Note, form=None) -> InsightPanel:
+    """The note's insights and the add form (the one given, when it carries errors)."""
+    insights = insights_of_note(note)
+    goals, history = linkable_goals(client), linkable_history(client)
+    if form is None:
+        form = make_insight_form(goals, history, formdata=None)
+    return InsightPanel(note=note, insights=insights, form=form, goals=goals, history=history)
+
+
+@bp.app_context_processor
+def insight_helpers():
+    return {"insight_panel": insight_panel, "note_url": note_url, "goal_url": goal_url,
+            "history_url": history_url}
+
+
+def _is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _back_to_note(note: Note):
+    return redirect(note_url(note, "insights") or url_for("notes.insights", client_id=note.client_id))
+
+
+@bp.route("/notes/<int:note_id>/insights", methods=["POST"])
+@client_scoped
+def add_insight(client, note_id: int):
+    note = child_or_404(Note, client, note_id)
+    goals, history = linkable_goals(client), linkable_history(client)
+    form = make_insight_form(goals, history)
+    if form.validate_on_submit():
+        insight = Insight(client_id=client.id, note_id=note.id, created_by_id=current_user.id, text="")
+        db.session.add(insight)
+        save_insight(insight, form, client, goals, history)
+        db.session.flush()
+        record("create", obj=insight, client=client,
+               detail=f"on note {note.id} ({note.status}) | {audit_detail(insight)}")
+        db.session.commit()
+        if _is_htmx():
+            return render_template("notes/_insights.html", client=client, note=note, insight_saved=True)
+        flash("Insight added.", "success")
+        return _back_to_note(note)
+    if _is_htmx():
+        return render_template("notes/_insights.html", client=client, note=note, insight_form=form)
+    return render_template("notes/insight_form.html", client=client, note=note, form=form, insight=None), 422
+
+
+@bp.route("/insights/<int:insight_id>/edit", methods=["GET", "POST"])
+@client_scoped
+def edit_insight(client, insight_id: int):
+    insight = child_or_404(Insight, client, insight_id)
+    goals = linkable_goals(client, keep=insight.goals)
+    history = linkable_history(client, keep=insight.history_items)
+    form = make_insight_form(goals, history, obj=insight)
+    if request.method == "GET":
+        form.themes.data = ", ".join(insight.theme_names)
+        form.goal_ids.data = [g.id for g in insight.goals]
+        form.history_ids.data = [h.id for h in insight.history_items]
+    if form.validate_on_submit():
+        before = audit_detail(insight)
+        save_insight(insight, form, client, goals, history)
+        db.session.flush()
+        record("change", obj=insight, client=client, detail=f"was {before}"[:250] + f" | now {audit_detail(insight)}")
+        db.session.commit()
+        flash("Insight saved.", "success")
+        return _back_to_note(insight.note)
+    status = 422 if request.method == "POST" else 200
+    return render_template("notes/insight_form.html", client=client, note=insight.note, form=form,
+                           insight=insight), status
+
+
+@bp.route("/insights/<int:insight_id>/links", methods=["POST"])
+@client_scoped
+def link_insight(client, insight_id: int):
+    insight = child_or_404(Insight, client, insight_id)
+    form = LinkForm()
+    if not form.validate_on_submit():
+        return _link_answer(client, insight, "Choose a goal or a history item to link.", 422)
+    targets = []
+    if form.goal_id.data:
+        targets.append((insight.goals, child_or_404(Goal, client, form.goal_id.data)))
+    if form.history_id.data:
+        targets.append((insight.history_items, child_or_404(HistoryItem, client, form.history_id.data)))
+    for links, target in targets:
+        kind = "goal" if isinstance(target, Goal) else "history item"
+        if form.action.data == "add":
+            if target.archived:
+                return _link_answer(client, insight, f"That {kind} is archived, so it can't take new links.", 422)
+            if target not in links:
+                links.append(target)
+                record("change", obj=insight, client=client, detail=f"linked {kind} {target.id}")
+        elif target in links:
+            links.remove(target)
+            record("change", obj=insight, client=client, detail=f"unlinked {kind} {target.id}")
+    db.session.commit()
+    return _link_answer(client, insight, "Links saved.")
+
+
+def _link_answer(client, insight, message: str, status: int = 200):
+    if _is_htmx():  # htmx swaps 2xx answers only: a refusal comes back as the panel with its message
+        return render_template("notes/_insights.html", client=client, note=insight.note, link_message=message)
+    flash(message, "success" if status == 200 else "error")
+    return _back_to_note(insight.note)
+
+
+@bp.route("/insights")
+@client_scoped
+def insights(client):
+    form = InsightFilterForm(formdata=request.args)
+    goals, history = linkable_goals(client), linkable_history(client)
+    # Archived ones stay filterable: old insights still point at them.
+    all_goals = list(db.session.scalars(select(Goal).where(Goal.client_id == client.id).order_by(Goal.title)))
+    all_history = list(db.session.scalars(select(HistoryItem).where(HistoryItem.client_id == client.id)
+                                          .order_by(HistoryItem.title)))
+    form.goal_id.choices = [("", "Any goal")] + [(g.id, g.title) for g in all_goals]
+    form.history_id.choices = [("", "Any history item")] + [(h.id, h.title) for h in all_history]
+    filters = InsightFilters()
+    if request.args and form.validate():
+        filters = InsightFilters(theme=(form.theme.data or "").lower(), goal_id=form.goal_id.data,
+                                 history_id=form.history_id.data, date_from=form.date_from.data,
+                                 date_to=form.date_to.data)
+    page = db.paginate(client_insights_query(client, filters), per_page=INSIGHTS_PER_PAGE, error_out=False)
+    return render_template("notes/insights.html", client=client, page=page, form=form, filters=filters,
+                           themes=client_themes(client), goals=goals, history=history)
+
+
+@bp.route("/search")
+@client_scoped
+def search_client(client):
+    q = request.args.get("q", "").strip()[:search_logic.MAX_QUERY_LENGTH]
+    terms = search_logic.parse_terms(q)
+    results = search_logic.search(terms, select(Client.id).where(Client.id == client.id))
+    return render_template("notes/search.html", client=client, q=q, results=results, search=search_logic)
+
+
+@login_required
+def search_all():
+    """Search across every client the signed-in user may reach (the access rule's list)."""
+    q = request.args.get("q", "").strip()[:search_logic.MAX_QUERY_LENGTH]
+    terms = search_logic.parse_terms(q)
+    client_ids = accessible_clients().with_only_columns(Client.id)
+    results = search_logic.search(terms, client_ids)
+    shown = {n.client for n in results.notes} | {i.note.client for i in results.insights}
+    for shown_client in sorted(shown, key=lambda c: c.id):
+        record("view", client=shown_client, detail="notes.search results")
+    if shown:
+        db.session.commit()
+    return render_template("search/index.html", q=q, results=results, search=search_logic)
+
+
+# The blueprint's URLs all start with /clients/<client_id>; searching across clients does not.
+bp.record_once(lambda state: state.app.add_url_rule("/search", endpoint="notes.search", view_func=search_all))

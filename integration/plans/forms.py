@@ -1,0 +1,139 @@
+"""Forms for the practice library, plans, plan items and the plan settings."""
+from wtforms import (BooleanField, DateField, FieldList, Form, FormField, IntegerField, SelectField,
+                     SelectMultipleField, StringField, TextAreaField, TimeField)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..forms import BaseForm
+from .models import CHECKPOINTS, LIBRARY_CATEGORIES, MAX_WINDOW_DAYS, SCHEDULE_KINDS, TIMES_OF_DAY, WEEKDAYS
+
+PAPER_SIZES = {"letter": "US Letter", "a4": "A4"}
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A group of checkboxes (drawn by the checkbox_group macro inside a fieldset)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class ScheduleFields(BaseForm):
+    """What a library practice and a plan item share; schedule_values() reads the right group."""
+
+    category = SelectField("Category", choices=list(LIBRARY_CATEGORIES.items()))
+    title = StringField("Title the client sees", validators=[DataRequired(message="Give it a title."),
+                                                            Length(max=200)])
+    instructions = TextAreaField("Instructions for the client", validators=[Length(max=4000)],
+                                 description="Plain, warm words. This is printed as written.")
+    schedule_kind = SelectField("When", choices=list(SCHEDULE_KINDS.items()), default="days")
+    days = MultiCheckboxField("Days after the session", coerce=int,
+                              choices=[(d, "Session day" if d == 0 else f"Day {d}") for d in range(MAX_WINDOW_DAYS + 1)])
+    checkpoints = MultiCheckboxField("Check-in points", choices=list(CHECKPOINTS.items()))
+    weekdays = MultiCheckboxField("Days of the week", coerce=int, choices=list(WEEKDAYS.items()))
+    weekly_day = SelectField("Day of the week", coerce=int, choices=list(WEEKDAYS.items()), default=0)
+    time_of_day = SelectField("Time of day", choices=list(TIMES_OF_DAY.items()), default="")
+    prompts = TextAreaField("Journaling prompts", validators=[Length(max=2000)],
+                            description="One question per line. Each gets ruled space in the PDF.")
+
+    def limit_days(self, window_days: int) -> None:
+        """Offer only the days inside the practice's integration window."""
+        self.days.choices = [(d, "Session day" if d == 0 else f"Day {d}") for d in range(window_days + 1)]
+
+    def load_schedule(self, obj) -> None:
+        values = obj.schedule_values or []
+        kind = obj.schedule_kind
+        self.days.data = values if kind == "days" else []
+        self.checkpoints.data = values if kind == "checkpoints" else []
+        self.weekdays.data = values if kind == "weekdays" else []
+        self.weekly_day.data = values[0] if kind == "weekly" and values else 0
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        kind = self.schedule_kind.data
+        if kind == "days" and not self.days.data:
+            self.days.errors = [*self.days.errors, "Choose at least one day."]
+            ok = False
+        if kind == "checkpoints" and not self.checkpoints.data:
+            self.checkpoints.errors = [*self.checkpoints.errors, "Choose at least one check-in point."]
+            ok = False
+        if kind == "weekdays" and not self.weekdays.data:
+            self.weekdays.errors = [*self.weekdays.errors, "Choose at least one day of the week."]
+            ok = False
+        return ok
+
+    def schedule_values(self) -> list:
+        kind = self.schedule_kind.data
+        if kind == "days":
+            return sorted(set(self.days.data or []))
+        if kind == "checkpoints":
+            return [c for c in CHECKPOINTS if c in (self.checkpoints.data or [])]
+        if kind == "weekdays":
+            return sorted(set(self.weekdays.data or []))
+        if kind == "weekly":
+            return [self.weekly_day.data]
+        return []
+
+    def apply_to(self, obj) -> None:
+        for name in ("category", "title", "instructions", "schedule_kind", "time_of_day", "prompts"):
+            setattr(obj, name, getattr(self, name).data or "")
+        obj.schedule_values = self.schedule_values()
+
+
+class LibraryPracticeForm(ScheduleFields):
+    pass
+
+
+class PlanItemForm(ScheduleFields):
+    goals = MultiCheckboxField("Goals this supports", coerce=int, validate_choice=True)
+    insights = MultiCheckboxField("Insights behind it", coerce=int, validate_choice=True)
+
+
+class AppointmentForm(Form):
+    on = DateField("Date", validators=[Optional()])
+    at = TimeField("Time", validators=[Optional()])
+    what = StringField("What", validators=[Length(max=200)])
+
+
+class PlanForm(BaseForm):
+    dosing_session_id = SelectField("Dosing session", coerce=int, default=0,
+                                    description="The plan starts on the session's day.")
+    start_date = DateField("Or start on", validators=[Optional()],
+                           description="Used when the plan is not tied to a session.")
+    message = TextAreaField("Your message to the client", validators=[Length(max=3000)],
+                            description="A few personal words. Printed at the start of the plan.")
+    large_print = BooleanField("Large print")
+    appointments = FieldList(FormField(AppointmentForm), min_entries=3, max_entries=3)
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if not self.dosing_session_id.data and not self.start_date.data:
+            self.start_date.errors = [*self.start_date.errors, "Choose a session or a start date."]
+            ok = False
+        for entry in self.appointments:
+            sub = entry.form
+            if (sub.what.data or sub.at.data) and not sub.on.data:
+                sub.on.errors = [*sub.on.errors, "Add the date of this appointment."]
+                ok = False
+        return ok
+
+    def appointment_rows(self) -> list[dict]:
+        rows = []
+        for entry in self.appointments:
+            sub = entry.form
+            if sub.on.data:
+                rows.append({"on": sub.on.data.isoformat(), "at": sub.at.data.strftime("%H:%M") if sub.at.data else "",
+                             "what": (sub.what.data or "").strip()})
+        return sorted(rows, key=lambda r: (r["on"], r["at"]))
+
+
+class PlanSettingsForm(BaseForm):
+    integration_window_days = IntegerField(
+        "Length of the integration window (days after the session)", default=3,
+        validators=[DataRequired(message="Enter a number of days."),
+                    NumberRange(min=1, max=MAX_WINDOW_DAYS, message=f"Between 1 and {MAX_WINDOW_DAYS} days.")],
+        description="Shown to clients as “your first days”. A clinical framing, not a promise.")
+    paper_size = SelectField("Paper size", choices=list(PAPER_SIZES.items()))
+    large_print_default = BooleanField("Large print for new plans")
+    crisis_resources = TextAreaField("If things feel hard: crisis resources", validators=[
+        DataRequired(message="Clients need somewhere to turn. Add at least one resource."), Length(max=2000)],
+        description="Printed on every plan.")

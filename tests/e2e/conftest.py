@@ -1,0 +1,344 @@
+"""Browser tests: the real app on a local server, driven through Debian's Chromium.
+
+What this gives a test:
+
+- ``live_server``: the app (fresh database, CSRF on) served on 127.0.0.1 on a free port.
+- ``browse``: a page in a context that bypasses the Content-Security-Policy, so axe-core can be
+  injected. It records every request, every page the tab lands on, page errors, console errors,
+  failed requests and error responses. ``browse.check(name)`` runs axe on the current page and
+  saves a screenshot; after a passing test, the fixture verifies that every page visited was
+  checked, that no request left the live server, and that nothing failed on the way.
+- ``strict_browse``: the same, with the Content-Security-Policy enforced (axe cannot run there):
+  for proving the pages work under the real policy.
+- ``axe_check(page, name)`` and ``shot(page, name)``: the two helpers, usable on any page.
+- ``admin_account`` and ``signed_in``: a practice and its admin made in the database, and that
+  admin signed in through the login form.
+
+Screenshots and axe reports go to test-artifacts/ at the project root (gitignored).
+Never run ``playwright install``: Debian's Chromium at /usr/bin/chromium is used instead.
+"""
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import re
+import shutil
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+# Chromium writes its profile bits under XDG dirs: keep them out of the home directory.
+for _var, _prefix in (("XDG_CONFIG_HOME", "e2e-xdg-config-"), ("XDG_CACHE_HOME", "e2e-xdg-cache-")):
+    if not os.environ.get(_var):
+        _dir = tempfile.mkdtemp(prefix=_prefix)
+        os.environ[_var] = _dir
+        atexit.register(shutil.rmtree, _dir, ignore_errors=True)
+
+from integration.extensions import db  # noqa: E402
+from tests.conftest import POSTGRES_URL, make_test_app  # noqa: E402
+from tests.factories import PASSWORD, PracticeFactory, UserFactory  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",  # as root the sandbox cannot start
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+AXE_JS = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
+BLOCKING_IMPACTS = ("serious", "critical")
+
+
+# --- browser -------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """pytest-playwright's options (--headed, --slowmo) plus Debian's Chromium and its flags."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} is missing: `make browser` installs Debian's chromium")
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+# --- the app on a real socket ----------------------------------------------------------------
+
+@dataclass
+class LiveServer:
+    url: str  # "http://127.0.0.1:<port>", without a trailing slash
+    app: Flask
+
+    def __truediv__(self, path: str) -> str:
+        """live_server / "clients/" -> the absolute URL of that path."""
+        return f"{self.url}/{path.lstrip('/')}"
+
+    def owns(self, url: str) -> bool:
+        return url == self.url or url.startswith(self.url + "/")
+
+
+@pytest.fixture
+def live_server(tmp_path):
+    """The app on a fresh database, with CSRF protection on as in production."""
+    app = make_test_app(tmp_path, WTF_CSRF_ENABLED=True)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              name="e2e-live-server", daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=app)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+        with app.app_context():
+            db.session.remove()
+            if POSTGRES_URL:
+                db.drop_all()
+            db.engine.dispose()
+
+
+# --- screenshots and accessibility ------------------------------------------------------------
+
+def _safe_name(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-") or "page"
+
+
+def shot(page, name: str) -> Path:
+    """Save a full-page screenshot as test-artifacts/<name>.png and return its path."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{_safe_name(name)}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+_AXE_RUN = """async () => {
+  const results = await axe.run(document, {resultTypes: ["violations"]});
+  return results.violations.map((v) => ({
+    id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+    nodes: v.nodes.map((n) => ({target: n.target, html: n.html, summary: n.failureSummary})),
+  }));
+}"""
+
+
+def _describe(violations: list[dict]) -> str:
+    lines = []
+    for v in violations:
+        lines.append(f"[{v['impact']}] {v['id']}: {v['help']} ({v['helpUrl']})")
+        for node in v["nodes"]:
+            lines.append(f"    at {' '.join(map(str, node['target']))}: {node['html'][:160]}")
+    return "\n".join(lines)
+
+
+def axe_check(page, name: str | None = None) -> list[dict]:
+    """Run axe-core on the page; fail on any serious or critical violation.
+
+    The page must come from a context opened with bypass_csp=True (the app's CSP forbids the
+    injected script). Every violation, minor ones included, is written to
+    test-artifacts/axe/<name>.json; the lesser ones are returned for the caller to look at.
+    """
+    if page.evaluate("typeof window.axe") == "undefined":
+        page.add_script_tag(path=str(AXE_JS))
+    violations = page.evaluate(_AXE_RUN)
+    if name:
+        report_dir = ARTIFACTS / "axe"
+        report_dir.mkdir(parents=True, exist_ok=True)
+        (report_dir / f"{_safe_name(name)}.json").write_text(
+            json.dumps({"url": page.url, "violations": violations}, indent=2))
+    blocking = [v for v in violations if v["impact"] in BLOCKING_IMPACTS]
+    assert not blocking, f"axe found serious/critical violations on {page.url}:\n{_describe(blocking)}"
+    return violations
+
+
+@pytest.fixture(name="axe_check")
+def axe_check_fixture():
+    return axe_check
+
+
+@pytest.fixture(name="shot")
+def shot_fixture():
+    return shot
+
+
+# --- a recorded browsing session ---------------------------------------------------------------
+
+@dataclass
+class Browsing:
+    """A page plus everything seen while using it."""
+
+    page: object
+    server: LiveServer
+    csp_bypassed: bool
+    requests: list[str] = field(default_factory=list)
+    visited: list[str] = field(default_factory=list)  # every document the tab landed on
+    checked: dict[str, list[dict]] = field(default_factory=dict)  # URL -> lesser axe findings
+    problems: list[str] = field(default_factory=list)
+    allowed: set[tuple[int, str]] = field(default_factory=set)  # (status, path) a test expects
+
+    def allow_status(self, status: int, path: str) -> None:
+        """Expect this error status for this path: not a problem, the point of the test."""
+        self.allowed.add((status, self.server / path))
+
+    def attach(self) -> None:
+        page = self.page
+        page.context.on("request", lambda req: self.requests.append(req.url))
+        page.on("framenavigated", self._navigated)
+        page.on("pageerror", lambda err: self.problems.append(f"page error: {err}"))
+        page.on("console", self._console)
+        page.on("requestfailed", lambda req: self.problems.append(
+            f"request failed: {req.method} {req.url}: {req.failure}"))
+        page.on("response", self._response)
+
+    def _navigated(self, frame) -> None:
+        if frame == self.page.main_frame and self.server.owns(frame.url):
+            self.visited.append(frame.url)
+
+    def _console(self, message) -> None:
+        if message.type != "error":
+            return
+        # Chromium also logs an expected error status to the console: that is no problem either.
+        status = re.match(r"Failed to load resource: the server responded with a status of (\d+)", message.text)
+        source = message.location.get("url") or ""
+        if status and (int(status.group(1)), source) in self.allowed:
+            return
+        if status and status.group(1) == "404" and source == self.server / "favicon.ico":
+            # Chromium asks for /favicon.ico by itself; the app has none yet (reported, not ours).
+            return
+        self.problems.append(f"console error on {self.page.url}: {message.text} (from {message.location.get('url')})")
+
+    def _response(self, response) -> None:
+        if response.status >= 400 and (response.status, response.url) not in self.allowed:
+            self.problems.append(f"HTTP {response.status} for {response.request.method} {response.url}")
+
+    # -- driving
+
+    def goto(self, path: str = "/"):
+        return self.page.goto(self.server / path)
+
+    @property
+    def path(self) -> str:
+        """The current page's path and query, e.g. "/clients/?q=wren"."""
+        url = self.page.url
+        return url[len(self.server.url):] if self.server.owns(url) else url
+
+    def check(self, name: str) -> list[dict]:
+        """Screenshot the current page, then axe-check it (serious/critical fail the test)."""
+        self.page.wait_for_load_state("load")
+        shot(self.page, name)
+        if not self.csp_bypassed:
+            raise RuntimeError("axe cannot run under the enforced CSP: use the `browse` fixture")
+        lesser = axe_check(self.page, name)
+        self.checked[self.page.url] = lesser
+        return lesser
+
+    # -- verdicts
+
+    def foreign_requests(self) -> list[str]:
+        return [url for url in self.requests
+                if not (self.server.owns(url) or url.startswith(("data:", "about:")))]
+
+    def assert_only_live_server_requests(self) -> None:
+        assert self.requests, "no request was recorded: is the listener attached?"
+        foreign = self.foreign_requests()
+        assert not foreign, f"requests left the live server ({self.server.url}):\n" + "\n".join(foreign)
+
+    def assert_every_page_checked(self) -> None:
+        unchecked = sorted(set(self.visited) - set(self.checked))
+        assert not unchecked, "pages visited but never axe-checked:\n" + "\n".join(unchecked)
+
+    def assert_no_problems(self) -> None:
+        assert not self.problems, "problems while browsing:\n" + "\n".join(self.problems)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.stash[_CALL_PASSED] = report.passed
+    return report
+
+
+_CALL_PASSED = pytest.StashKey[bool]()
+
+
+def _open_browsing(new_context, live_server, *, bypass_csp: bool):
+    context = new_context(bypass_csp=bypass_csp)
+    context.set_default_timeout(10_000)  # a local app answers at once: fail fast, not after 30 s
+    browsing = Browsing(page=context.new_page(), server=live_server, csp_bypassed=bypass_csp)
+    browsing.attach()
+    return browsing
+
+
+def _verify_after(request, browsing: Browsing, *, require_checks: bool) -> None:
+    """After a passing test only, so a failure is reported once, by its real cause."""
+    if not request.node.stash.get(_CALL_PASSED, False):
+        return
+    browsing.assert_only_live_server_requests()
+    browsing.assert_no_problems()
+    if require_checks:
+        browsing.assert_every_page_checked()
+
+
+@pytest.fixture
+def browse(request, live_server, new_context):
+    """A page whose context bypasses the CSP, for flows that axe-check every page they visit."""
+    browsing = _open_browsing(new_context, live_server, bypass_csp=True)
+    yield browsing
+    _verify_after(request, browsing, require_checks=True)
+
+
+@pytest.fixture
+def strict_browse(request, live_server, new_context):
+    """A page with the app's Content-Security-Policy enforced, as a real browser sees it."""
+    browsing = _open_browsing(new_context, live_server, bypass_csp=False)
+    yield browsing
+    _verify_after(request, browsing, require_checks=False)
+
+
+# --- people and sign-in ------------------------------------------------------------------------
+
+@dataclass
+class Account:
+    email: str
+    password: str
+    name: str
+    practice: str
+
+
+@pytest.fixture
+def admin_account(live_server) -> Account:
+    """A practice with one admin, made directly in the database (setup is tested on its own)."""
+    with live_server.app.app_context():
+        practice = PracticeFactory(name="Juniper Integration Collective")
+        admin = UserFactory(practice=practice, role="admin", name="Ada Okafor", credentials="LMFT",
+                            email="ada@juniper.example")
+        account = Account(email=admin.email, password=PASSWORD, name=admin.name, practice=practice.name)
+        db.session.remove()
+    return account
+
+
+def sign_in(browsing: Browsing, account: Account) -> None:
+    """Sign in through the login form, the way a person does."""
+    page = browsing.page
+    page.fill("input[name=email]", account.email)
+    page.fill("input[name=password]", account.password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(browsing.server / "clients/")
+
+
+@pytest.fixture
+def signed_in(browse, admin_account) -> Browsing:
+    """`browse`, with the admin signed in and on the client list (login page axe-checked)."""
+    browse.goto("/login")
+    browse.check("login")
+    sign_in(browse, admin_account)
+    return browse
