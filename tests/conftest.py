@@ -3,6 +3,7 @@ import contextvars
 import os
 
 import pytest
+from flask import has_app_context
 from flask.testing import FlaskClient
 
 from integration import create_app
@@ -21,7 +22,8 @@ class IsolatedClient(FlaskClient):
 
     def open(self, *args, **kwargs):
         response = contextvars.Context().run(super().open, *args, **kwargs)
-        db.session.expire_all()  # the test's own reads now see what the request wrote
+        if has_app_context():
+            db.session.expire_all()  # the test's own reads now see what the request wrote
         return response
 
 

@@ -31,6 +31,8 @@ class Practice(db.Model):
     integration_window_days: Mapped[int] = mapped_column(default=3)
     # Plans: new plans use the large-print layout unless the practitioner turns it off.
     large_print_default: Mapped[bool] = mapped_column(default=False)
+    # Plans: how clients reach the practice (phone, email, hours), printed on every plan.
+    client_contact: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     users: Mapped[list[User]] = relationship(back_populates="practice", order_by="User.name")

@@ -87,7 +87,8 @@ def add_insight(client, note_id: int):
         return _back_to_note(note)
     if _is_htmx():
         return render_template("notes/_insights.html", client=client, note=note, insight_form=form)
-    return render_template("notes/insight_form.html", client=client, note=note, form=form, insight=None), 422
+    return render_template("notes/insight_form.html", client=client, note=note, form=form, insight=None,
+                           history_items=history), 422
 
 
 @bp.route("/insights/<int:insight_id>/edit", methods=["GET", "POST"])
@@ -111,7 +112,7 @@ def edit_insight(client, insight_id: int):
         return _back_to_note(insight.note)
     status = 422 if request.method == "POST" else 200
     return render_template("notes/insight_form.html", client=client, note=insight.note, form=form,
-                           insight=insight), status
+                           insight=insight, history_items=history), status
 
 
 @bp.route("/insights/<int:insight_id>/links", methods=["POST"])
@@ -152,7 +153,6 @@ def _link_answer(client, insight, message: str, status: int = 200):
 @client_scoped
 def insights(client):
     form = InsightFilterForm(formdata=request.args)
-    goals, history = linkable_goals(client), linkable_history(client)
     # Archived ones stay filterable: old insights still point at them.
     all_goals = list(db.session.scalars(select(Goal).where(Goal.client_id == client.id).order_by(Goal.title)))
     all_history = list(db.session.scalars(select(HistoryItem).where(HistoryItem.client_id == client.id)
@@ -165,8 +165,9 @@ def insights(client):
                                  history_id=form.history_id.data, date_from=form.date_from.data,
                                  date_to=form.date_to.data)
     page = db.paginate(client_insights_query(client, filters), per_page=INSIGHTS_PER_PAGE, error_out=False)
+    filter_args = {key: value for key, value in request.args.items() if key != "page" and value}
     return render_template("notes/insights.html", client=client, page=page, form=form, filters=filters,
-                           themes=client_themes(client), goals=goals, history=history)
+                           themes=client_themes(client), filter_args=filter_args)
 
 
 @bp.route("/search")

@@ -1,4 +1,370 @@
 """Dosing sessions, notes and insights pages (all client-scoped)."""
-from flask import Blueprint
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..audit.log import record
+from ..auth.models import User
+from ..clients.access import child_or_404, client_scoped
+from ..clients.models import Client
+from ..clock import local_today, to_local, utcnow
+from ..extensions import db
+from . import lifecycle, sections
+from .forms import AddendumForm, DosingSessionForm, NewNoteForm, SignForm
+from .models import Addendum, DosingSession, Note, NoteRevision
 
 bp = Blueprint("notes", __name__, url_prefix="/clients/<int:client_id>")
+
+INTEGRATION_WINDOW_DAYS = 3  # day 0 (the session) to day 3 after it
+
+
+# --- time and windows -------------------------------------------------------------------------
+
+def _tz() -> str:
+    return current_user.practice.timezone
+
+
+def _to_utc(day: date, at: time, tz_name: str) -> datetime:
+    """A date and time as typed in the practice's zone, as naive UTC for storage."""
+    local = datetime.combine(day, at).replace(tzinfo=ZoneInfo(tz_name))
+    return local.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class IntegrationWindow:
+    """Day 0 (the session's date, in the practice's zone) to day 3 after it."""
+
+    first: date
+    last: date
+    today: date
+
+    @property
+    def is_open(self) -> bool:
+        return self.first <= self.today <= self.last
+
+    @property
+    def day(self) -> int:
+        return (self.today - self.first).days
+
+    @property
+    def is_past(self) -> bool:
+        return self.today > self.last
+
+
+def integration_window(session: DosingSession, tz_name: str, today: date | None = None) -> IntegrationWindow:
+    first = to_local(session.started_at, tz_name).date()
+    return IntegrationWindow(first, first + timedelta(days=INTEGRATION_WINDOW_DAYS),
+                             today or local_today(tz_name))
+
+
+def has_debrief(session: DosingSession) -> bool:
+    return any(note.kind == "debrief" for note in session.notes_written)
+
+
+# --- dosing sessions -------------------------------------------------------------------------
+
+def _sessions_query(client: Client):
+    return (select(DosingSession).where(DosingSession.client_id == client.id)
+            .options(selectinload(DosingSession.practitioners),
+                     selectinload(DosingSession.notes_written).joinedload(Note.author)))
+
+
+@bp.route("/sessions")
+@client_scoped
+def index(client):
+    sessions = db.session.scalars(
+        _sessions_query(client).order_by(DosingSession.started_at.desc(), DosingSession.id.desc())
+    ).all()
+    loose_notes = db.session.scalars(
+        select(Note).where(Note.client_id == client.id, Note.dosing_session_id.is_(None))
+        .options(joinedload(Note.author)).order_by(Note.occurred_on.desc(), Note.id.desc())
+    ).all()
+    tz_name = _tz()
+    today = local_today(tz_name)
+    windows = {s.id: integration_window(s, tz_name, today) for s in sessions}
+    return render_template("notes/index.html", client=client, sessions=sessions, windows=windows,
+                           loose_notes=loose_notes, has_debrief=has_debrief)
+
+
+def _session_form(client: Client, session: DosingSession | None = None) -> DosingSessionForm:
+    tz_name = _tz()
+    form = DosingSessionForm(obj=session, tz_name=tz_name)
+    team = list(client.practitioners)
+    if session is not None:  # someone who has since left the team stays listed, not silently dropped
+        team += [u for u in session.practitioners if u not in team]
+    form.practitioners.choices = [(u.id, u.display_name) for u in team]
+    if request.method == "GET":
+        if session is None:
+            now = to_local(utcnow(), tz_name)
+            form.started_on.data = now.date()
+            form.started_time.data = now.time().replace(second=0, microsecond=0)
+            form.practitioners.data = [current_user.id] if current_user.id in {u.id for u in team} else []
+        else:
+            local = to_local(session.started_at, tz_name)
+            form.started_on.data = local.date()
+            form.started_time.data = local.time()
+            form.practitioners.data = [u.id for u in session.practitioners]
+    return form
+
+
+def _confirmed_or_ask(form: DosingSessionForm) -> bool:
+    """A large dose is saved only once someone has ticked "Yes, this dose is correct"."""
+    if form.large_dose() and not form.confirm_dose.data:
+        form.asks_confirmation = True
+        form.confirm_dose.errors = ["This dose is larger than usual. Check it, then tick the box to save it."]
+        return False
+    return True
+
+
+def _fill_session(session: DosingSession, form: DosingSessionForm) -> None:
+    session.started_at = _to_utc(form.started_on.data, form.started_time.data, form.tz_name)
+    session.medicine = form.medicine.data
+    session.route = form.route.data
+    session.dose_mg = form.dose_mg.data
+    session.dose_mg_per_kg = form.dose_mg_per_kg.data
+    session.setting = form.setting.data or ""
+    session.intention = form.intention.data or ""
+    session.notes = form.notes.data or ""
+    chosen = set(form.practitioners.data or [])
+    session.practitioners = db.session.scalars(select(User).where(User.id.in_(chosen))).all() if chosen else []
+
+
+def _next_number(client: Client) -> int:
+    highest = db.session.scalar(select(func.max(DosingSession.number)).where(DosingSession.client_id == client.id))
+    return (highest or 0) + 1
+
+
+def _create_session(client: Client, form: DosingSessionForm) -> DosingSession:
+    session = DosingSession(client_id=client.id, number=_next_number(client), created_by_id=current_user.id)
+    _fill_session(session, form)
+    db.session.add(session)
+    db.session.flush()
+    record("create", obj=session, client=client, detail=f"dosing session {session.number}")
+    db.session.commit()
+    return session
+
+
+@bp.route("/sessions/new", methods=["GET", "POST"])
+@client_scoped
+def new_session(client):
+    form = _session_form(client)
+    if form.validate_on_submit() and _confirmed_or_ask(form):
+        try:
+            session = _create_session(client, form)
+        except IntegrityError:  # another session took the same number a moment ago: take the next
+            db.session.rollback()
+            session = _create_session(client, form)
+        flash(f"Session {session.number} is recorded.", "success")
+        return redirect(url_for("notes.show_session", client_id=client.id, session_id=session.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("notes/session_form.html", client=client, form=form, session=None), status
+
+
+@bp.route("/sessions/<int:session_id>")
+@client_scoped
+def show_session(client, session_id: int):
+    session = db.session.scalar(_sessions_query(client).where(DosingSession.id == session_id))
+    if session is None:
+        child_or_404(DosingSession, client, session_id)  # answers 404
+    tz_name = _tz()
+    return render_template("notes/session.html", client=client, session=session,
+                           window=integration_window(session, tz_name), debriefed=has_debrief(session),
+                           today=local_today(tz_name), active_tab="notes.index")
+
+
+@bp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])
+@client_scoped
+def edit_session(client, session_id: int):
+    session = child_or_404(DosingSession, client, session_id)
+    form = _session_form(client, session)
+    if form.validate_on_submit() and _confirmed_or_ask(form):
+        _fill_session(session, form)
+        record("change", obj=session, client=client, detail=f"dosing session {session.number}")
+        db.session.commit()
+        flash("Saved.", "success")
+        return redirect(url_for("notes.show_session", client_id=client.id, session_id=session.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("notes/session_form.html", client=client, form=form, session=session), status
+
+
+# --- notes -----------------------------------------------------------------------------------
+
+def _wants_json() -> bool:
+    return request.is_json or request.accept_mimetypes.best == "application/json"
+
+
+def _refuse(client: Client, note: Note, status: int, message: str):
+    """A refused change to a note: JSON for the editor's script, a plain page for a form post."""
+    if _wants_json():
+        return {"error": "signed" if note.is_signed else "refused", "message": message}, status
+    return render_template("notes/refused.html", client=client, note=note, message=message,
+                           active_tab="notes.index"), status
+
+
+def _note_or_404(client: Client, note_id: int) -> Note:
+    """The note with what its page shows, loaded by (client, id)."""
+    note = db.session.scalar(
+        select(Note).where(Note.id == note_id, Note.client_id == client.id).options(
+            joinedload(Note.author), joinedload(Note.signed_by), joinedload(Note.dosing_session),
+            selectinload(Note.addenda).joinedload(Addendum.author))
+    )
+    if note is None:
+        child_or_404(Note, client, note_id)  # answers 404
+    return note
+
+
+@bp.route("/notes/new", methods=["GET", "POST"])
+@client_scoped
+def new_note(client):
+    tz_name = _tz()
+    form = NewNoteForm(tz_name=tz_name)
+    sessions = db.session.scalars(select(DosingSession).where(DosingSession.client_id == client.id)
+                                  .order_by(DosingSession.started_at.desc())).all()
+    form.session_id.choices = [(0, "Not tied to a dosing session")] + [
+        (s.id, f"Session {s.number} · {to_local(s.started_at, tz_name):%b %-d, %Y}") for s in sessions]
+    if request.method == "GET":
+        form.kind.data = request.args.get("kind") if request.args.get("kind") in ("debrief", "integration") \
+            else "debrief"
+        form.session_id.data = request.args.get("session_id", type=int) or (sessions[0].id if sessions and
+                                                                            form.kind.data == "debrief" else 0)
+        form.occurred_on.data = local_today(tz_name)
+    if form.validate_on_submit():
+        note = Note(client_id=client.id, kind=form.kind.data, author_id=current_user.id,
+                    dosing_session_id=form.session_id.data or None, occurred_on=form.occurred_on.data,
+                    content=sections.content_from_fields(form.kind.data, {})[0], search_text="",
+                    status="draft", version=1, updated_by_id=current_user.id)
+        db.session.add(note)
+        db.session.flush()
+        record("create", obj=note, client=client, detail=f"{note.kind} note")
+        db.session.commit()
+        return redirect(url_for("notes.show_note", client_id=client.id, note_id=note.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("notes/new_note.html", client=client, form=form, has_sessions=bool(sessions),
+                           active_tab="notes.index"), status
+
+
+def _render_note(client: Client, note: Note, *, fields=None, errors=None, addendum_form=None,
+                 conflict: NoteRevision | None = None, status: int = 200):
+    theirs = sections.fields_from_content(note.kind, note.content)
+    mine = fields if fields is not None else theirs
+    differences = set()
+    if conflict is not None:
+        mine = sections.fields_from_content(note.kind, conflict.content)
+        differences = {name for name in theirs if theirs[name] != mine.get(name, "")}
+    return render_template(
+        "notes/note.html", client=client, note=note, kind_sections=sections.sections_for(note.kind),
+        fields=mine, theirs=theirs, differences=differences, conflict=conflict, errors=errors or {},
+        addendum_form=addendum_form or AddendumForm(), hash_ok=lifecycle.hash_matches(note),
+        emotions=sections.EMOTIONS, intensities=sections.INTENSITIES, yes_no=sections.YES_NO,
+        layouts=sections.PROGRESS_LAYOUTS, max_chars=sections.MAX_SECTION_CHARS,
+        window=integration_window(note.dosing_session, _tz()) if note.dosing_session else None,
+        active_tab="notes.index"), status
+
+
+@bp.route("/notes/<int:note_id>")
+@client_scoped
+def show_note(client, note_id: int):
+    note = _note_or_404(client, note_id)
+    conflict = None
+    conflict_id = request.args.get("conflict", type=int)
+    if conflict_id and not note.is_signed:
+        conflict = db.session.scalar(select(NoteRevision).where(
+            NoteRevision.id == conflict_id, NoteRevision.note_id == note.id, NoteRevision.reason == "conflict"))
+    return _render_note(client, note, conflict=conflict)
+
+
+@bp.route("/notes/<int:note_id>/autosave", methods=["POST"])
+@client_scoped
+def autosave(client, note_id: int):
+    note = _note_or_404(client, note_id)
+    if note.is_signed:
+        return _refuse(client, note, 409, lifecycle.NoteLocked.message)
+    if request.is_json:
+        data = request.get_json(silent=True)
+        data = data if isinstance(data, dict) else {}
+        version, content = data.get("version"), data.get("content")
+        fields = sections.fields_from_content(note.kind, content)
+    else:
+        version = request.form.get("version", type=int)
+        fields = {name: request.form.get(name, "") for name, _, _ in sections.field_labels(note.kind)}
+    if not isinstance(version, int) or isinstance(version, bool):
+        return _refuse(client, note, 400, "This save did not say which version of the note it was based on.")
+    content, _ = sections.content_from_fields(note.kind, fields)
+    try:
+        changed = lifecycle.save_draft(note, content, version, current_user)
+    except lifecycle.Invalid as refused:
+        if _wants_json():
+            return {"error": "invalid", "errors": refused.errors,
+                    "message": next(iter(refused.errors.values()))}, 422
+        return _render_note(client, note, fields=fields, errors=refused.errors, status=422)
+    except lifecycle.StaleVersion as stale:
+        record("conflict", obj=note, client=client,
+               detail=f"save based on version {version} refused (now {note.version}); "
+                      f"kept as revision {stale.revision.id}")
+        db.session.commit()
+        conflict_url = url_for("notes.show_note", client_id=client.id, note_id=note.id, conflict=stale.revision.id)
+        if _wants_json():
+            return {"error": "conflict", "version": note.version, "conflict_url": conflict_url,
+                    "message": "Someone saved this note while you were writing. Both versions are kept."}, 409
+        flash("Someone saved this note while you were writing. Both versions are kept: "
+              "compare them below, then save the one you want.", "error")
+        return redirect(conflict_url, code=303)
+    if changed:
+        record("change", obj=note, client=client, detail=f"draft saved as version {note.version}")
+    db.session.commit()
+    if _wants_json():
+        return {"status": "saved", "version": note.version,
+                "saved_at": to_local(note.updated_at, _tz()).strftime("%-I:%M %p")}
+    flash("Draft saved.", "success")
+    return redirect(url_for("notes.show_note", client_id=client.id, note_id=note.id), code=303)
+
+
+@bp.route("/notes/<int:note_id>/sign", methods=["POST"])
+@client_scoped
+def sign(client, note_id: int):
+    note = _note_or_404(client, note_id)
+    if note.is_signed:
+        return _refuse(client, note, 409, "This note is already signed.")
+    if note.author_id != current_user.id:
+        return _refuse(client, note, 403, f"Only the note's author, {note.author.name}, can sign it.")
+    form = SignForm()
+    if not form.validate_on_submit():
+        return _refuse(client, note, 400, "This request did not say which version of the note to sign.")
+    try:
+        lifecycle.sign(note, current_user, form.version.data)
+    except lifecycle.StaleVersion:
+        return _refuse(client, note, 409, "The note changed since this page showed it. Read it through "
+                                          "once more, then sign.")
+    except lifecycle.Invalid as refused:
+        return _refuse(client, note, 422, next(iter(refused.errors.values())))
+    record("sign", obj=note, client=client, detail=f"sha256 {note.content_hash}")
+    db.session.commit()
+    flash("Signed. The note is locked now; add an addendum if anything needs to be added.", "success")
+    return redirect(url_for("notes.show_note", client_id=client.id, note_id=note.id), code=303)
+
+
+@bp.route("/notes/<int:note_id>/addenda", methods=["POST"])
+@client_scoped
+def add_addendum(client, note_id: int):
+    note = _note_or_404(client, note_id)
+    if not note.is_signed:
+        return _refuse(client, note, 409, "This note is still a draft: change the note itself instead of "
+                                          "adding an addendum.")
+    form = AddendumForm()
+    if form.validate_on_submit():
+        addendum = lifecycle.add_addendum(note, current_user, form.reason.data, form.text.data)
+        db.session.flush()
+        record("create", obj=addendum, client=client, detail=f"addendum to note {note.id}")
+        db.session.commit()
+        flash("The addendum is added.", "success")
+        return redirect(url_for("notes.show_note", client_id=client.id, note_id=note.id, _anchor="addenda"),
+                        code=303)
+    return _render_note(client, note, addendum_form=form, status=422)

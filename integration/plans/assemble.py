@@ -1,0 +1,180 @@
+"""build_document(): the ONE place that decides what of a plan reaches the client.
+
+Only patient-facing fields are copied into the PlanDocument: the client's preferred name,
+plan item text (library wording or the practitioner's words for the client), goal titles and
+"why" (written in the client's words), and insights' `client_words`. Never `insight.text`
+(the practitioner's clinical statement), never note content, safety checks, dosing details,
+history items, or anything of another client. An insight linked to a sensitive history item
+is left out as well, even in the client's words: a take-home paper can be read by anyone in
+the home, and the history it touches was marked sensitive for a reason.
+"""
+from __future__ import annotations
+
+from datetime import date, time, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ..auth.models import Practice
+from ..clock import local_today, to_local
+from ..extensions import db
+from ..notes.models import Insight
+from .calendar import checkpoint_date, item_dates
+from .document import PlanAppointment, PlanDay, PlanDocument, PlanEntry, PlanGoal, long_date, short_date
+from .models import CHECKPOINTS, WEEKDAYS, Plan, PlanItem
+
+DOCUMENT_TITLE = "Your integration plan"
+TRACKED_KINDS = ("weekdays", "weekly", "as_needed")
+
+# What build_document() touches, loaded in a fixed number of queries (no N+1).
+DOCUMENT_LOAD_OPTIONS = (
+    selectinload(Plan.items).selectinload(PlanItem.goals),
+    selectinload(Plan.items).selectinload(PlanItem.insights).selectinload(Insight.history_items),
+    selectinload(Plan.items).selectinload(PlanItem.insights).selectinload(Insight.goals),
+    selectinload(Plan.created_by),
+    selectinload(Plan.finalized_by),
+)
+
+
+def load_plan(client_id: int, plan_id: int) -> Plan | None:
+    """A plan of this client with everything its document needs."""
+    return db.session.scalar(
+        select(Plan).where(Plan.id == plan_id, Plan.client_id == client_id).options(*DOCUMENT_LOAD_OPTIONS)
+    )
+
+
+def client_facing_insights(item: PlanItem) -> list[Insight]:
+    """The item's insights that may be shown to the client: own client, client's words, not sensitive."""
+    return [
+        insight for insight in item.insights
+        if insight.client_id == item.client_id
+        and (insight.client_words or "").strip()
+        and not any(h.sensitive for h in insight.history_items)
+    ]
+
+
+def _own_goals(item: PlanItem):
+    return [goal for goal in item.goals if goal.client_id == item.client_id]
+
+
+def _schedule_text(item: PlanItem, start: date) -> str:
+    """When, in the client's words, with dates where there are dates."""
+    values = item.schedule_values or []
+    if item.schedule_kind == "checkpoints":
+        return "; ".join(f"{CHECKPOINTS[key]} ({short_date(checkpoint_date(start, key))})"
+                         for key in CHECKPOINTS if key in values) or "At check-in points"
+    if item.schedule_kind == "weekdays":
+        days = sorted(d for d in values if d in WEEKDAYS)
+        if len(days) == 7:
+            return "Every day"
+        if days == [0, 1, 2, 3, 4]:
+            return "Every weekday"
+        return "Every " + ", ".join(WEEKDAYS[d] for d in days) if days else "Some days each week"
+    if item.schedule_kind == "weekly":
+        return f"Once a week, on {WEEKDAYS[values[0]]}" if values and values[0] in WEEKDAYS else "Once a week"
+    if item.schedule_kind == "days":
+        return ", ".join("the session day" if d == 0 else f"day {d}" for d in sorted(values)).capitalize()
+    return "Whenever it helps"
+
+
+def _entry(item: PlanItem, start: date) -> PlanEntry:
+    why = [insight.client_words.strip() for insight in client_facing_insights(item)]
+    why += [goal.title for goal in _own_goals(item)]
+    return PlanEntry(
+        title=item.title,
+        instructions=item.instructions or "",
+        schedule_text=_schedule_text(item, start),
+        time_of_day=item.time_label if item.time_of_day else "",
+        why=why,
+        category=item.category_label,
+    )
+
+
+def _goals(items: list[PlanItem]) -> list[PlanGoal]:
+    """Goals linked in this plan, in plan order, each with the plan's insights that speak to it."""
+    goals: dict[int, PlanGoal] = {}
+    for item in items:
+        for goal in _own_goals(item):
+            goals.setdefault(goal.id, PlanGoal(title=goal.title, why_in_words=goal.why or ""))
+    for item in items:
+        for insight in client_facing_insights(item):
+            for goal in insight.goals:
+                words = insight.client_words.strip()
+                if goal.id in goals and words not in goals[goal.id].insights:
+                    goals[goal.id].insights.append(words)
+    return list(goals.values())
+
+
+def _appointments(plan: Plan) -> list[PlanAppointment]:
+    rows = []
+    for row in plan.appointments or []:
+        try:
+            on = date.fromisoformat(row["on"])
+        except (KeyError, TypeError, ValueError):
+            continue
+        when = long_date(on)
+        if row.get("at"):
+            clock = time.fromisoformat(row["at"])
+            when += f" at {clock:%I:%M %p}".replace(" 0", " ")
+        rows.append(PlanAppointment(when_text=when, what=row.get("what") or "Appointment"))
+    return rows
+
+
+def issued_on(plan: Plan, practice: Practice) -> date:
+    """The date the client sees on the plan: the day it was finalized, or today for a draft."""
+    if plan.finalized_at:
+        return to_local(plan.finalized_at, practice.timezone).date()
+    return local_today(practice.timezone)
+
+
+def build_document(plan: Plan) -> PlanDocument:
+    """The client's document for this plan, from patient-facing fields only."""
+    client = plan.client
+    practice = db.session.get(Practice, client.practice_id)
+    window = practice.integration_window_days
+    start = plan.start_date
+    items = list(plan.items)
+    practitioner = plan.finalized_by or plan.created_by
+
+    first_days = []
+    for day_number in range(window + 1):
+        day_items = [item for item in items
+                     if item.schedule_kind == "days" and day_number in (item.schedule_values or [])]
+        if not day_items:
+            continue
+        prompts = [p for item in day_items for p in item.prompt_list]
+        first_days.append(PlanDay(day_number=day_number, date=start + timedelta(days=day_number),
+                                  items=[_entry(item, start) for item in day_items], prompts=prompts))
+
+    ongoing_items = [item for item in items if item.schedule_kind != "days" or not item_dates(item, start, window)]
+    journal_prompts = []
+    for item in ongoing_items:
+        journal_prompts += [p for p in item.prompt_list if p not in journal_prompts]
+
+    return PlanDocument(
+        title=DOCUMENT_TITLE,
+        client_name=client.called,
+        practitioner_name=practitioner.display_name if practitioner else practice.name,
+        practice_name=practice.name,
+        practitioner_contact=(practice.client_contact or (practitioner.email if practitioner else "")).strip(),
+        start_date=start,
+        window_days=window,
+        message=plan.message or "",
+        first_days=first_days,
+        ongoing=[_entry(item, start) for item in ongoing_items],
+        goals=_goals(items),
+        journal_prompts=journal_prompts,
+        appointments=_appointments(plan),
+        tracker_practices=[item.title for item in ongoing_items if item.schedule_kind in TRACKED_KINDS],
+        crisis_resources=practice.crisis_resources or "",
+        version=plan.version,
+        issued_on=issued_on(plan, practice),
+        paper_size=practice.paper_size if practice.paper_size in ("letter", "a4") else "letter",
+        large_print=plan.large_print,
+    )
+
+
+def start_date_for(session, practice: Practice) -> date:
+    """A dosing session's day in the practice's time zone."""
+    return to_local(session.started_at, practice.timezone).date()
+

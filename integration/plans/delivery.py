@@ -1,0 +1,122 @@
+"""Finalizing, delivered versions, new versions and private share links.
+
+Finalizing renders the PDF once and keeps the bytes: downloads and share links serve those
+stored bytes, so "what exactly did the client receive" always has an exact answer and no
+one waits for a render on click. Callers commit.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from ..audit.log import record
+from ..auth.models import Practice, User
+from ..clock import utcnow
+from ..extensions import db
+from .assemble import build_document
+from .models import Plan, PlanExport, PlanItem, ShareLink
+
+SHARE_LINK_DAYS = 14
+
+
+class PlanNotReady(ValueError):
+    """The plan cannot be finalized yet; the message says why, in plain words."""
+
+
+def finalize(plan: Plan, user: User) -> PlanExport:
+    """Lock the plan, render its PDF ahead of time and keep it as a delivered version."""
+    from .pdf import render_plan_pdf  # WeasyPrint is loaded only when a PDF is made
+
+    if not plan.is_draft:
+        raise PlanNotReady("This plan is already finalized. Make a new version to change it.")
+    if not plan.items:
+        raise PlanNotReady("Add at least one practice before finalizing: an empty plan would be an empty PDF.")
+    plan.status = "finalized"
+    plan.finalized_at = utcnow()
+    plan.finalized_by_id = user.id
+    plan.finalized_by = user
+    pdf = render_plan_pdf(build_document(plan))
+    export = PlanExport(plan=plan, client_id=plan.client_id, version=plan.version, pdf=pdf, size=len(pdf),
+                        sha256=hashlib.sha256(pdf).hexdigest(), created_by_id=user.id,
+                        created_at=plan.finalized_at)
+    db.session.add(export)
+    db.session.flush()
+    record("finalize", obj=plan, client=plan.client, user=user, detail=f"version {plan.version}")
+    record("export", obj=export, client=plan.client, user=user, detail=f"sha256 {export.sha256}")
+    return export
+
+
+def successor(plan: Plan) -> Plan | None:
+    """The newer version made from this plan, if any."""
+    return db.session.scalar(select(Plan).where(Plan.replaces_id == plan.id).order_by(Plan.id.desc()).limit(1))
+
+
+def new_version(plan: Plan, user: User) -> Plan:
+    """A draft copy of a finalized plan, one version up (or the draft already made from it)."""
+    existing = successor(plan)
+    if existing is not None:
+        return existing
+    copy = Plan(client_id=plan.client_id, dosing_session_id=plan.dosing_session_id, start_date=plan.start_date,
+                message=plan.message, appointments=list(plan.appointments or []), large_print=plan.large_print,
+                version=plan.version + 1, replaces_id=plan.id, created_by_id=user.id)
+    for item in plan.items:
+        copy.items.append(PlanItem(
+            client_id=item.client_id, library_practice_id=item.library_practice_id, position=item.position,
+            category=item.category, title=item.title, instructions=item.instructions,
+            schedule_kind=item.schedule_kind, schedule_values=list(item.schedule_values or []),
+            time_of_day=item.time_of_day, prompts=item.prompts,
+            goals=list(item.goals), insights=list(item.insights),
+        ))
+    db.session.add(copy)
+    db.session.flush()
+    record("create", obj=copy, client=plan.client, user=user, detail=f"version {copy.version} of plan {plan.id}")
+    return copy
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_share_link(export: PlanExport, user: User, days: int = SHARE_LINK_DAYS) -> tuple[ShareLink, str]:
+    """A new private link to a delivered version; the raw token is returned once and never stored."""
+    token = secrets.token_urlsafe(32)
+    link = ShareLink(export=export, client_id=export.client_id, token_hash=_hash(token),
+                     expires_at=utcnow() + timedelta(days=days), created_by_id=user.id)
+    db.session.add(link)
+    db.session.flush()
+    record("share", obj=link, client=export.plan.client, user=user,
+           detail=f"export {export.id}, expires {link.expires_at:%Y-%m-%d %H:%M} UTC")
+    return link, token
+
+
+def revoke(link: ShareLink, user: User) -> None:
+    if link.revoked_at is None:
+        link.revoked_at = utcnow()
+        link.revoked_by_id = user.id
+        record("revoke", obj=link, client=link.export.plan.client, user=user)
+
+
+def live_link(token: str, now: datetime | None = None) -> ShareLink | None:
+    """The share link for this raw token if it exists, is not revoked and has not expired."""
+    if not token or len(token) > 200:
+        return None
+    link = db.session.scalar(select(ShareLink).where(ShareLink.token_hash == _hash(token)))
+    if link is None or not link.is_live(now or utcnow()):
+        return None
+    return link
+
+
+def note_download(link: ShareLink, what: str) -> None:
+    """Audit a download through a share link (no user: the client has no account)."""
+    link.downloads += 1
+    link.last_used_at = utcnow()
+    client = link.export.plan.client
+    record("download", obj=link.export, client=client, practice_id=client.practice_id,
+           detail=f"{what} via share link {link.id}")
+
+
+def practice_of(plan: Plan) -> Practice:
+    return db.session.get(Practice, plan.client.practice_id)
