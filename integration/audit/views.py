@@ -55,7 +55,17 @@ def index():
     form = _filter_form()
     page = db.paginate(_filtered_events(form), per_page=PER_PAGE, error_out=False)
     filters = {key: value for key, value in request.args.items() if key != "page" and value}
-    return render_template("audit/index.html", form=form, page=page, filters=filters)
+    return render_template("audit/index.html", form=form, page=page, filters=filters,
+                           client_names=_client_names({e.client_id for e in page.items if e.client_id}))
+
+
+def _client_names(client_ids: set[int]) -> dict[int, str]:
+    """Names for the clients an audit page mentions, in one query."""
+    if not client_ids:
+        return {}
+    rows = db.session.execute(select(Client.id, Client.first_name, Client.last_name).where(
+        Client.id.in_(client_ids), Client.practice_id == current_user.practice_id))
+    return {row.id: f"{row.first_name} {row.last_name}" for row in rows}
 
 
 @bp.route("/export.csv")
