@@ -53,4 +53,7 @@ def from_environment(instance_path: str) -> dict:
         # long as the signed-in session rather than expiring on its own after an hour.
         "WTF_CSRF_TIME_LIMIT": None,
         "CLIENTS_PER_PAGE": 25,
+        # How many reverse proxies stand in front of the app; their X-Forwarded-For is trusted
+        # so the audit log records the person's address, not the proxy's.
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
     }

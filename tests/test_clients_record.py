@@ -369,3 +369,22 @@ def test_ids_of_another_clients_objects_are_404(client, signed_in, therapist, pe
     assert client.get(f"/clients/{person.id}/history/{item.id}").status_code == 404
     assert client.post(f"/clients/{person.id}/goals/{goal.id}/check-ins",
                        data={"checked_on": "2025-01-01", "rating": "4"}).status_code == 404
+
+
+# ---------------------------------------------------------------- demo data
+
+def test_demo_history_and_goals_load_once(practice, therapist, coach):
+    from integration.clients.demo import RECORDS, load_demo
+
+    clients = [ClientFactory.for_team(therapist, first_name=name) for name in ("Rowan", "Desmond")]
+    users = {"ines": therapist, "theo": therapist, "june": coach}
+    load_demo(practice, users, clients)
+    load_demo(practice, users, clients)
+    items = db.session.scalars(select(HistoryItem).where(HistoryItem.client_id == clients[0].id)).all()
+    assert len(items) == len(RECORDS["Rowan"][1]) and any(i.sensitive for i in items)
+    goals = db.session.scalars(select(Goal).where(Goal.client_id == clients[1].id)).all()
+    assert len(goals) == len(RECORDS["Desmond"][2])
+    today = today_for(practice)
+    for goal in goals:
+        days = [c.checked_on for c in goal.check_ins]
+        assert len(days) >= 3 and max(days) <= today and min(days) >= today - timedelta(days=62)

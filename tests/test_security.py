@@ -140,3 +140,17 @@ def test_secret_key_is_generated_once_and_kept(tmp_path):
     second = instance_secret_key(str(tmp_path))
     assert first == second and len(first) == 64
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_behind_a_trusted_proxy_the_audit_log_sees_the_person(tmp_path):
+    from integration.audit.models import AuditEvent
+    from integration.extensions import db
+    from tests.factories import UserFactory
+
+    app = make_test_app(tmp_path, TRUSTED_PROXIES=1)
+    with app.app_context():
+        user = UserFactory()
+        app.test_client().post("/login", data={"email": user.email, "password": PASSWORD},
+                               headers={"X-Forwarded-For": "203.0.113.9"})
+        assert db.session.query(AuditEvent).one().remote_addr == "203.0.113.9"
+        db.session.remove()

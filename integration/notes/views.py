@@ -24,6 +24,8 @@ from .models import Addendum, DosingSession, Note, NoteRevision
 bp = Blueprint("notes", __name__, url_prefix="/clients/<int:client_id>")
 
 INTEGRATION_WINDOW_DAYS = 3  # day 0 (the session) to day 3 after it
+INTENSITY_OPTIONS = {"": "—", **{str(n): label for n, label in sections.INTENSITIES.items()}}
+LAYOUT_OPTIONS = {"": "None", **{key: label for key, (label, _) in sections.PROGRESS_LAYOUTS.items()}}
 
 
 # --- time and windows -------------------------------------------------------------------------
@@ -264,7 +266,8 @@ def _render_note(client: Client, note: Note, *, fields=None, errors=None, addend
         fields=mine, theirs=theirs, differences=differences, conflict=conflict, errors=errors or {},
         addendum_form=addendum_form or AddendumForm(), hash_ok=lifecycle.hash_matches(note),
         emotions=sections.EMOTIONS, intensities=sections.INTENSITIES, yes_no=sections.YES_NO,
-        layouts=sections.PROGRESS_LAYOUTS, max_chars=sections.MAX_SECTION_CHARS,
+        layouts=sections.PROGRESS_LAYOUTS, intensity_options=INTENSITY_OPTIONS, layout_options=LAYOUT_OPTIONS,
+        max_chars=sections.MAX_SECTION_CHARS,
         window=integration_window(note.dosing_session, _tz()) if note.dosing_session else None,
         active_tab="notes.index"), status
 
@@ -368,3 +371,5 @@ def add_addendum(client, note_id: int):
         return redirect(url_for("notes.show_note", client_id=client.id, note_id=note.id, _anchor="addenda"),
                         code=303)
     return _render_note(client, note, addendum_form=form, status=422)
+
+from . import insight_views  # noqa: E402,F401

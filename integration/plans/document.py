@@ -5,6 +5,8 @@ the client (preferred name, goals and insights "in the client's words", library 
 clinical notes, safety checks and sensitive history cannot reach the PDF by accident: there is no
 field for them.
 """
+from __future__ import annotations
+
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 

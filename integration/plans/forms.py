@@ -137,3 +137,6 @@ class PlanSettingsForm(BaseForm):
     crisis_resources = TextAreaField("If things feel hard: crisis resources", validators=[
         DataRequired(message="Clients need somewhere to turn. Add at least one resource."), Length(max=2000)],
         description="Printed on every plan.")
+    client_contact = TextAreaField("How clients reach you", validators=[Length(max=500)],
+                                   description="Phone, email and hours, printed on every plan. When empty, "
+                                               "the practitioner's email is printed.")

@@ -1,4 +1,596 @@
 """Practice library, plan builder, preview, delivery and the client's share link."""
-from flask import Blueprint
+from __future__ import annotations
+
+from datetime import date, time
+
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request,
+                   url_for)
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ..audit.log import record
+from ..auth.models import Practice
+from ..auth.views import admin_required
+from ..clients.access import child_or_404, client_scoped
+from ..clients.models import Goal
+from ..clock import utcnow
+from ..extensions import db, limiter
+from ..notes.models import DosingSession, Insight
+from . import delivery
+from .assemble import DOCUMENT_LOAD_OPTIONS, build_document, client_facing_insights, start_date_for
+from .calendar import plan_calendar
+from .document import EmptyPlanError
+from .forms import LibraryPracticeForm, PlanForm, PlanItemForm, PlanSettingsForm
+from .library import practice_library
+from .models import LIBRARY_CATEGORIES, LibraryPractice, Plan, PlanExport, PlanItem, ShareLink
 
 bp = Blueprint("plans", __name__)
+
+
+def _practice() -> Practice:
+    return current_user.practice
+
+
+# --- practice library -------------------------------------------------------------------
+
+def _library_entry_or_404(library_id: int) -> LibraryPractice:
+    entry = db.session.scalar(select(LibraryPractice).where(
+        LibraryPractice.id == library_id, LibraryPractice.practice_id == current_user.practice_id))
+    if entry is None:
+        abort(404)
+    return entry
+
+
+def _may_change(entry: LibraryPractice) -> bool:
+    """Admins change any entry; others the entries they wrote."""
+    return current_user.is_admin or (entry.created_by_id is not None and entry.created_by_id == current_user.id)
+
+
+@bp.route("/library")
+@login_required
+def library():
+    show_retired = request.args.get("retired") == "1"
+    entries = practice_library(current_user.practice_id, include_retired=show_retired)
+    db.session.commit()  # the defaults copied in on first use
+    by_category = {key: [e for e in entries if e.category == key] for key in LIBRARY_CATEGORIES}
+    return render_template("plans/library.html", by_category=by_category, categories=LIBRARY_CATEGORIES,
+                           show_retired=show_retired, may_change=_may_change)
+
+
+@bp.route("/library/new", methods=["GET", "POST"])
+@login_required
+def library_new():
+    form = LibraryPracticeForm()
+    form.limit_days(_practice().integration_window_days)
+    if form.validate_on_submit():
+        entry = LibraryPractice(practice_id=current_user.practice_id, created_by_id=current_user.id)
+        form.apply_to(entry)
+        db.session.add(entry)
+        db.session.flush()
+        record("create", obj=entry)
+        db.session.commit()
+        flash(f"“{entry.title}” is in the library.", "success")
+        return redirect(url_for("plans.library", _anchor=f"cat-{entry.category}"))
+    return render_template("plans/library_form.html", form=form, entry=None)
+
+
+@bp.route("/library/<int:library_id>/edit", methods=["GET", "POST"])
+@login_required
+def library_edit(library_id: int):
+    entry = _library_entry_or_404(library_id)
+    if not _may_change(entry):
+        abort(403)
+    form = LibraryPracticeForm(obj=entry)
+    form.limit_days(max(_practice().integration_window_days, max((v for v in entry.schedule_values
+                                                                    if isinstance(v, int)), default=0)))
+    if request.method == "GET":
+        form.load_schedule(entry)
+    if form.validate_on_submit():
+        form.apply_to(entry)
+        entry.updated_at = utcnow()
+        record("change", obj=entry)
+        db.session.commit()
+        flash("Saved. Plans already made keep their own copy.", "success")
+        return redirect(url_for("plans.library", _anchor=f"cat-{entry.category}"))
+    return render_template("plans/library_form.html", form=form, entry=entry)
+
+
+@bp.route("/library/<int:library_id>/retire", methods=["POST"])
+@login_required
+def library_retire(library_id: int):
+    entry = _library_entry_or_404(library_id)
+    if not _may_change(entry):
+        abort(403)
+    entry.retired = request.form.get("retired", "1") == "1"
+    record("retire" if entry.retired else "restore", obj=entry)
+    db.session.commit()
+    flash(f"“{entry.title}” is {'retired: it is no longer offered for new plans' if entry.retired else 'back in the library'}.",
+          "success")
+    return redirect(url_for("plans.library", _anchor=f"cat-{entry.category}"))
+
+
+# --- plan settings (admins) ----------------------------------------------------------------
+
+@bp.route("/settings/plans", methods=["GET", "POST"])
+@admin_required
+def settings():
+    practice = _practice()
+    form = PlanSettingsForm(obj=practice)
+    if form.validate_on_submit():
+        form.populate_obj(practice)
+        record("change", obj=practice, detail="plan settings")
+        db.session.commit()
+        flash("Plan settings saved. They apply to plans finalized from now on.", "success")
+        return redirect(url_for("plans.settings"))
+    return render_template("plans/settings.html", form=form)
+
+
+# --- plans of a client ---------------------------------------------------------------------
+
+def _plan_or_404(client, plan_id: int) -> Plan:
+    plan = db.session.scalar(select(Plan).where(Plan.id == plan_id, Plan.client_id == client.id)
+                             .options(*DOCUMENT_LOAD_OPTIONS))
+    if plan is None:
+        abort(404)
+    return plan
+
+
+def _draft_or_redirect(plan: Plan):
+    """Finalized plans never change: send the practitioner back with a way forward."""
+    if plan.is_draft:
+        return None
+    flash("This plan is finalized and cannot change. Make a new version to change it.", "error")
+    return redirect(url_for("plans.builder", client_id=plan.client_id, plan_id=plan.id))
+
+
+@bp.route("/clients/<int:client_id>/plans")
+@client_scoped
+def index(client):
+    plans = db.session.scalars(
+        select(Plan).where(Plan.client_id == client.id)
+        .options(selectinload(Plan.items), selectinload(Plan.exports), selectinload(Plan.created_by))
+        .order_by(Plan.created_at.desc(), Plan.id.desc())
+    ).all()
+    replaced = {p.replaces_id: p for p in plans if p.replaces_id}
+    return render_template("plans/index.html", client=client, plans=plans, replaced=replaced)
+
+
+def _plan_form(client, plan: Plan | None = None) -> PlanForm:
+    practice = _practice()
+    if plan is not None:
+        form = PlanForm(obj=plan, dosing_session_id=plan.dosing_session_id or 0)
+        if request.method == "GET":
+            rows = list(plan.appointments or [])
+            for entry, row in zip(form.appointments, rows + [{}] * 3):
+                entry.form.on.data = _date_or_none(row.get("on"))
+                entry.form.at.data = _time_or_none(row.get("at"))
+                entry.form.what.data = row.get("what", "")
+    else:
+        form = PlanForm(large_print=practice.large_print_default)
+    sessions = db.session.scalars(select(DosingSession).where(DosingSession.client_id == client.id)
+                                  .order_by(DosingSession.number.desc())).all()
+    form.dosing_session_id.choices = [(0, "Not tied to a session")] + [
+        (s.id, f"Session {s.number} · {start_date_for(s, practice):%b %-d, %Y}") for s in sessions]
+    if plan is None and request.method == "GET" and sessions:
+        form.dosing_session_id.data = sessions[0].id
+    return form
+
+
+def _date_or_none(value):
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _time_or_none(value):
+    try:
+        return time.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _apply_plan_form(form: PlanForm, plan: Plan, client) -> None:
+    session_id = form.dosing_session_id.data or None
+    plan.dosing_session_id = session_id
+    if session_id:
+        session = child_or_404(DosingSession, client, session_id)
+        plan.start_date = start_date_for(session, _practice())
+    else:
+        plan.start_date = form.start_date.data
+    plan.message = form.message.data or ""
+    plan.large_print = bool(form.large_print.data)
+    plan.appointments = form.appointment_rows()
+    plan.updated_at = utcnow()
+
+
+@bp.route("/clients/<int:client_id>/plans/new", methods=["GET", "POST"])
+@client_scoped
+def new(client):
+    form = _plan_form(client)
+    if form.validate_on_submit():
+        plan = Plan(client_id=client.id, created_by_id=current_user.id)
+        _apply_plan_form(form, plan, client)
+        db.session.add(plan)
+        db.session.flush()
+        record("create", obj=plan, client=client)
+        db.session.commit()
+        flash("Plan started. Add practices from the library or write your own.", "success")
+        return redirect(url_for("plans.builder", client_id=client.id, plan_id=plan.id))
+    return render_template("plans/plan_form.html", client=client, form=form, plan=None,
+                           active_tab="plans.index"), (422 if form.errors else 200)
+
+
+@bp.route("/clients/<int:client_id>/plans/<int:plan_id>/edit", methods=["GET", "POST"])
+@client_scoped
+def edit(client, plan_id: int):
+    plan = _plan_or_404(client, plan_id)
+    if (refusal := _draft_or_redirect(plan)) is not None:
+        return refusal
+    form = _plan_form(client, plan)
+    if form.validate_on_submit():
+        _apply_plan_form(form, plan, client)
+        record("change", obj=plan, client=client)
+        db.session.commit()
+        flash("Saved.", "success")
+        return redirect(url_for("plans.builder", client_id=client.id, plan_id=plan.id))
+    return render_template("plans/plan_form.html", client=client, form=form, plan=plan,
+                           active_tab="plans.index"), (422 if form.errors else 200)
+
+
+@bp.route("/clients/<int:client_id>/plans/<int:plan_id>")
+@client_scoped
+def builder(client, plan_id: int):
+    plan = _plan_or_404(client, plan_id)
+    library_entries = practice_library(client.practice_id) if plan.is_draft else []
+    db.session.commit()
+    exports = db.session.scalars(select(PlanExport).where(PlanExport.plan_id == plan.id)
+                                 .options(selectinload(PlanExport.share_links), selectinload(PlanExport.created_by))
+                                 .order_by(PlanExport.id)).all()
+    return render_template(
+        "plans/builder.html", client=client, plan=plan, exports=exports, now=utcnow(),
+        library_by_category={key: [e for e in library_entries if e.category == key] for key in LIBRARY_CATEGORIES},
+        categories=LIBRARY_CATEGORIES, successor=delivery.successor(plan),
+        client_facing_insights=client_facing_insights, active_tab="plans.index")
+
+
+def _next_position(plan: Plan) -> int:
+    return max((item.position for item in plan.items), default=-1) + 1
+
+
+@bp.route("/clients/<int:client_id>/plans/<int:plan_id>/items/from-library", methods=["POST"])
+@client_scoped
+def add_from_library(client, plan_id: int):
+    plan = _plan_or_404(client, plan_id)
+    if (refusal := _draft_or_redirect(plan)) is not None:
+        return refusal
+    library_id = request.form.get("library_id", type=int)
+    entry = db.session.scalar(select(LibraryPractice).where(
+        LibraryPractice.id == library_id, LibraryPractice.practice_id == client.practice_id,
+        LibraryPractice.retired.is_(False)))
+    if entry is None:
+        flash("Choose a practice from the library.", "error")
+        return redirect(url_for("plans.builder", client_id=client.id, plan_id=plan.id, _anchor="add-practice"))
+    item = PlanItem(client_id=client.id, library_practice_id=entry.id, position=_next_position(plan),
+                    category=entry.category, title=entry.title, instructions=entry.instructions,
+                    schedule_kind=entry.schedule_kind, schedule_values=list(entry.schedule_values or []),
+                    time_of_day=entry.time_of_day, prompts=entry.prompts)
+    plan.items.append(item)
+    db.session.flush()
+    record("change", obj=plan, client=client, detail=f"added item {item.id} from library {entry.id}")
+    db.session.commit()
+    flash(f"Added “{item.title}”. Edit it to link goals and insights or adjust the days.", "success")
+    return redirect(url_for("plans.builder", client_id=client.id, plan_id=plan.id, _anchor=f"item-{item.id}"))
+
+
+def _item_form(client, plan: Plan, item: PlanItem | None) -> PlanItemForm:
+    form = PlanItemForm(obj=item) if item else PlanItemForm()
+    form.limit_days(_practice().integration_window_days)
+    linked_goals = {g.id for g in item.goals} if item else set()
+    goals = db.session.scalars(select(Goal).where(Goal.client_id == client.id)
+                               .order_by(Goal.archived, Goal.title)).all()
+    form.goals.choices = [(g.id, g.title) for g in goals if not g.archived or g.id in linked_goals]
+    insights = db.session.scalars(select(Insight).where(Insight.client_id == client.id)
+                                  .options(selectinload(Insight.history_items)).order_by(Insight.id.desc())).all()
+    form.insights.choices = [(i.id, i.client_words or i.text) for i in insights]
+    form.insight_objects = {i.id: i for i in insights}
+    if item and request.method == "GET":
+        form.load_schedule(item)
+        form.goals.data = [g.id for g in item.goals]
+        form.insights.data = [i.id for i in item.insights]
+    return form
+
+
+def _apply_item_form(form: PlanItemForm, item: PlanItem, client) -> None:
+    form.apply_to(item)
+    # Only this client's goals and insights: the choices were the client's own, and the
+    # query filters by client again so nothing else can be linked.
+    goal_ids = form.goals.data or []
+    insight_ids = form.insights.data or []
+    item.goals = list(db.session.scalars(select(Goal).where(Goal.client_id == client.id, Goal.id.in_(goal_ids))))
+    item.insights = list(db.session.scalars(
+        select(Insight).where(Insight.client_id == client.id, Insight.id.in_(insight_ids))))
+
+
+@bp.route("/clients/<int:client_id>/plans/<int:plan_id>/items/new", methods=["GET", "POST"])
+@client_scoped
+def item_new(client, plan_id: int):
+    plan = _plan_or_404(client, plan_id)
+    if (refusal := _draft_or_redirect(plan)) is not None:
+        return refusal
+    form = _item_form(client, plan, None)
+    if form.validate_on_submit():
+        item = PlanItem(client_id=client.id, position=_next_position(plan))
+        _apply_item_form(form, item, client)
+        plan.items.append(item)
+        db.session.flush()
+        record("change", obj=plan, client=client, detail=f"added item {item.id}")
+        db.session.commit()
+        flash(f"Added “{item.title}”.", "success")
+        return redirect(url_for("plans.builder", client_id=client.id, plan_id=plan.id, _anchor=f"item-{item.id}"))
+    return render_template("plans/item_form.html", client=client, plan=plan, form=form, item=None,
+                           active_tab="plans.index"), (422 if form.errors else 200)
+
+
+@bp.route("/clients/<int:client_id>/plans/<int:plan_id>/items/<int:item_id>/edit", methods=["GET", "POST"])
+@client_scoped
+def item_edit(client, plan_id: int, item_id: int):
+    plan = _plan_or_404(client, plan_id)
+    item = _item_or_404(client, plan, item_id)
+    if (refusal := _draft_or_redirect(plan)) is not None:
+        return refusal
+    form = _item_form(client, plan, item)
+    if form.validate_on_submit():
+        _apply_item_form(form, item, client)
+        record("change", obj=item, client=client)
+        db.session.commit()
+        flash("Saved.", "success")
+        return redirect(url_for("plans.builder", client_id=client.id, plan_id=plan.id, _anchor=f"item-{item.id}"))
+    return render_template("plans/item_form.html", client=client, plan=plan, form=form, item=item,
+                           active_tab="plans.index"), (422 if form.errors else 200)
+
+
+def _item_or_404(client, plan: Plan, item_id: int) -> PlanItem:
+    item = child_or_404(PlanItem, client, item_id)
+    if item.plan_id != plan.id:
+        abort(404)
+    return item
+
+
+@bp.route("/clients/<int:client_id>/plans/<int:plan_id>/items/<int:item_id>/delete", methods=["POST"])
+@client_scoped
+def item_delete(client, plan_id: int, item_id: int):
+    plan = _plan_or_404(client, plan_id)
+    item = _item_or_404(client, plan, item_id)
+    if (refusal := _draft_or_redirect(plan)) is not None:
+        return refusal
+    record("change", obj=plan, client=client, detail=f"removed item {item.id} “{item.title[:80]}”")
+    plan.items.remove(item)
+    _renumber(plan.items)
+    db.session.commit()
+    flash(f"Removed “{item.title}”.", "success")
+    return redirect(url_for("plans.builder", client_id=client.id, plan_id=plan.id, _anchor="plan-items"))
+
+
+def _renumber(items: list[PlanItem]) -> None:
+    for position, item in enumerate(items):
+        item.position = position
+
+
+def _items_response(client, plan: Plan, moved: PlanItem | None, status_text: str, focus_id: str = ""):
+    """After a reorder: the list fragment for htmx (focus kept on the moved item), else a redirect."""
+    if request.headers.get("HX-Request"):
+        db.session.refresh(plan, ["items"])
+        return render_template("plans/_items.html", client=client, plan=plan, focus_id=focus_id,
+                               status_text=status_text, oob_status=True,
+                               client_facing_insights=client_facing_insights)
+    flash(status_text, "success")
+    anchor = f"item-{moved.id}" if moved else "plan-items"
+    return redirect(url_for("plans.builder", client_id=client.id, plan_id=plan.id, _anchor=anchor))
+
+
+@bp.route("/clients/<int:client_id>/plans/<int:plan_id>/items/<int:item_id>/move", methods=["POST"])
+@client_scoped
+def item_move(client, plan_id: int, item_id: int):
+    plan = _plan_or_404(client, plan_id)
+    item = _item_or_404(client, plan, item_id)
+    if (refusal := _draft_or_redirect(plan)) is not None:
+        return refusal
+    items = list(plan.items)
+    index = items.index(item)
+    target = index - 1 if request.form.get("direction") == "up" else index + 1
+    if 0 <= target < len(items):
+        items[index], items[target] = items[target], items[index]
+        _renumber(items)
+        record("change", obj=plan, client=client, detail=f"moved item {item.id} to position {target + 1}")
+        db.session.commit()
+    position = items.index(item)
+    direction = "up" if request.form.get("direction") == "up" else "down"
+    if (direction == "up" and position == 0) or (direction == "down" and position == len(items) - 1):
+        direction = "down" if direction == "up" else "up"  # that button is disabled now: keep focus nearby
+    return _items_response(client, plan, item, f"“{item.title}” is now number {position + 1} of {len(items)}.",
+                           focus_id=f"move-{direction}-{item.id}" if len(items) > 1 else "")
+
+
+@bp.route("/clients/<int:client_id>/plans/<int:plan_id>/items/order", methods=["POST"])
+@client_scoped
+def item_order(client, plan_id: int):
+    """Set the whole order at once (drag and drop): every item id of the plan, exactly once."""
+    plan = _plan_or_404(client, plan_id)
+    if (refusal := _draft_or_redirect(plan)) is not None:
+        return refusal
+    by_id = {item.id: item for item in plan.items}
+    wanted = request.form.getlist("item_id", type=int)
+    if sorted(wanted) != sorted(by_id):
+        abort(400)
+    _renumber([by_id[i] for i in wanted])
+    record("change", obj=plan, client=client, detail="reordered items")
+    db.session.commit()
+    return _items_response(client, plan, None, "New order saved.")
+
+
+@bp.route("/clients/<int:client_id>/plans/<int:plan_id>/preview")
+@client_scoped
+def preview(client, plan_id: int):
+    from .pdf import preview_html
+
+    plan = _plan_or_404(client, plan_id)
+    back = url_for("plans.builder", client_id=client.id, plan_id=plan.id)
+    document = build_document(plan)
+    if not plan.items or document.is_empty:
+        return render_template("plans/preview_empty.html", client=client, plan=plan, active_tab="plans.index")
+    return preview_html(document, back_url=back)
+
+
+@bp.route("/clients/<int:client_id>/plans/<int:plan_id>/finalize", methods=["POST"])
+@client_scoped
+def finalize(client, plan_id: int):
+    plan = _plan_or_404(client, plan_id)
+    try:
+        delivery.finalize(plan, current_user._get_current_object())
+    except (delivery.PlanNotReady, EmptyPlanError) as problem:
+        db.session.rollback()
+        flash(str(problem), "error")
+        return redirect(url_for("plans.builder", client_id=client.id, plan_id=plan_id))
+    db.session.commit()
+    flash(f"Version {plan.version} is finalized and its PDF is ready to download or share.", "success")
+    return redirect(url_for("plans.builder", client_id=client.id, plan_id=plan.id, _anchor="delivery"))
+
+
+@bp.route("/clients/<int:client_id>/plans/<int:plan_id>/new-version", methods=["POST"])
+@client_scoped
+def new_version(client, plan_id: int):
+    plan = _plan_or_404(client, plan_id)
+    if plan.is_draft:
+        return redirect(url_for("plans.builder", client_id=client.id, plan_id=plan.id))
+    copy = delivery.new_version(plan, current_user._get_current_object())
+    db.session.commit()
+    flash(f"Version {copy.version} is a draft copy. Version {plan.version} stays as delivered.", "success")
+    return redirect(url_for("plans.builder", client_id=client.id, plan_id=copy.id))
+
+
+@bp.route("/clients/<int:client_id>/plans/<int:plan_id>/delete", methods=["POST"])
+@client_scoped
+def delete(client, plan_id: int):
+    """Discard a draft. Finalized plans are delivered records and are never deleted."""
+    plan = _plan_or_404(client, plan_id)
+    if (refusal := _draft_or_redirect(plan)) is not None:
+        return refusal
+    record("delete", obj=plan, client=client, detail=f"draft version {plan.version}")
+    db.session.delete(plan)
+    db.session.commit()
+    flash("Draft discarded.", "success")
+    return redirect(url_for("plans.index", client_id=client.id))
+
+
+def _pdf_response(export: PlanExport, disposition: str = "attachment") -> Response:
+    response = Response(export.pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{export.filename}"'
+    response.headers["Content-Length"] = str(len(export.pdf))
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _export_or_404(client, plan_id: int, export_id: int) -> PlanExport:
+    export = child_or_404(PlanExport, client, export_id)
+    if export.plan_id != plan_id:
+        abort(404)
+    return export
+
+
+@bp.route("/clients/<int:client_id>/plans/<int:plan_id>/exports/<int:export_id>/download")
+@client_scoped
+def download_export(client, plan_id: int, export_id: int):
+    export = _export_or_404(client, plan_id, export_id)
+    record("download", obj=export, client=client, detail=f"version {export.version}")
+    db.session.commit()
+    return _pdf_response(export)
+
+
+@bp.route("/clients/<int:client_id>/plans/<int:plan_id>/exports/<int:export_id>/share", methods=["POST"])
+@client_scoped
+def share(client, plan_id: int, export_id: int):
+    export = _export_or_404(client, plan_id, export_id)
+    if delivery.successor(export.plan) is not None and not export.plan.is_draft:
+        flash("A newer version of this plan exists. Sharing this older version anyway.", "info")
+    link, token = delivery.create_share_link(export, current_user._get_current_object())
+    db.session.commit()
+    return render_template("plans/share_created.html", client=client, plan=export.plan, export=export, link=link,
+                           pdf_url=url_for("plans.shared_pdf", token=token, _external=True),
+                           ics_url=url_for("plans.shared_calendar", token=token, _external=True),
+                           active_tab="plans.index")
+
+
+@bp.route("/clients/<int:client_id>/plans/<int:plan_id>/links/<int:link_id>/revoke", methods=["POST"])
+@client_scoped
+def revoke_link(client, plan_id: int, link_id: int):
+    link = child_or_404(ShareLink, client, link_id)
+    if link.export.plan_id != plan_id:
+        abort(404)
+    delivery.revoke(link, current_user._get_current_object())
+    db.session.commit()
+    flash("The link is revoked. It no longer opens the plan.", "success")
+    return redirect(url_for("plans.builder", client_id=client.id, plan_id=plan_id, _anchor="delivery"))
+
+
+def _calendar_response(plan: Plan) -> Response:
+    practice = db.session.get(Practice, plan.client.practice_id)
+    body = plan_calendar(plan, timezone=practice.timezone, window_days=practice.integration_window_days,
+                         stamp=plan.finalized_at or utcnow())
+    response = Response(body, mimetype="text/calendar")
+    response.headers["Content-Disposition"] = 'attachment; filename="integration-plan.ics"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/clients/<int:client_id>/plans/<int:plan_id>/calendar.ics")
+@client_scoped
+def calendar(client, plan_id: int):
+    return _calendar_response(_plan_or_404(client, plan_id))
+
+
+# --- the client's private link (no account) ----------------------------------------------------
+
+def _share_rate() -> str:
+    return current_app.config.get("SHARE_LINK_RATE", "30 per hour")
+
+
+def _unavailable() -> Response:
+    """The same page for unknown, expired and revoked links: it reveals nothing about anyone."""
+    response = Response(render_template("plans/link_unavailable.html"), status=404)
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+@bp.route("/p/<token>")
+@limiter.shared_limit(_share_rate, scope="share-link")
+def shared_pdf(token: str):
+    link = delivery.live_link(token)
+    if link is None:
+        return _unavailable()
+    delivery.note_download(link, "pdf")
+    db.session.commit()
+    response = _pdf_response(link.export)
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+@bp.route("/p/<token>/calendar.ics")
+@limiter.shared_limit(_share_rate, scope="share-link")
+def shared_calendar(token: str):
+    link = delivery.live_link(token)
+    if link is None:
+        return _unavailable()
+    plan = db.session.scalar(select(Plan).where(Plan.id == link.export.plan_id)
+                             .options(selectinload(Plan.items)))
+    delivery.note_download(link, "calendar")
+    db.session.commit()
+    response = _calendar_response(plan)
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+

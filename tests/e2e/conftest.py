@@ -117,7 +117,7 @@ def shot(page, name: str) -> Path:
     """Save a full-page screenshot as test-artifacts/<name>.png and return its path."""
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{_safe_name(name)}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=True, animations="disabled")
     return path
 
 
@@ -273,6 +273,9 @@ _CALL_PASSED = pytest.StashKey[bool]()
 def _open_browsing(new_context, live_server, *, bypass_csp: bool):
     context = new_context(bypass_csp=bypass_csp)
     context.set_default_timeout(10_000)  # a local app answers at once: fail fast, not after 30 s
+    # Belt and braces: a request for any other host is recorded (and fails the test), and is
+    # also aborted here, so a test run never reaches the network whatever a page asks for.
+    context.route(lambda url: not live_server.owns(url), lambda route: route.abort("blockedbyclient"))
     browsing = Browsing(page=context.new_page(), server=live_server, csp_bypassed=bypass_csp)
     browsing.attach()
     return browsing
