@@ -1,5 +1,6 @@
 """The base every form in the app derives from."""
 from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
 
 
 def _strip(value):
@@ -11,7 +12,8 @@ class BaseForm(FlaskForm):
 
     class Meta:
         def bind_field(self, form, unbound_field, options):
-            # Passwords keep their exact characters; everything else is trimmed.
-            if unbound_field.field_class.__name__ != "PasswordField":
+            # Text arrives trimmed; passwords keep their exact characters.
+            field_class = unbound_field.field_class
+            if issubclass(field_class, StringField) and not issubclass(field_class, PasswordField):
                 options["filters"] = (*options.get("filters", ()), _strip)
             return unbound_field.bind(form=form, **options)

@@ -19,7 +19,7 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def record_tabs():
-        return {"client_tabs": client_tabs}
+        return {"client_tabs": client_tabs, "has_endpoint": has_endpoint}
 
 
 # The tabs of a client's record: (endpoint, label). A tab shows once its page exists.
@@ -31,6 +31,11 @@ CLIENT_TABS = (
     ("clients.history", "History"),
     ("plans.index", "Plans"),
 )
+
+
+def has_endpoint(endpoint: str) -> bool:
+    """Whether a page exists, so shared templates can link to areas as they arrive."""
+    return endpoint in current_app.view_functions
 
 
 def client_tabs() -> list[tuple[str, str]]:

@@ -19,6 +19,10 @@ ARGUMENT_OBJECTS = {
     "note_id": lambda record: record["note"].id,
     "addendum_id": lambda record: record["addendum"].id,
     "insight_id": lambda record: record["insight"].id,
+    "plan_id": lambda record: record["plan"].id,
+    "item_id": lambda record: record["item"].id,
+    "export_id": lambda record: record["export"].id,
+    "link_id": lambda record: record["link"].id,
 }
 
 
@@ -28,6 +32,7 @@ def full_record(client: Client, author) -> dict:
 
     from integration.clients.models import Goal, GoalCheckIn, HistoryItem
     from integration.notes.models import Addendum, DosingSession, Insight, Note
+    from integration.plans.models import Plan, PlanExport, PlanItem, ShareLink
 
     history = HistoryItem(client_id=client.id, category="family", title="Grandmother's garden")
     goal = Goal(client_id=client.id, title="Sleep through the night")
@@ -42,9 +47,14 @@ def full_record(client: Client, author) -> dict:
     checkin = GoalCheckIn(goal_id=goal.id, client_id=client.id, checked_on=date.today(), rating=6)
     addendum = Addendum(note_id=signed.id, client_id=client.id, author_id=author.id, reason="r", text="t")
     insight = Insight(client_id=client.id, note_id=note.id, text="Felt held", goals=[goal], history_items=[history])
-    db.session.add_all([checkin, addendum, insight])
+    plan = Plan(client_id=client.id, start_date=date(2025, 3, 3), created_by_id=author.id)
+    item = PlanItem(plan=plan, client_id=client.id, category="journaling", title="Evening pages")
+    export = PlanExport(plan=plan, client_id=client.id, version=1, pdf=b"%PDF-1.7 test", size=13, sha256="0" * 64)
+    link = ShareLink(export=export, client_id=client.id, token_hash="0" * 64,
+                     expires_at=datetime.now() + timedelta(days=14))
+    db.session.add_all([checkin, addendum, insight, plan, item, export, link])
     db.session.commit()
-    return {"client": client, "member": client.care_team[0], "history": history, "goal": goal,
+    return {"plan": plan, "item": item, "export": export, "link": link,"client": client, "member": client.care_team[0], "history": history, "goal": goal,
             "checkin": checkin, "session": session, "note": note, "signed_note": signed,
             "addendum": addendum, "insight": insight}
 

@@ -9,7 +9,7 @@ from sqlalchemy import event, select
 from integration.audit.models import AuditEvent
 from integration.clients import record as client_record
 from integration.clients.models import Goal, GoalCheckIn, HistoryItem
-from integration.clock import local_today
+from integration.clock import local_today, utcnow
 from integration.extensions import db
 from integration.notes.models import DosingSession, Insight, InsightTheme, Note
 from tests.factories import ClientFactory, UserFactory
@@ -83,6 +83,7 @@ def test_history_form_keeps_typed_text_and_says_what_is_wrong(client, signed_in,
     too_long = client.post(f"/clients/{person.id}/history/new", data={"category": "health", "title": "t" * 201})
     assert too_long.status_code == 422 and "t" * 201 in too_long.get_data(as_text=True)
     assert db.session.scalar(select(HistoryItem)) is None
+    assert re.search(r'aria-current="page">History<', too_long.get_data(as_text=True))  # the record tab stays lit
 
 
 def test_sensitive_item_is_collapsed_and_labelled_in_the_list(client, signed_in, person):
@@ -248,7 +249,7 @@ def test_overview_shows_timeline_newest_first(client, signed_in, therapist, pers
 
 
 def test_overview_lists_what_needs_attention(client, signed_in, therapist, person):
-    now = datetime.utcnow()
+    now = utcnow()
     recent = DosingSessionFactory(client=person, number=2, started_at=now - timedelta(days=1))
     done = DosingSessionFactory(client=person, number=1, started_at=now - timedelta(days=30))
     NoteFactory(client=person, author=therapist, kind="debrief", dosing_session_id=done.id, status="signed",

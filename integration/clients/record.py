@@ -193,7 +193,8 @@ def attention(client: Client, tz_name: str, today: date | None = None) -> Attent
         if window.is_open:
             found.items.append(Attention(
                 "window", f"Integration window open after session {session.number}",
-                f"Day {window.day} of 0–{WINDOW_DAYS}; open through {window.closes:%a %b %-d}.",
+                (f"Day {window.day} after the session" if window.day else "Session day")
+                + f"; open through {window.closes:%a %b %-d}.",
                 url=session_link(session)))
 
     has_debrief = exists().where(Note.dosing_session_id == DosingSession.id, Note.kind == "debrief")

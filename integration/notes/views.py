@@ -71,6 +71,14 @@ def has_debrief(session: DosingSession) -> bool:
     return any(note.kind == "debrief" for note in session.notes_written)
 
 
+def debrief_state(session: DosingSession) -> str | None:
+    """"signed" when a signed debrief exists, "draft" when only drafts do, else None."""
+    debriefs = [note for note in session.notes_written if note.kind == "debrief"]
+    if not debriefs:
+        return None
+    return "signed" if any(note.is_signed for note in debriefs) else "draft"
+
+
 # --- dosing sessions -------------------------------------------------------------------------
 
 def _sessions_query(client: Client):
@@ -93,7 +101,8 @@ def index(client):
     today = local_today(tz_name)
     windows = {s.id: integration_window(s, tz_name, today) for s in sessions}
     return render_template("notes/index.html", client=client, sessions=sessions, windows=windows,
-                           loose_notes=loose_notes, has_debrief=has_debrief)
+                           loose_notes=loose_notes, has_debrief=has_debrief,
+                           debrief_state=debrief_state)
 
 
 def _session_form(client: Client, session: DosingSession | None = None) -> DosingSessionForm:
@@ -179,6 +188,7 @@ def show_session(client, session_id: int):
     tz_name = _tz()
     return render_template("notes/session.html", client=client, session=session,
                            window=integration_window(session, tz_name), debriefed=has_debrief(session),
+                           debrief=debrief_state(session),
                            today=local_today(tz_name), active_tab="notes.index")
 
 
@@ -301,6 +311,7 @@ def autosave(client, note_id: int):
     if not isinstance(version, int) or isinstance(version, bool):
         return _refuse(client, note, 400, "This save did not say which version of the note it was based on.")
     content, _ = sections.content_from_fields(note.kind, fields)
+    quiet = request.form.get("beacon") == "1"  # the editor's last try as the tab closes: nobody reads the answer
     try:
         changed = lifecycle.save_draft(note, content, version, current_user)
     except lifecycle.Invalid as refused:
@@ -313,6 +324,8 @@ def autosave(client, note_id: int):
                detail=f"save based on version {version} refused (now {note.version}); "
                       f"kept as revision {stale.revision.id}")
         db.session.commit()
+        if quiet:
+            return "", 204
         conflict_url = url_for("notes.show_note", client_id=client.id, note_id=note.id, conflict=stale.revision.id)
         if _wants_json():
             return {"error": "conflict", "version": note.version, "conflict_url": conflict_url,
@@ -323,6 +336,8 @@ def autosave(client, note_id: int):
     if changed:
         record("change", obj=note, client=client, detail=f"draft saved as version {note.version}")
     db.session.commit()
+    if quiet:
+        return "", 204
     if _wants_json():
         return {"status": "saved", "version": note.version,
                 "saved_at": to_local(note.updated_at, _tz()).strftime("%-I:%M %p")}

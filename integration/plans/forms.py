@@ -1,6 +1,8 @@
 """Forms for the practice library, plans, plan items and the plan settings."""
-from wtforms import (BooleanField, DateField, FieldList, Form, FormField, IntegerField, SelectField,
-                     SelectMultipleField, StringField, TextAreaField, TimeField)
+from datetime import date, time
+
+from wtforms import (BooleanField, DateField, IntegerField, SelectField, SelectMultipleField, StringField,
+                     TextAreaField, TimeField)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -88,10 +90,7 @@ class PlanItemForm(ScheduleFields):
     insights = MultiCheckboxField("Insights behind it", coerce=int, validate_choice=True)
 
 
-class AppointmentForm(Form):
-    on = DateField("Date", validators=[Optional()])
-    at = TimeField("Time", validators=[Optional()])
-    what = StringField("What", validators=[Length(max=200)])
+APPOINTMENT_ROWS = 3
 
 
 class PlanForm(BaseForm):
@@ -102,28 +101,48 @@ class PlanForm(BaseForm):
     message = TextAreaField("Your message to the client", validators=[Length(max=3000)],
                             description="A few personal words. Printed at the start of the plan.")
     large_print = BooleanField("Large print")
-    appointments = FieldList(FormField(AppointmentForm), min_entries=3, max_entries=3)
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
         if not self.dosing_session_id.data and not self.start_date.data:
             self.start_date.errors = [*self.start_date.errors, "Choose a session or a start date."]
             ok = False
-        for entry in self.appointments:
-            sub = entry.form
-            if (sub.what.data or sub.at.data) and not sub.on.data:
-                sub.on.errors = [*sub.on.errors, "Add the date of this appointment."]
+        for on, at, what in self.appointment_fields():
+            if (what.data or at.data) and not on.data:
+                on.errors = [*on.errors, "Add the date of this appointment."]
                 ok = False
         return ok
 
+    def appointment_fields(self) -> list[tuple]:
+        """(date, time, what) fields of each appointment row."""
+        return [(self[f"appointment_{n}_on"], self[f"appointment_{n}_at"], self[f"appointment_{n}_what"])
+                for n in range(APPOINTMENT_ROWS)]
+
+    def load_appointments(self, rows: list[dict]) -> None:
+        for (on, at, what), row in zip(self.appointment_fields(), [*rows, *[{}] * APPOINTMENT_ROWS]):
+            on.data = _parse(date.fromisoformat, row.get("on"))
+            at.data = _parse(time.fromisoformat, row.get("at"))
+            what.data = row.get("what", "")
+
     def appointment_rows(self) -> list[dict]:
-        rows = []
-        for entry in self.appointments:
-            sub = entry.form
-            if sub.on.data:
-                rows.append({"on": sub.on.data.isoformat(), "at": sub.at.data.strftime("%H:%M") if sub.at.data else "",
-                             "what": (sub.what.data or "").strip()})
+        rows = [{"on": on.data.isoformat(), "at": at.data.strftime("%H:%M") if at.data else "",
+                 "what": (what.data or "").strip()}
+                for on, at, what in self.appointment_fields() if on.data]
         return sorted(rows, key=lambda r: (r["on"], r["at"]))
+
+
+def _parse(parse, value):
+    try:
+        return parse(value) if value else None
+    except ValueError:
+        return None
+
+
+for _n in range(APPOINTMENT_ROWS):
+    setattr(PlanForm, f"appointment_{_n}_on", DateField(f"Date of appointment {_n + 1}", validators=[Optional()]))
+    setattr(PlanForm, f"appointment_{_n}_at", TimeField(f"Time of appointment {_n + 1}", validators=[Optional()]))
+    setattr(PlanForm, f"appointment_{_n}_what", StringField(f"What is appointment {_n + 1}",
+                                                            validators=[Length(max=200)]))
 
 
 class PlanSettingsForm(BaseForm):

@@ -1,8 +1,6 @@
 """Practice library, plan builder, preview, delivery and the client's share link."""
 from __future__ import annotations
 
-from datetime import date, time
-
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request,
                    url_for)
 from flask_login import current_user, login_required
@@ -14,7 +12,7 @@ from ..auth.models import Practice
 from ..auth.views import admin_required
 from ..clients.access import child_or_404, client_scoped
 from ..clients.models import Goal
-from ..clock import utcnow
+from ..clock import local_today, utcnow
 from ..extensions import db, limiter
 from ..notes.models import DosingSession, Insight
 from . import delivery
@@ -161,34 +159,19 @@ def _plan_form(client, plan: Plan | None = None) -> PlanForm:
     if plan is not None:
         form = PlanForm(obj=plan, dosing_session_id=plan.dosing_session_id or 0)
         if request.method == "GET":
-            rows = list(plan.appointments or [])
-            for entry, row in zip(form.appointments, rows + [{}] * 3):
-                entry.form.on.data = _date_or_none(row.get("on"))
-                entry.form.at.data = _time_or_none(row.get("at"))
-                entry.form.what.data = row.get("what", "")
+            form.load_appointments(list(plan.appointments or []))
     else:
         form = PlanForm(large_print=practice.large_print_default)
     sessions = db.session.scalars(select(DosingSession).where(DosingSession.client_id == client.id)
                                   .order_by(DosingSession.number.desc())).all()
     form.dosing_session_id.choices = [(0, "Not tied to a session")] + [
         (s.id, f"Session {s.number} · {start_date_for(s, practice):%b %-d, %Y}") for s in sessions]
-    if plan is None and request.method == "GET" and sessions:
-        form.dosing_session_id.data = sessions[0].id
+    if plan is None and request.method == "GET":
+        if sessions:
+            form.dosing_session_id.data = sessions[0].id
+        else:
+            form.start_date.data = local_today(practice.timezone)
     return form
-
-
-def _date_or_none(value):
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
-def _time_or_none(value):
-    try:
-        return time.fromisoformat(value) if value else None
-    except ValueError:
-        return None
 
 
 def _apply_plan_form(form: PlanForm, plan: Plan, client) -> None:

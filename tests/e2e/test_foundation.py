@@ -187,6 +187,7 @@ def test_pages_work_under_the_real_content_security_policy(strict_browse, admin_
     page.get_by_role("button", name="Add client").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Ash Moreno")
     # The stylesheet and the vendored font really applied (a blocked one would leave defaults).
+    page.wait_for_load_state("load")
     font = page.evaluate("getComputedStyle(document.body).fontFamily")
     assert "Atkinson Hyperlegible" in font
     loaded = page.evaluate("""async () => {

@@ -1,0 +1,241 @@
+"""`make bench`: the client's PDF, measured in one run on one realistic plan, printed as one table.
+
+(a)  WeasyPrint alone on the plan's final HTML, warm (parsed stylesheet, shared fonts): the floor.
+(a') the same HTML rendered the naive way (stylesheet parsed and fonts set up per render): what the
+     per-process cache saves.
+(b)  the app's export path end to end: see export_path() (a hook to point at the real export).
+(c)  a warm headless Chromium (Playwright page.pdf) printing the same HTML.
+(d)  serving an already-delivered version: stored bytes through the app's download route.
+(e)  resident memory over 100 renders in one process.
+"""
+import hashlib
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+RUNS = int(os.environ.get("BENCH_RUNS", "7"))
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+
+
+def timed(fn, runs: int = RUNS) -> list[float]:
+    """Seconds per call, after one warm-up call."""
+    fn()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def fmt(times: list[float] | None) -> str:
+    if not times:
+        return "n/a"
+    median = statistics.median(times)
+    return f"{median * 1000:9.1f} ms" if median < 1 else f"{median:9.3f} s "
+
+
+def make_app(tmp: str):
+    from integration import create_app
+    from integration.extensions import db
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.db", "RATELIMIT_STORAGE_URI": "memory://"})
+    with app.app_context():
+        db.create_all()
+    return app
+
+
+def export_path(app, doc):
+    """The export path, as a callable measured by (b): build, template, render, hash, store.
+
+    For now it starts from a PlanDocument and stores the bytes in a table of its own. To measure the
+    real export, make this return a function that loads a plan from the database, builds its
+    document, renders it and stores a PlanExport (integration/plans/delivery.py).
+    """
+    import sqlite3
+
+    from integration.plans.pdf import render_plan_pdf
+
+    store = sqlite3.connect(os.path.join(app.instance_path, "bench-exports.db"))
+    store.execute("CREATE TABLE IF NOT EXISTS export (id INTEGER PRIMARY KEY, sha256 TEXT, pdf BLOB)")
+
+    def run():
+        pdf = render_plan_pdf(doc)
+        store.execute("INSERT INTO export (sha256, pdf) VALUES (?, ?)", (hashlib.sha256(pdf).hexdigest(), pdf))
+        store.commit()
+        return pdf
+
+    return run
+
+
+def bench_weasyprint(app, html: str, paper_size: str):
+    import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
+
+    from integration.plans import pdf as plan_pdf
+
+    renderer = plan_pdf._renderer(app.static_folder)
+
+    def warm():
+        return weasyprint.HTML(string=html, base_url=plan_pdf.BASE_URL, url_fetcher=renderer.fetcher).write_pdf(
+            stylesheets=renderer.stylesheets(html, paper_size), font_config=renderer.font_config,
+            pdf_variant=plan_pdf.PDF_VARIANT)
+
+    def naive():
+        font_config = FontConfiguration()
+        fetcher = plan_pdf.StaticOnlyFetcher(app.static_folder)
+        sheets = [weasyprint.CSS(url=plan_pdf.BASE_URL + "static/" + plan_pdf.STYLESHEET, url_fetcher=fetcher,
+                                 font_config=font_config)]
+        sheets += [weasyprint.CSS(string=face.rule, base_url=plan_pdf.BASE_URL + "static/" + plan_pdf.FALLBACK_FONTS,
+                                  url_fetcher=fetcher, font_config=font_config)
+                   for face in renderer.faces if face.css is not None]
+        return weasyprint.HTML(string=html, base_url=plan_pdf.BASE_URL, url_fetcher=fetcher).write_pdf(
+            stylesheets=sheets, font_config=font_config, pdf_variant=plan_pdf.PDF_VARIANT)
+
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    pages = len(PdfReader(BytesIO(warm())).pages)
+    return warm, naive, pages
+
+
+def bench_chromium(app, doc):
+    """Warm headless Chromium printing the same plan (the same template, stylesheets linked)."""
+    from playwright.sync_api import sync_playwright
+
+    from integration.plans.pdf import FALLBACK_FONTS, STYLESHEET, render_plan_html
+
+    origin = "http://bench.invalid"
+    html = render_plan_html(doc, stylesheet_links=(f"{origin}/static/{FALLBACK_FONTS}", f"{origin}/static/{STYLESHEET}"))
+    static = Path(app.static_folder).resolve()
+
+    def serve(route):
+        path = route.request.url.removeprefix(origin + "/static/").split("?")[0]
+        target = (static / path).resolve()
+        if target.is_relative_to(static) and target.is_file():
+            kind = "text/css" if target.suffix == ".css" else "font/woff2"
+            route.fulfill(status=200, body=target.read_bytes(), headers={"Content-Type": kind})
+        else:
+            route.abort()
+
+    tmp = tempfile.mkdtemp(prefix="bench-chromium-")
+    os.environ.setdefault("XDG_CONFIG_HOME", tmp)
+    os.environ.setdefault("XDG_CACHE_HOME", tmp)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.route(f"{origin}/**", serve)
+        page.route(lambda url: not url.startswith(origin), lambda route: route.abort())
+
+        def run():
+            page.set_content(html, wait_until="load")
+            return page.pdf(prefer_css_page_size=True, print_background=True)
+
+        times = timed(run)
+        browser.close()
+    return times
+
+
+def bench_delivered(app, pdf: bytes):
+    """Download a stored version through the app, as the practitioner does (login, route, audit row)."""
+    from integration.extensions import db
+    from integration.plans.models import PlanExport
+    from tests.factories import ClientFactory, PracticeFactory, UserFactory
+    from tests.factories_plans import PlanFactory
+
+    with app.app_context():
+        practice = PracticeFactory()
+        user = UserFactory(practice=practice, role="coach")
+        client = ClientFactory.for_team(user)
+        plan = PlanFactory(client=client, status="finalized", created_by_id=user.id)
+        export = PlanExport(plan_id=plan.id, client_id=client.id, version=1, pdf=pdf, size=len(pdf),
+                            sha256=hashlib.sha256(pdf).hexdigest(), created_by_id=user.id)
+        db.session.add(export)
+        db.session.commit()
+        url = f"/clients/{client.id}/plans/{plan.id}/exports/{export.id}/download"
+        email = user.email
+    from tests.factories import PASSWORD
+
+    http = app.test_client()
+    http.post("/login", data={"email": email, "password": PASSWORD})
+
+    def run():
+        response = http.get(url)
+        assert response.status_code == 200 and response.data == pdf, response.status_code
+
+    return timed(run, runs=200)
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def bench_memory(render, count: int = 100):
+    samples = []
+    for _ in range(count):
+        render()
+        samples.append(rss_mb())
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return statistics.median(samples[:10]), statistics.median(samples[-10:]), peak
+
+
+def main() -> int:
+    from bench.sample import sample_document
+    from integration.plans.pdf import render_plan_html
+
+    tmp = tempfile.mkdtemp(prefix="bench-")
+    os.environ.setdefault("INSTANCE_PATH", tmp)
+    app = make_app(tmp)
+    doc = sample_document()
+    rows = []
+    with app.app_context():
+        start = time.perf_counter()
+        html = render_plan_html(doc)
+        warm, naive, pages = bench_weasyprint(app, html, doc.paper_size)
+        first = time.perf_counter() - start
+        a = timed(warm)
+        a_naive = timed(naive, runs=max(3, RUNS // 2))
+        export = export_path(app, doc)
+        b = timed(export)
+        pdf = export()
+    rows.append(("(a)  WeasyPrint alone, warm, on the final HTML", fmt(a), "the floor"))
+    rows.append(("(a') WeasyPrint, stylesheet + fonts set up per render", fmt(a_naive),
+                 f"{statistics.median(a_naive) / statistics.median(a):.1f}x (a): what the cache saves"))
+    rows.append(("(b)  export path: document, template, render, hash, store", fmt(b),
+                 f"{statistics.median(b) / statistics.median(a):.2f}x (a), target <= 1.2x"))
+    try:
+        c = bench_chromium(app, doc)
+        rows.append(("(c)  warm headless Chromium, page.pdf, same HTML", fmt(c), "what another team would reach for"))
+    except Exception as error:  # Chromium missing on this machine: say so, keep the table
+        rows.append(("(c)  warm headless Chromium, page.pdf, same HTML", "n/a", f"{type(error).__name__}: {error}"[:60]))
+    try:
+        d = bench_delivered(app, pdf)
+        rows.append(("(d)  download a delivered version (stored bytes)", fmt(d), "target <= 5 ms"))
+    except Exception as error:
+        rows.append(("(d)  download a delivered version (stored bytes)", "n/a", f"{type(error).__name__}: {error}"[:60]))
+    with app.app_context():
+        first10, last10, peak = bench_memory(warm)
+    rows.append(("(e)  RSS over 100 renders: first 10 -> last 10", f"{first10:6.0f} -> {last10:.0f} MB",
+                 f"peak {peak:.0f} MB, growth {last10 - first10:+.0f} MB"))
+
+    print(f"\nThe client's PDF: one plan, {pages} pages ({doc.paper_size}), medians of {RUNS} warm runs "
+          f"(first render in this process incl. setup: {first:.2f} s; load average {os.getloadavg()[0]:.1f})\n")
+    width = max(len(name) for name, _, _ in rows)
+    print(f"{'what':<{width}}  {'median':>12}  note")
+    print(f"{'-' * width}  {'-' * 12}  {'-' * 40}")
+    for name, value, note in rows:
+        print(f"{name:<{width}}  {value:>12}  {note}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

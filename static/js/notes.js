@@ -1,0 +1,359 @@
+// The note editor: autosave to the server, a copy on this device until the server has it,
+// and a way back to the same text after a time-out, a closed tab or a dropped network.
+// Everything it needs comes from data-* attributes on #note-editor (no inline scripts: CSP).
+(() => {
+  "use strict";
+
+  const SAVE_EVERY_MS = 4000;
+  const SKIP = new Set(["csrf_token", "version"]);
+  const CHOICES = /^(emotion-|safety-asked$|safety-follow_up$|progress-layout$)/;
+
+  function start(form) {
+    const status = document.getElementById("save-status");
+    const signForm = document.getElementById("sign-form");
+    const key = form.dataset.storageKey;
+    const noteUrl = form.dataset.noteUrl;
+    const loginUrl = form.dataset.loginUrl;
+    const conflictMode = form.dataset.mode === "conflict";
+    let version = Number(form.dataset.version);
+    let dirty = false;
+    let inFlight = null; // the promise of the save under way
+    let stopped = false; // after a conflict, a sign-out or a signed note: no more autosaves
+    let refusedFields = null; // fields of a save refused as invalid: not sent again unchanged
+
+    // -- the fields and the copy on this device
+
+    function collect() {
+      const fields = {};
+      for (const el of form.elements) {
+        if (el.name && !SKIP.has(el.name) && !el.disabled) fields[el.name] = el.value;
+      }
+      return fields;
+    }
+
+    function apply(fields) {
+      for (const [name, value] of Object.entries(fields)) {
+        const el = form.elements.namedItem(name);
+        if (el && "value" in el && !SKIP.has(name)) el.value = value;
+      }
+      showLayout();
+    }
+
+    function same(a, b) {
+      const names = new Set([...Object.keys(a), ...Object.keys(b)]);
+      for (const name of names) if ((a[name] || "") !== (b[name] || "")) return false;
+      return true;
+    }
+
+    function readLocal() {
+      try {
+        const raw = window.localStorage.getItem(key);
+        return raw ? JSON.parse(raw) : null;
+      } catch (err) {
+        return null;
+      }
+    }
+
+    function writeLocal(fields, basedOn) {
+      try {
+        window.localStorage.setItem(key, JSON.stringify({ version: basedOn, fields, at: Date.now() }));
+        return true;
+      } catch (err) {
+        return false; // storage full or disabled: the server copy is all we have
+      }
+    }
+
+    function dropLocal() {
+      try {
+        window.localStorage.removeItem(key);
+      } catch (err) {
+        /* nothing to drop */
+      }
+    }
+
+    // -- the status line (an aria-live region)
+
+    function say(text, link) {
+      status.textContent = text;
+      if (link) {
+        status.append(" ");
+        const a = document.createElement("a");
+        a.href = link.href;
+        a.textContent = link.text;
+        status.append(a);
+        if (link.after) status.append(link.after);
+      }
+      status.dataset.state = link ? "attention" : "";
+    }
+
+    function markErrors(errors) {
+      form.querySelectorAll("[data-error-for]").forEach((small) => {
+        const message = errors[small.dataset.errorFor];
+        const field = form.elements.namedItem(small.dataset.errorFor);
+        small.textContent = message || "";
+        small.hidden = !message;
+        if (field && field.setAttribute) {
+          if (message) field.setAttribute("aria-invalid", "true");
+          else field.removeAttribute("aria-invalid");
+        }
+      });
+    }
+
+    function setVersion(next) {
+      version = next;
+      form.dataset.version = String(next);
+      form.elements.namedItem("version").value = String(next);
+      if (signForm) signForm.elements.namedItem("version").value = String(next);
+    }
+
+    // -- saving
+
+    async function send(fields, basedOn) {
+      const body = new FormData();
+      body.append("version", String(basedOn));
+      for (const [name, value] of Object.entries(fields)) body.append(name, value);
+      const response = await fetch(form.action, {
+        method: "POST",
+        body,
+        credentials: "same-origin",
+        headers: { Accept: "application/json", "X-CSRFToken": form.elements.namedItem("csrf_token").value },
+      });
+      let data = {};
+      try {
+        data = await response.json();
+      } catch (err) {
+        data = {};
+      }
+      return { status: response.status, data };
+    }
+
+    async function saveNow({ basedOn = version, fields = collect() } = {}) {
+      if (inFlight) {
+        await inFlight;
+        if (!dirty) return true;
+        fields = collect();
+        basedOn = version;
+      }
+      let result;
+      inFlight = send(fields, basedOn);
+      say("Saving…");
+      try {
+        result = await inFlight;
+      } catch (err) {
+        say("Offline — kept on this device. Trying again in a moment.");
+        return false;
+      } finally {
+        inFlight = null;
+      }
+      const { status: code, data } = result;
+      if (code === 200) {
+        setVersion(data.version);
+        markErrors({});
+        refusedFields = null;
+        if (same(collect(), fields)) {
+          dirty = false;
+          dropLocal();
+        } else {
+          writeLocal(collect(), version); // typed more while saving: keep that, on the new version
+        }
+        say(`Saved ${data.saved_at}`);
+        if (conflictMode) window.location.replace(noteUrl);
+        return true;
+      }
+      if (code === 401) {
+        stopped = true;
+        say("Signed out — ", { href: loginUrl, text: "sign in", after: " and your text will be here." });
+        return false;
+      }
+      if (code === 409 && data.error === "conflict") {
+        stopped = true;
+        say("Someone else saved this note while you were writing. Your text is safe on this device.",
+          { href: data.conflict_url, text: "Compare both versions" });
+        return false;
+      }
+      if (code === 409) {
+        stopped = true;
+        say(`${data.message || "This note can no longer be changed."} Your text is kept on this device.`,
+          { href: noteUrl, text: "Reload the note" });
+        return false;
+      }
+      if (code === 422 && data.errors) {
+        refusedFields = fields;
+        markErrors(data.errors);
+        say(`Not saved: ${data.message} Your text is kept on this device.`);
+        return false;
+      }
+      stopped = true;
+      if (code === 400 && (await signedOut())) {
+        // The session cookie expired with the session, so the request failed its CSRF check
+        // before the server could answer 401: same situation, same way back.
+        say("Signed out — ", { href: loginUrl, text: "sign in", after: " and your text will be here." });
+        return false;
+      }
+      say("Not saved: the page may be out of date. Your text is kept on this device.",
+        { href: noteUrl, text: "Reload the note" });
+      return false;
+    }
+
+    async function signedOut() {
+      // The sign-in page redirects people who are signed in, and shows itself to everyone else.
+      try {
+        const probe = await fetch(loginUrl, { redirect: "manual", credentials: "same-origin" });
+        return probe.type !== "opaqueredirect" && probe.status === 200;
+      } catch (err) {
+        return false;
+      }
+    }
+
+    function changed() {
+      dirty = true;
+      if (!writeLocal(collect(), version)) say("Not saved yet (this device cannot keep a copy).");
+      else if (!stopped && !inFlight) say(conflictMode ? "Not saved yet: choose what to keep, then save." : "Not saved yet");
+    }
+
+    function autosave() {
+      if (!dirty || stopped || conflictMode || inFlight) return;
+      if (refusedFields && same(refusedFields, collect())) return;
+      saveNow();
+    }
+
+    // -- the progress-note layout shows the parts of the chosen layout only
+
+    function showLayout() {
+      const choice = form.elements.namedItem("progress-layout");
+      if (!choice) return;
+      form.querySelectorAll("[data-layout]").forEach((part) => {
+        part.hidden = part.dataset.layout !== choice.value;
+      });
+    }
+
+    // -- conflict view: take their text, or add it below mine
+
+    form.addEventListener("click", (event) => {
+      const use = event.target.closest("[data-conflict-use]");
+      const add = event.target.closest("[data-conflict-append]");
+      const button = use || add;
+      if (!button) return;
+      const field = form.elements.namedItem(use ? use.dataset.conflictUse : add.dataset.conflictAppend);
+      if (!field) return;
+      field.value = use ? button.dataset.value : [field.value, button.dataset.value].filter(Boolean).join("\n\n");
+      field.focus();
+      showLayout();
+      changed();
+    });
+
+    form.addEventListener("input", changed);
+    form.addEventListener("change", () => {
+      showLayout();
+      changed();
+    });
+    form.addEventListener("focusout", (event) => {
+      if (event.target.name && !SKIP.has(event.target.name)) autosave();
+    });
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      stopped = false;
+      if (!dirty && !inFlight) {
+        say("Saved — nothing new since the last save.");
+        return;
+      }
+      saveNow();
+    });
+    if (signForm) {
+      signForm.addEventListener("submit", async (event) => {
+        if (!dirty && !inFlight) return; // what is signed is what the server has
+        event.preventDefault();
+        if (await saveNow()) signForm.submit();
+      });
+    }
+    window.setInterval(autosave, SAVE_EVERY_MS);
+    window.addEventListener("online", autosave);
+    window.addEventListener("pagehide", () => {
+      // A last try when the tab closes; the copy on this device stays until a page load confirms it.
+      if (!dirty || stopped || conflictMode || !navigator.sendBeacon) return;
+      const body = new FormData(form);
+      body.set("version", String(version));
+      body.set("beacon", "1");
+      navigator.sendBeacon(form.action, body);
+    });
+
+    // -- on load: is there text on this device the server does not have?
+
+    const local = readLocal();
+    if (local && local.fields) {
+      if (same(local.fields, collect())) {
+        dropLocal(); // the server has exactly this
+      } else if (conflictMode) {
+        apply(local.fields); // my latest words, to compare with what was saved meanwhile
+        dirty = true;
+        say("Your latest text from this device is in the editor. Choose what to keep, then save.");
+      } else if (Number(local.version) >= version) {
+        apply(local.fields);
+        dirty = true;
+        say("Restored your text from this device. Saving…");
+        saveNow();
+      } else {
+        // Written on an older version than the server's: send it as it was, so the server keeps
+        // both texts and shows them side by side instead of one silently replacing the other.
+        say("Found text on this device from an earlier version of this note. Comparing…");
+        saveNow({ basedOn: Number(local.version), fields: local.fields }).then(() => {
+          const link = status.querySelector("a");
+          if (link && link.textContent === "Compare both versions") window.location.assign(link.href);
+        });
+      }
+    }
+    showLayout();
+  }
+
+  // A signed note: if this device still holds unsaved text for it, say so rather than lose it.
+  function strayCopy(box) {
+    let local = null;
+    try {
+      local = JSON.parse(window.localStorage.getItem(box.dataset.storageKey) || "null");
+    } catch (err) {
+      local = null;
+    }
+    const out = document.getElementById("stray-copy");
+    if (!local || !local.fields || !out) return;
+    const signed = JSON.parse(box.dataset.fields || "{}");
+    const differs = Object.keys(local.fields).some((name) => (local.fields[name] || "") !== (signed[name] || ""));
+    if (!differs) {
+      window.localStorage.removeItem(box.dataset.storageKey); // the signed note holds exactly this
+      return;
+    }
+    const text = Object.entries(local.fields)
+      .filter(([name, value]) => value && !CHOICES.test(name) && value !== (signed[name] || ""))
+      .map(([, value]) => value)
+      .join("\n\n");
+    if (!text) return;
+    out.hidden = false;
+    out.textContent = "This device kept text for this note that was not saved before it was signed. ";
+    const fill = document.createElement("button");
+    fill.type = "button";
+    fill.className = "secondary outline";
+    fill.textContent = "Put it in the addendum form";
+    fill.addEventListener("click", () => {
+      const area = document.querySelector("#addendum-form textarea");
+      if (area) {
+        area.value = text;
+        area.focus();
+      }
+    });
+    const drop = document.createElement("button");
+    drop.type = "button";
+    drop.className = "secondary outline";
+    drop.textContent = "Discard it";
+    drop.addEventListener("click", () => {
+      window.localStorage.removeItem(box.dataset.storageKey);
+      out.hidden = true;
+    });
+    out.append(fill, " ", drop);
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    const form = document.getElementById("note-editor");
+    if (form) start(form);
+    const signed = document.getElementById("note-signed");
+    if (signed) strayCopy(signed);
+  });
+})();

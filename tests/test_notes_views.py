@@ -1,0 +1,237 @@
+"""Note pages: the editor, autosave with versions and conflicts, signing, addenda, access."""
+import re
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from integration.audit.models import AuditEvent
+from integration.extensions import db
+from integration.notes import lifecycle
+from integration.notes.models import Addendum, Note, NoteRevision
+from tests.factories import ClientFactory, UserFactory
+from tests.factories_notes import DosingSessionFactory, NoteFactory, debrief_content
+
+JSON = {"Accept": "application/json"}
+SESSION_AND_NOTE_ENDPOINTS = {
+    "notes.index", "notes.new_session", "notes.show_session", "notes.edit_session", "notes.new_note",
+    "notes.show_note", "notes.autosave", "notes.sign", "notes.add_addendum"}
+
+
+@pytest.fixture
+def person(therapist):
+    return ClientFactory.for_team(therapist, first_name="Wren", last_name="Halloway")
+
+
+@pytest.fixture
+def note(person, therapist):
+    session = DosingSessionFactory(client=person, number=1)
+    return NoteFactory(client=person, author=therapist, dosing_session_id=session.id)
+
+
+@pytest.fixture
+def signed_in(client, auth, therapist):
+    auth.login(therapist)
+    return client
+
+
+def url(note, action=""):
+    return f"/clients/{note.client_id}/notes/{note.id}" + (f"/{action}" if action else "")
+
+
+def test_the_editor_shows_the_draft_with_its_version(signed_in, note):
+    page = signed_in.get(url(note)).get_data(as_text=True)
+    assert 'id="note-editor"' in page
+    assert 'data-version="1"' in page
+    assert "It felt like floating over the lake" in page
+    assert re.search(r'<option value="4"\s+selected>4 · strong', page)  # grief intensity kept
+
+
+def test_autosave_as_json_bumps_the_version(signed_in, note):
+    response = signed_in.post(url(note, "autosave"), json={
+        "version": 1, "content": debrief_content(body="Tingling in the feet")}, headers=JSON)
+    assert response.status_code == 200
+    assert response.json["version"] == 2 and response.json["saved_at"]
+    db.session.refresh(note)
+    assert note.content["body"] == "Tingling in the feet" and "tingling in the feet" in note.search_text
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "change",
+                                                      AuditEvent.object_id == note.id)) is not None
+
+
+def test_autosave_from_the_form_keeps_every_section(signed_in, note):
+    response = signed_in.post(url(note, "autosave"), data={
+        "version": "1", "experience": "Like a warm tide", "emotion-joy": "2", "safety-asked": "yes",
+        "safety-answer": "Denied any thoughts of self-harm", "next_steps": "Walk daily"})
+    assert response.status_code == 303
+    db.session.refresh(note)
+    assert note.version == 2
+    assert note.content["experience"] == "Like a warm tide"
+    assert note.content["emotions"]["picked"] == {"joy": 2}
+    assert note.content["safety"]["asked"] == "yes"
+    assert note.content["body"] == ""  # a field left empty is saved empty, as the editor showed it
+
+
+def test_two_browsers_never_lose_either_text(signed_in, note):
+    first = signed_in.post(url(note, "autosave"), json={"version": 1, "content": debrief_content(
+        experience="Browser A: a wide open field")}, headers=JSON)
+    assert first.status_code == 200
+    stale = signed_in.post(url(note, "autosave"), json={"version": 1, "content": debrief_content(
+        experience="Browser B: a narrow hallway")}, headers=JSON)
+    assert stale.status_code == 409
+    assert stale.json["error"] == "conflict" and stale.json["version"] == 2
+    db.session.refresh(note)
+    assert note.content["experience"] == "Browser A: a wide open field"
+    revision = db.session.scalar(select(NoteRevision).where(NoteRevision.note_id == note.id))
+    assert revision.reason == "conflict" and revision.content["experience"] == "Browser B: a narrow hallway"
+
+    conflict = signed_in.get(stale.json["conflict_url"]).get_data(as_text=True)
+    assert "Two versions of this note" in conflict
+    assert "Browser A: a wide open field" in conflict  # what was saved meanwhile
+    assert "Browser B: a narrow hallway" in conflict  # the refused text, in the editor
+    assert 'data-mode="conflict"' in conflict and 'name="version" value="2"' in conflict
+
+    resolved = signed_in.post(url(note, "autosave"), json={"version": 2, "content": debrief_content(
+        experience="Browser A: a wide open field. Browser B: a narrow hallway")}, headers=JSON)
+    assert resolved.status_code == 200
+    db.session.refresh(note)
+    assert note.version == 3 and "narrow hallway" in note.content["experience"]
+
+
+def test_a_stale_form_post_leads_to_the_conflict_view(signed_in, note):
+    signed_in.post(url(note, "autosave"), data={"version": "1", "experience": "first"})
+    response = signed_in.post(url(note, "autosave"), data={"version": "1", "experience": "second"})
+    assert response.status_code == 303 and "conflict=" in response.headers["Location"]
+
+
+def test_over_long_text_is_refused_and_the_draft_kept(signed_in, note):
+    too_long = "x" * 100_001
+    response = signed_in.post(url(note, "autosave"), json={
+        "version": 1, "content": debrief_content(body=too_long)}, headers=JSON)
+    assert response.status_code == 422
+    assert "100,001 characters" in response.json["errors"]["body"]
+    db.session.refresh(note)
+    assert note.version == 1 and note.content["body"] == "Warmth in the chest."
+
+    page = signed_in.post(url(note, "autosave"), data={"version": "1", "body": too_long, "experience": "kept"})
+    assert page.status_code == 422
+    text = page.get_data(as_text=True)
+    assert "100,001 characters" in text
+    assert too_long in text and "kept" in text  # what was typed stays on the page
+
+
+def test_signed_out_autosave_answers_401_json(client, note):
+    response = client.post(url(note, "autosave"), json={"version": 1, "content": {}}, headers=JSON)
+    assert response.status_code == 401 and response.json["error"] == "signed-out"
+
+
+def test_signing_shows_the_note_read_only_with_signer(signed_in, note, therapist):
+    response = signed_in.post(url(note, "sign"), data={"version": "1"})
+    assert response.status_code == 303
+    db.session.refresh(note)
+    assert note.is_signed and note.content_hash == lifecycle.content_hash(note.content)
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "sign",
+                                                      AuditEvent.object_id == note.id)) is not None
+    page = signed_in.get(url(note)).get_data(as_text=True)
+    assert "note-editor" not in page and 'id="sign-form"' not in page
+    assert 'name="experience"' not in page and 'name="emotion-grief"' not in page  # no section is editable
+    assert 'id="addendum-form"' in page
+    assert "It felt like floating over the lake" in page
+    assert f"Signed by {therapist.display_name}" in page
+    assert "Matches the signed text" in page
+
+
+def test_only_the_author_signs(client, auth, note, practice, person):
+    colleague = UserFactory(practice=practice)
+    db.session.add(person.care_team[0].__class__(client_id=person.id, user_id=colleague.id))
+    db.session.commit()
+    auth.login(colleague)
+    response = client.post(url(note, "sign"), data={"version": "1"})
+    assert response.status_code == 403
+    db.session.refresh(note)
+    assert not note.is_signed
+
+
+def test_signing_an_outdated_page_is_refused(signed_in, note):
+    signed_in.post(url(note, "autosave"), data={"version": "1", "experience": "changed"})
+    response = signed_in.post(url(note, "sign"), data={"version": "1"})
+    assert response.status_code == 409
+    assert not db.session.get(Note, note.id).is_signed
+
+
+def test_addenda_are_dated_attributed_and_need_a_reason(signed_in, note, therapist):
+    assert signed_in.post(url(note, "addenda"), data={"reason": "r", "text": "t"}).status_code == 409
+    signed_in.post(url(note, "sign"), data={"version": "1"})
+    missing = signed_in.post(url(note, "addenda"), data={"reason": "", "text": "Slept well"})
+    assert missing.status_code == 422
+    assert b"Say why you are adding" in missing.data and b"Slept well" in missing.data
+    added = signed_in.post(url(note, "addenda"), data={"reason": "Client called", "text": "Slept well"})
+    assert added.status_code == 303
+    page = signed_in.get(url(note)).get_data(as_text=True)
+    assert "Client called" in page and "Slept well" in page and therapist.display_name in page
+    assert db.session.scalar(select(Addendum).where(Addendum.note_id == note.id)).author_id == therapist.id
+
+
+def test_several_notes_on_one_day(signed_in, person, note):
+    for _ in range(2):
+        response = signed_in.post(f"/clients/{person.id}/notes/new", data={
+            "kind": "integration", "session_id": "0", "occurred_on": date.today().isoformat()})
+        assert response.status_code == 302
+    assert len(db.session.scalars(select(Note).where(Note.client_id == person.id,
+                                                     Note.occurred_on == date.today())).all()) == 2
+
+
+# --- a signed note cannot change, through any route and any method ----------------------------
+
+def _note_rules(app):
+    return [rule for rule in app.url_map.iter_rules()
+            if rule.endpoint.startswith("notes.") and "note_id" in rule.arguments]
+
+
+def _snapshot(note_id):
+    db.session.expire_all()
+    note = db.session.get(Note, note_id)
+    return (note.content, note.search_text, note.status, note.version, note.content_hash, note.signed_at,
+            note.signed_by_id, note.occurred_on, note.kind, note.dosing_session_id, note.author_id)
+
+
+@pytest.mark.parametrize("method", ["GET", "POST", "PUT", "PATCH", "DELETE"])
+def test_no_route_changes_a_signed_note(app, signed_in, note, method):
+    lifecycle.sign(note, note.author, 1)
+    db.session.commit()
+    before = _snapshot(note.id)
+    rules = _note_rules(app)
+    assert {"notes.show_note", "notes.autosave", "notes.sign", "notes.add_addendum"} <= {r.endpoint for r in rules}
+    payloads = [
+        {"json": {"version": 1, "content": debrief_content(experience="rewritten")}, "headers": JSON},
+        {"data": {"version": "1", "experience": "rewritten", "reason": "r", "text": "t"}},
+    ]
+    for rule in rules:
+        path = rule.build({"client_id": note.client_id, "note_id": note.id}, append_unknown=False)[1]
+        for payload in payloads:
+            response = signed_in.open(path, method=method, **payload)
+            mine = rule.endpoint in ("notes.show_note", "notes.autosave", "notes.sign")
+            if mine and method != "GET":
+                assert response.status_code in (403, 405, 409), (rule.endpoint, method, response.status_code)
+            if rule.endpoint == "notes.autosave" and method == "POST":
+                assert response.status_code == 409
+                assert "signed" in response.get_data(as_text=True)
+            assert _snapshot(note.id) == before, (rule.endpoint, method)
+
+
+# --- access -----------------------------------------------------------------------------------
+
+def test_outsiders_get_404_on_every_route(app, client, auth, note, practice):
+    outsider = UserFactory(practice=practice, role="therapist")
+    auth.login(outsider)
+    ids = {"client_id": note.client_id, "note_id": note.id, "session_id": note.dosing_session_id}
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint not in SESSION_AND_NOTE_ENDPOINTS:
+            continue
+        path = rule.build({k: ids[k] for k in rule.arguments}, append_unknown=False)[1]
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(path, method=method, data={"version": "1", "experience": "x"})
+            assert response.status_code == 404, (rule.endpoint, method)
+            checked += 1
+    assert checked == 12
+    assert _snapshot(note.id)[0]["experience"] != "x"
