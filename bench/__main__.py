@@ -114,7 +114,8 @@ def bench_chromium(app, doc):
     from integration.plans.pdf import FALLBACK_FONTS, STYLESHEET, render_plan_html
 
     origin = "http://bench.invalid"
-    html = render_plan_html(doc, stylesheet_links=(f"{origin}/static/{FALLBACK_FONTS}", f"{origin}/static/{STYLESHEET}"))
+    with app.app_context():
+        html = render_plan_html(doc, stylesheet_links=(f"{origin}/static/{FALLBACK_FONTS}", f"{origin}/static/{STYLESHEET}"))
     static = Path(app.static_folder).resolve()
 
     def serve(route):
@@ -216,12 +217,12 @@ def main() -> int:
         c = bench_chromium(app, doc)
         rows.append(("(c)  warm headless Chromium, page.pdf, same HTML", fmt(c), "what another team would reach for"))
     except Exception as error:  # Chromium missing on this machine: say so, keep the table
-        rows.append(("(c)  warm headless Chromium, page.pdf, same HTML", "n/a", f"{type(error).__name__}: {error}"[:60]))
+        rows.append(("(c)  warm headless Chromium, page.pdf, same HTML", "n/a", f"{type(error).__name__}: {error}".splitlines()[0][:70]))
     try:
         d = bench_delivered(app, pdf)
         rows.append(("(d)  download a delivered version (stored bytes)", fmt(d), "target <= 5 ms"))
     except Exception as error:
-        rows.append(("(d)  download a delivered version (stored bytes)", "n/a", f"{type(error).__name__}: {error}"[:60]))
+        rows.append(("(d)  download a delivered version (stored bytes)", "n/a", f"{type(error).__name__}: {error}".splitlines()[0][:70]))
     with app.app_context():
         first10, last10, peak = bench_memory(warm)
     rows.append(("(e)  RSS over 100 renders: first 10 -> last 10", f"{first10:6.0f} -> {last10:.0f} MB",

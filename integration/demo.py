@@ -37,6 +37,7 @@ def load_demo() -> list[tuple[str, str, str]]:
             db.session.add(user)
         users[email.split("@")[0]] = user
     db.session.flush()
+    clients = []
     for first, last, preferred, pronouns, born, team in CLIENTS:
         client = db.session.scalar(select(Client).where(
             Client.practice_id == practice.id, Client.first_name == first, Client.last_name == last))
@@ -47,5 +48,19 @@ def load_demo() -> list[tuple[str, str, str]]:
                             emergency_contact="A fictional partner, 555-0199",
                             care_team=[CareTeamMember(user=users[key]) for key in team])
             db.session.add(client)
+        clients.append(client)
     db.session.commit()
+    _load_areas(practice, users, clients)
     return [(role, email, password) for role, email, _, _, password in PEOPLE]
+
+
+def _load_areas(practice, users: dict, clients: list[Client]) -> None:
+    """Each area adds its part of the story, in the order the record grows."""
+    from .clients.demo import load_demo as history_and_goals
+    from .notes.demo import load_demo as sessions_and_notes
+    from .notes.insight_demo import load_demo as insights
+    from .plans.demo import load_demo as plans
+
+    for load in (history_and_goals, sessions_and_notes, insights, plans):
+        load(practice, users, clients)
+        db.session.commit()

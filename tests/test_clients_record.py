@@ -271,13 +271,29 @@ def test_quiet_record_says_nothing_is_waiting(client, signed_in, person):
 
 
 def test_integration_window_counts_days_in_the_practice_zone():
-    class S:
-        started_at = datetime(2025, 3, 1, 3, 30)  # 10:30 pm on Feb 28 in New York
+    from types import SimpleNamespace
 
-    window = client_record.integration_window(S, date(2025, 3, 3), "America/New_York")
-    assert window.opens == date(2025, 2, 28) and window.day == 3 and window.is_open
-    assert not client_record.integration_window(S, date(2025, 3, 4), "America/New_York").is_open
-    assert client_record.integration_window(S, date(2025, 3, 4), "UTC").is_open  # day 3 in UTC
+    from integration.notes.window import integration_window
+
+    session = SimpleNamespace(started_at=datetime(2025, 3, 1, 3, 30))  # 10:30 pm on Feb 28 in New York
+    new_york = SimpleNamespace(timezone="America/New_York", integration_window_days=3)
+    utc = SimpleNamespace(timezone="UTC", integration_window_days=3)
+    window = integration_window(session, new_york, date(2025, 3, 3))
+    assert window.first == date(2025, 2, 28) and window.day == 3 and window.is_open
+    assert not integration_window(session, new_york, date(2025, 3, 4)).is_open
+    assert integration_window(session, utc, date(2025, 3, 4)).is_open  # day 3 in UTC
+
+
+def test_integration_window_length_is_a_practice_setting():
+    from types import SimpleNamespace
+
+    from integration.notes.window import integration_window
+
+    session = SimpleNamespace(started_at=datetime(2025, 3, 1, 15, 0))
+    short = SimpleNamespace(timezone="UTC", integration_window_days=1)
+    long = SimpleNamespace(timezone="UTC", integration_window_days=14)
+    assert not integration_window(session, short, date(2025, 3, 3)).is_open
+    assert integration_window(session, long, date(2025, 3, 10)).is_open
 
 
 # ---------------------------------------------------------------- query counts

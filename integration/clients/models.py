@@ -6,7 +6,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..auth.models import User
+from ..auth.models import Practice, User
 from ..clock import utcnow
 from ..extensions import db
 
@@ -27,6 +27,7 @@ class Client(db.Model):
     status: Mapped[str] = mapped_column(String(20), default="active")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
+    practice: Mapped[Practice] = relationship()
     care_team: Mapped[list[CareTeamMember]] = relationship(
         back_populates="client", cascade="all, delete-orphan"
     )

@@ -15,6 +15,7 @@ from werkzeug.routing import BuildError
 
 from ..clock import local_today, to_local, utcnow
 from ..extensions import db
+from ..notes.window import integration_window
 from ..notes.models import DosingSession, Insight, Note, insight_goal, insight_history_item
 from .models import Client, Goal, GoalCheckIn, HistoryItem
 
@@ -22,8 +23,6 @@ from .models import Client, Goal, GoalCheckIn, HistoryItem
 TIMELINE_LIMIT = 60
 # How many unsigned notes or sessions without a debrief are listed by name before "and N more".
 ATTENTION_LIMIT = 20
-# The integration window: day 0 (the session day) to day 3 after it.
-WINDOW_DAYS = 3
 
 
 def link_for(endpoint: str, **values) -> str | None:
@@ -47,25 +46,6 @@ def session_link(session) -> str | None:
 def session_day(session, tz_name: str) -> date:
     """The day a dosing session happened, where the practice is."""
     return to_local(session.started_at, tz_name).date()
-
-
-# ---------------------------------------------------------------- integration window
-
-@dataclass(frozen=True)
-class Window:
-    opens: date
-    closes: date
-    day: int  # days since the session; 0 on the session day
-
-    @property
-    def is_open(self) -> bool:
-        return 0 <= self.day <= WINDOW_DAYS
-
-
-def integration_window(session, today: date, tz_name: str) -> Window:
-    """Day 0 to day 3 after a dosing session, counted in the practice's time zone."""
-    opens = session_day(session, tz_name)
-    return Window(opens=opens, closes=opens + timedelta(days=WINDOW_DAYS), day=(today - opens).days)
 
 
 # ---------------------------------------------------------------- timeline
@@ -180,21 +160,22 @@ class AttentionList:
 def attention(client: Client, tz_name: str, today: date | None = None) -> AttentionList:
     """What needs doing on this record: open windows, sessions with no debrief, unsigned notes."""
     today = today or local_today(tz_name)
+    window_days = client.practice.integration_window_days
     found = AttentionList()
 
     # Any session whose window may be open, whatever the zone: sessions of the last few days.
     recent = db.session.scalars(
         select(DosingSession).where(DosingSession.client_id == client.id,
-                                    DosingSession.started_at >= utcnow() - timedelta(days=WINDOW_DAYS + 2))
+                                    DosingSession.started_at >= utcnow() - timedelta(days=window_days + 2))
         .order_by(DosingSession.started_at.desc())
     ).all()
     for session in recent:
-        window = integration_window(session, today, tz_name)
+        window = integration_window(session, client.practice, today)
         if window.is_open:
             found.items.append(Attention(
                 "window", f"Integration window open after session {session.number}",
                 (f"Day {window.day} after the session" if window.day else "Session day")
-                + f"; open through {window.closes:%a %b %-d}.",
+                + f"; open through {window.last:%a %b %-d}.",
                 url=session_link(session)))
 
     has_debrief = exists().where(Note.dosing_session_id == DosingSession.id, Note.kind == "debrief")

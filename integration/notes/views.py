@@ -1,8 +1,7 @@
 """Dosing sessions, notes and insights pages (all client-scoped)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -20,10 +19,10 @@ from ..extensions import db
 from . import lifecycle, sections
 from .forms import AddendumForm, DosingSessionForm, NewNoteForm, SignForm
 from .models import Addendum, DosingSession, Note, NoteRevision
+from .window import integration_window
 
 bp = Blueprint("notes", __name__, url_prefix="/clients/<int:client_id>")
 
-INTEGRATION_WINDOW_DAYS = 3  # day 0 (the session) to day 3 after it
 INTENSITY_OPTIONS = {"": "—", **{str(n): label for n, label in sections.INTENSITIES.items()}}
 LAYOUT_OPTIONS = {"": "None", **{key: label for key, (label, _) in sections.PROGRESS_LAYOUTS.items()}}
 
@@ -38,33 +37,6 @@ def _to_utc(day: date, at: time, tz_name: str) -> datetime:
     """A date and time as typed in the practice's zone, as naive UTC for storage."""
     local = datetime.combine(day, at).replace(tzinfo=ZoneInfo(tz_name))
     return local.astimezone(timezone.utc).replace(tzinfo=None)
-
-
-@dataclass(frozen=True)
-class IntegrationWindow:
-    """Day 0 (the session's date, in the practice's zone) to day 3 after it."""
-
-    first: date
-    last: date
-    today: date
-
-    @property
-    def is_open(self) -> bool:
-        return self.first <= self.today <= self.last
-
-    @property
-    def day(self) -> int:
-        return (self.today - self.first).days
-
-    @property
-    def is_past(self) -> bool:
-        return self.today > self.last
-
-
-def integration_window(session: DosingSession, tz_name: str, today: date | None = None) -> IntegrationWindow:
-    first = to_local(session.started_at, tz_name).date()
-    return IntegrationWindow(first, first + timedelta(days=INTEGRATION_WINDOW_DAYS),
-                             today or local_today(tz_name))
 
 
 def has_debrief(session: DosingSession) -> bool:
@@ -99,7 +71,7 @@ def index(client):
     ).all()
     tz_name = _tz()
     today = local_today(tz_name)
-    windows = {s.id: integration_window(s, tz_name, today) for s in sessions}
+    windows = {s.id: integration_window(s, client.practice, today) for s in sessions}
     return render_template("notes/index.html", client=client, sessions=sessions, windows=windows,
                            loose_notes=loose_notes, has_debrief=has_debrief,
                            debrief_state=debrief_state)
@@ -187,7 +159,7 @@ def show_session(client, session_id: int):
         child_or_404(DosingSession, client, session_id)  # answers 404
     tz_name = _tz()
     return render_template("notes/session.html", client=client, session=session,
-                           window=integration_window(session, tz_name), debriefed=has_debrief(session),
+                           window=integration_window(session, client.practice), debriefed=has_debrief(session),
                            debrief=debrief_state(session),
                            today=local_today(tz_name), active_tab="notes.index")
 
@@ -278,7 +250,7 @@ def _render_note(client: Client, note: Note, *, fields=None, errors=None, addend
         emotions=sections.EMOTIONS, intensities=sections.INTENSITIES, yes_no=sections.YES_NO,
         layouts=sections.PROGRESS_LAYOUTS, intensity_options=INTENSITY_OPTIONS, layout_options=LAYOUT_OPTIONS,
         max_chars=sections.MAX_SECTION_CHARS,
-        window=integration_window(note.dosing_session, _tz()) if note.dosing_session else None,
+        window=integration_window(note.dosing_session, client.practice) if note.dosing_session else None,
         active_tab="notes.index"), status
 
 
@@ -304,6 +276,8 @@ def autosave(client, note_id: int):
         data = request.get_json(silent=True)
         data = data if isinstance(data, dict) else {}
         version, content = data.get("version"), data.get("content")
+        if not isinstance(content, dict):
+            return _refuse(client, note, 400, "This save carried no note content.")
         fields = sections.fields_from_content(note.kind, content)
     else:
         version = request.form.get("version", type=int)

@@ -11,13 +11,12 @@ unicode-range, the way a browser does, and each is parsed once per process when 
 loading them all up front costs seconds of woff2 decoding.
 """
 import bisect
-import logging
 import mimetypes
 import os
 import re
 import tempfile
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -28,8 +27,6 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from .document import WEEKDAYS, EmptyPlanError, PlanDocument, long_date, paragraphs, short_date
 
-log = logging.getLogger(__name__)
-
 # A host name that can never resolve (RFC 2606): relative URLs in the plan resolve under it and
 # the fetcher answers them from disk, so nothing is ever contacted.
 BASE_URL = "https://pdf.invalid/"
@@ -37,6 +34,7 @@ STATIC_PREFIX = "/static/"
 STYLESHEET = "pdf/plan.css"
 FALLBACK_FONTS = "pdf/fonts.css"
 PDF_VARIANT = "pdf/ua-1"
+PRIMARY_FAMILIES = ("Atkinson Hyperlegible", "Atkinson Hyperlegible Ext")
 PAGE_SIZE_CSS = {"letter": "@page { size: letter; }", "a4": "@page { size: A4; }"}
 
 
@@ -84,6 +82,7 @@ class _FontFace:
     rule: str
     starts: list[int]
     ends: list[int]
+    family: str = ""  # a name of its own for the PDF (see _parse_faces)
     css: weasyprint.CSS | None = None
 
     def covers_any(self, codepoints) -> bool:
@@ -109,6 +108,28 @@ def _parse_faces(css_text: str) -> list[_FontFace]:
     return faces
 
 
+def _rename_faces(faces: list[_FontFace]) -> list[_FontFace]:
+    """Give each font file its own family name, e.g. "Noto Sans JP 57" or "Noto Sans cyrillic".
+
+    WeasyPrint 70 makes one PDF font per family, weight and style: unicode-range subsets of one
+    family would share a PDF font and print each other's glyphs (seen: "Łódź" drawn as "Ł ƒź").
+    Weights of one subset keep one name so bold text still finds its bold file.
+    """
+    for face in faces:
+        family = re.search(r'font-family:\s*"([^"]+)"', face.rule).group(1)
+        file_name = re.search(r'/([^/"]+)\.woff2', face.rule).group(1)
+        subset = re.sub(r"-\d{3}-(normal|italic)$", "", file_name).removeprefix(
+            family.lower().replace(" ", "-") + "-")
+        face.family = f"{family} {subset}"
+        face.rule = face.rule.replace(f'font-family:"{family}"', f'font-family:"{face.family}"')
+    return faces
+
+
+def _font_stack_css(families: tuple[str, ...]) -> str:
+    names = ", ".join(f'"{name}"' for name in (*PRIMARY_FAMILIES, *families)) + ", sans-serif"
+    return f".plan, .running-footer {{ font-family: {names}; }}"
+
+
 @dataclass
 class _Renderer:
     """What is set up once per process and static folder: fetcher, fonts, parsed stylesheets."""
@@ -121,21 +142,26 @@ class _Renderer:
     faces: list[_FontFace]
     stylesheet_chars: frozenset[int]
     lock: threading.Lock
+    stacks: dict = field(default_factory=dict)  # font-family CSS per tuple of fallback families
 
     def stylesheets(self, html: str, paper_size: str) -> list[weasyprint.CSS]:
         """The parsed stylesheets for one document: main, page size, and the fallback faces it needs."""
         codepoints = {ord(char) for char in set(html) if ord(char) > 0x7F} | self.stylesheet_chars
         codepoints = {c for c in codepoints if not any(face.covers_any((c,)) for face in self.primary_faces)}
         sheets = [self.stylesheet, self.page_css[paper_size]]
-        for face in self.faces:
-            if face.covers_any(codepoints):
-                if face.css is None:
-                    with self.lock:
-                        if face.css is None:
-                            face.css = weasyprint.CSS(
-                                string=face.rule, base_url=BASE_URL + "static/" + FALLBACK_FONTS,
-                                url_fetcher=self.fetcher, font_config=self.font_config)
-                sheets.append(face.css)
+        needed = [face for face in self.faces if face.covers_any(codepoints)]
+        for face in needed:
+            if face.css is None:
+                with self.lock:
+                    if face.css is None:
+                        face.css = weasyprint.CSS(
+                            string=face.rule, base_url=BASE_URL + "static/" + FALLBACK_FONTS,
+                            url_fetcher=self.fetcher, font_config=self.font_config)
+            sheets.append(face.css)
+        families = tuple(dict.fromkeys(face.family for face in needed))
+        if families not in self.stacks:
+            self.stacks[families] = weasyprint.CSS(string=_font_stack_css(families), font_config=self.font_config)
+        sheets.append(self.stacks[families])
         return sheets
 
 
@@ -190,7 +216,7 @@ def _build_renderer(static_folder: str) -> _Renderer:
                 for size, css in PAGE_SIZE_CSS.items()}
     static = Path(static_folder)
     main_css = (static / STYLESHEET).read_text(encoding="utf-8")
-    faces = _parse_faces((static / FALLBACK_FONTS).read_text(encoding="utf-8"))
+    faces = _rename_faces(_parse_faces((static / FALLBACK_FONTS).read_text(encoding="utf-8")))
     # Characters the stylesheet itself prints (the checkbox marker) need their faces too.
     stylesheet_chars = frozenset(ord(c) for c in main_css if ord(c) > 0x7F)
     return _Renderer(fetcher, font_config, stylesheet, page_css, _parse_faces(main_css), faces,
