@@ -19,6 +19,11 @@ MESSAGES = {
 _NEVER_ECHO = ("csrf_token", "password", "confirm", "current")
 
 
+def wants_fragment() -> bool:
+    """True for htmx and autosave requests, which want a short answer, not a page."""
+    return bool(request.headers.get("HX-Request")) or request.accept_mimetypes.best == "application/json"
+
+
 def register(app: Flask) -> None:
     for code in MESSAGES:
         app.register_error_handler(code, _error_page)
@@ -34,8 +39,8 @@ def _error_page(error):
         ]
         return render_template("auth/login.html", form=form), 429
     title, text = MESSAGES.get(code, MESSAGES[500])
-    if request.headers.get("HX-Request"):
-        return f"{title}. {text}", code
+    if wants_fragment():
+        return {"error": title, "message": text}, code
     return render_template("errors/error.html", code=code, title=title, text=text), code
 
 
@@ -43,6 +48,6 @@ def _form_expired(error: CSRFError):
     """A stale or missing CSRF token: show what was typed and offer to send it again."""
     kept = [(key, value) for key, value in request.form.items(multi=True)
             if not key.startswith(_NEVER_ECHO) and value]
-    if request.headers.get("HX-Request"):
+    if wants_fragment():
         return {"error": "form-expired"}, 400
     return render_template("errors/form_expired.html", kept=kept, action=request.path), 400

@@ -7,7 +7,7 @@ from datetime import datetime
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, func, select
+from sqlalchemy import ForeignKey, String, false, func, select, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import utcnow
@@ -27,12 +27,13 @@ class Practice(db.Model):
         default="If you are in crisis or thinking about harming yourself, call or text 988 "
         "(Suicide & Crisis Lifeline). In an emergency, call 911.",
     )
+    # (The plan settings carry server defaults so the migration could add them to existing practices.)
     # Plans: how many days after a session make up "your first days" (0 = the session day only).
-    integration_window_days: Mapped[int] = mapped_column(default=3)
+    integration_window_days: Mapped[int] = mapped_column(default=3, server_default="3")
     # Plans: new plans use the large-print layout unless the practitioner turns it off.
-    large_print_default: Mapped[bool] = mapped_column(default=False)
+    large_print_default: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Plans: how clients reach the practice (phone, email, hours), printed on every plan.
-    client_contact: Mapped[str] = mapped_column(String(500), default="")
+    client_contact: Mapped[str] = mapped_column(String(500), default="", server_default=text("''"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     users: Mapped[list[User]] = relationship(back_populates="practice", order_by="User.name")

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
 from ..audit.log import record
+from ..errors import wants_fragment
 from ..extensions import db, limiter, login_manager
 from .forms import ChangePasswordForm, LoginForm, NewUserForm, SetupForm, UserForm
 from .models import Practice, User, verify_dummy_password
@@ -27,14 +28,10 @@ def load_user(user_id: str):
 
 @login_manager.unauthorized_handler
 def unauthorized():
-    if _wants_fragment():
+    if wants_fragment():
         return {"error": "signed-out", "login": url_for("auth.login")}, 401
     flash("Please sign in to continue.", "info")
     return redirect(url_for("auth.login", next=_safe_next(request.full_path)))
-
-
-def _wants_fragment() -> bool:
-    return bool(request.headers.get("HX-Request")) or request.accept_mimetypes.best == "application/json"
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -71,7 +68,7 @@ def enforce_idle_timeout():
     if now - last_seen > limit:
         logout_user()
         session.clear()
-        if _wants_fragment():
+        if wants_fragment():
             return {"error": "signed-out", "login": url_for("auth.login")}, 401
         flash("You were signed out after a time without activity. Sign in to pick up where you left off.", "info")
         back = request.full_path if request.method == "GET" else request.referrer

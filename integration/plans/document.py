@@ -98,10 +98,11 @@ class PlanDocument:
 
     @property
     def end_of_window(self) -> date | None:
-        """The last day of the integration window, when the plan has a start date."""
+        """The last day of the integration window (day 0 is the session's day, so a 3-day
+        window runs from day 0 to day 3), when the plan has a start date."""
         if self.start_date is None:
             return None
-        return self.start_date + timedelta(days=max(self.window_days - 1, 0))
+        return self.start_date + timedelta(days=self.window_days)
 
     @property
     def is_empty(self) -> bool:

@@ -153,7 +153,7 @@ def upgrade():
         # Server defaults so practices that already exist get the product's defaults.
         batch_op.add_column(sa.Column('integration_window_days', sa.Integer(), nullable=False, server_default='3'))
         batch_op.add_column(sa.Column('large_print_default', sa.Boolean(), nullable=False, server_default=sa.false()))
-        batch_op.add_column(sa.Column('client_contact', sa.String(length=500), nullable=False, server_default=''))
+        batch_op.add_column(sa.Column('client_contact', sa.String(length=500), nullable=False, server_default=sa.text("''")))
 
 
 def downgrade():

@@ -7,3 +7,32 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   });
 });
+
+// When a small in-page request (htmx) is refused, say so where everyone can see and hear it,
+// instead of leaving the page silently unchanged.
+document.addEventListener("htmx:responseError", (event) => {
+  const box = document.getElementById("request-problem");
+  if (!box) return;
+  const xhr = event.detail.xhr;
+  let data = {};
+  try {
+    data = JSON.parse(xhr.responseText);
+  } catch (err) {
+    data = {};
+  }
+  const line = document.createElement("p");
+  line.className = "flash flash-error";
+  if (xhr.status === 401) {
+    line.append("You were signed out. ");
+    const link = document.createElement("a");
+    link.href = box.dataset.login;
+    link.textContent = "Sign in again";
+    line.append(link, " — then try once more.");
+  } else if (data.error === "form-expired") {
+    line.append("This page was open a long time. Reload it, then try again.");
+  } else {
+    line.append(data.message ? `${data.error}. ${data.message}` : "That did not work. Please try again.");
+  }
+  box.replaceChildren(line);
+  box.hidden = false;
+});
