@@ -78,6 +78,20 @@ def test_stale_form_keeps_what_was_typed(csrf_app):
     assert 'name="csrf_token"' in page  # a fresh token to resend with
 
 
+def test_a_stale_autosave_gets_a_short_answer_the_page_script_understands(csrf_app):
+    """Autosave and htmx ask for JSON: a refused token is named, not an HTML page to parse."""
+    response = csrf_app.test_client().post("/login", data={"email": "a@b.example"},
+                                           headers={"Accept": "application/json"})
+    assert response.status_code == 400
+    assert response.get_json() == {"error": "form-expired"}
+
+
+def test_not_found_answers_htmx_with_a_message_not_a_page(client):
+    response = client.get("/clients/999999", headers={"HX-Request": "true"})
+    assert response.status_code in (401, 404)
+    assert response.is_json and "<html" not in response.get_data(as_text=True)
+
+
 def test_request_over_the_limit_is_refused_politely(tmp_path):
     app = make_test_app(tmp_path, MAX_CONTENT_LENGTH=10_000)
     response = app.test_client().post("/login", data={"email": "a" * 20_000, "password": "x"})
