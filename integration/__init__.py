@@ -49,11 +49,12 @@ def register_blueprints(app: Flask) -> None:
     from .audit.views import bp as audit_bp
     from .auth.views import bp as auth_bp
     from .clients.views import bp as clients_bp
+    from .groups.views import bp as groups_bp
     from .home import bp as home_bp
     from .notes.views import bp as notes_bp
     from .plans.views import bp as plans_bp
 
-    for blueprint in (home_bp, auth_bp, clients_bp, notes_bp, plans_bp, audit_bp):
+    for blueprint in (home_bp, auth_bp, clients_bp, notes_bp, plans_bp, groups_bp, audit_bp):
         app.register_blueprint(blueprint)
 
 

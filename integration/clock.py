@@ -1,5 +1,5 @@
 """Time in one place: stored times are naive UTC; what people see is in the practice's zone."""
-from datetime import date, datetime, timezone
+from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
 
 
@@ -18,3 +18,9 @@ def to_local(moment: datetime | None, tz_name: str) -> datetime | None:
     if moment is None:
         return None
     return moment.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(tz_name))
+
+
+def from_local(day: date, at: time, tz_name: str) -> datetime:
+    """A date and time as typed in the practice's zone, as naive UTC for storage."""
+    local = datetime.combine(day, at).replace(tzinfo=ZoneInfo(tz_name))
+    return local.astimezone(timezone.utc).replace(tzinfo=None)

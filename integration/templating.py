@@ -29,6 +29,7 @@ CLIENT_TABS = (
     ("notes.insights", "Insights"),
     ("clients.goals", "Goals"),
     ("clients.history", "History"),
+    ("groups.client_attendance", "Group circles"),
     ("plans.index", "Plans"),
 )
 

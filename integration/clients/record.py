@@ -54,7 +54,7 @@ def session_day(session, tz_name: str) -> date:
 class Entry:
     """One line of the timeline."""
 
-    kind: str  # session, note, insight, checkin
+    kind: str  # session, group, note, insight, checkin
     day: date
     moment: datetime  # orders entries within one day
     title: str
@@ -80,6 +80,8 @@ def _note_entry(note) -> Entry:
     title = note.kind_label
     if note.dosing_session is not None:
         title += f" for session {note.dosing_session.number}"
+    if note.group_session is not None:
+        title += f": {note.group_session.series.name}"
     by = f"by {note.author.name}" if note.author else ""
     return Entry("note", note.occurred_on, note.created_at, title, by,
                  badge="Draft" if note.status == "draft" else "Signed", url=note_link(note))
@@ -97,18 +99,38 @@ def _checkin_entry(check_in) -> Entry:
                  url=url_for("clients.show_goal", client_id=check_in.client_id, goal_id=check_in.goal_id))
 
 
-def timeline(client: Client, tz_name: str, limit: int = TIMELINE_LIMIT) -> list[Entry]:
-    """The newest `limit` events of the record: dosing sessions, notes, insights and goal check-ins.
+def _circle_entry(attendance, tz_name: str) -> Entry:
+    """A group session as this client's record shows it: series, date, theme, their own attendance.
+    Never who else was there."""
+    session = attendance.group_session
+    local = to_local(session.starts_at, tz_name)
+    detail = " · ".join(filter(None, [local.strftime("%-I:%M %p"), session.theme, attendance.status_label]))
+    return Entry("group", local.date(), session.starts_at, session.series.name, detail,
+                 url=link_for("groups.client_attendance", client_id=attendance.client_id))
 
-    Takes the newest `limit` of each kind (so the merged newest `limit` are exact) in five queries.
+
+def timeline(client: Client, tz_name: str, limit: int = TIMELINE_LIMIT) -> list[Entry]:
+    """The newest `limit` events of the record: dosing sessions, group sessions, notes, insights
+    and goal check-ins.
+
+    Takes the newest `limit` of each kind (so the merged newest `limit` are exact) in six queries.
     """
+    from ..groups.models import Attendance, GroupSession
+
+    circles = db.session.scalars(
+        select(Attendance).join(GroupSession, GroupSession.id == Attendance.group_session_id)
+        .where(Attendance.client_id == client.id)
+        .options(joinedload(Attendance.group_session).joinedload(GroupSession.series))
+        .order_by(GroupSession.starts_at.desc(), Attendance.id.desc()).limit(limit)
+    ).all()
     sessions = db.session.scalars(
         select(DosingSession).where(DosingSession.client_id == client.id)
         .order_by(DosingSession.started_at.desc(), DosingSession.id.desc()).limit(limit)
     ).all()
     notes = db.session.scalars(
         select(Note).where(Note.client_id == client.id)
-        .options(joinedload(Note.author), joinedload(Note.dosing_session))
+        .options(joinedload(Note.author), joinedload(Note.dosing_session),
+                 joinedload(Note.group_session).joinedload(GroupSession.series))
         .order_by(Note.occurred_on.desc(), Note.created_at.desc(), Note.id.desc()).limit(limit)
     ).all()
     insights = db.session.scalars(
@@ -121,7 +143,8 @@ def timeline(client: Client, tz_name: str, limit: int = TIMELINE_LIMIT) -> list[
         .options(joinedload(GoalCheckIn.goal))
         .order_by(GoalCheckIn.checked_on.desc(), GoalCheckIn.created_at.desc(), GoalCheckIn.id.desc()).limit(limit)
     ).all()
-    entries = ([_session_entry(s, tz_name) for s in sessions] + [_note_entry(n) for n in notes]
+    entries = ([_session_entry(s, tz_name) for s in sessions] + [_circle_entry(a, tz_name) for a in circles]
+               + [_note_entry(n) for n in notes]
                + [_insight_entry(i) for i in insights] + [_checkin_entry(c) for c in check_ins])
     entries.sort(key=lambda e: (e.day, e.moment), reverse=True)
     return entries[:limit]

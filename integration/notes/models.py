@@ -80,6 +80,8 @@ class Note(db.Model):
     kind: Mapped[str] = mapped_column(String(20))
     author_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
     dosing_session_id: Mapped[int | None] = mapped_column(ForeignKey("dosing_session.id"), index=True)
+    # An individual note of kind "group" belongs to the circle session the client attended.
+    group_session_id: Mapped[int | None] = mapped_column(ForeignKey("group_session.id"), index=True)
     occurred_on: Mapped[date]
     content: Mapped[dict] = mapped_column(JSON, default=dict)
     # Lower-cased text of every section, kept in step with `content` for search.
@@ -97,6 +99,7 @@ class Note(db.Model):
     author: Mapped[User] = relationship(foreign_keys=[author_id])
     signed_by: Mapped[User | None] = relationship(foreign_keys=[signed_by_id])
     dosing_session: Mapped[DosingSession | None] = relationship(back_populates="notes_written")
+    group_session = relationship("GroupSession")
     addenda: Mapped[list[Addendum]] = relationship(back_populates="note", order_by="Addendum.created_at")
     insights: Mapped[list[Insight]] = relationship(back_populates="note", order_by="Insight.id")
     revisions: Mapped[list[NoteRevision]] = relationship(back_populates="note", order_by="NoteRevision.id")

@@ -48,7 +48,15 @@ INTEGRATION_SECTIONS = (
     Section("progress", "Progress note", widget="progress"),
 )
 
-SECTIONS = {"debrief": DEBRIEF_SECTIONS, "integration": INTEGRATION_SECTIONS, "group": INTEGRATION_SECTIONS}
+# An individual note after a group circle: this client only, never the other members.
+GROUP_SECTIONS = (
+    Section("participation", "Participation", "How they took part: present, quiet, engaged, how they left."),
+    Section("brought", "What they brought", "What they shared of their own experience, in their words."),
+    Section("reflections", "Insights and reflections", "What shifted or landed for them; links to their history and goals."),
+    Section("next_steps", "Next steps", "Until the next circle: practices, a follow-up, a referral."),
+)
+
+SECTIONS = {"debrief": DEBRIEF_SECTIONS, "integration": INTEGRATION_SECTIONS, "group": GROUP_SECTIONS}
 
 EMOTIONS = {
     "peace": "Peace, calm",

@@ -10,7 +10,8 @@ the home, and the history it touches was marked sensitive for a reason.
 """
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -29,6 +30,7 @@ TRACKED_KINDS = ("weekdays", "weekly", "as_needed")
 # What build_document() touches, loaded in a fixed number of queries (no N+1).
 DOCUMENT_LOAD_OPTIONS = (
     selectinload(Plan.items).selectinload(PlanItem.goals),
+    selectinload(Plan.items).selectinload(PlanItem.group_series),
     selectinload(Plan.items).selectinload(PlanItem.insights).selectinload(Insight.history_items),
     selectinload(Plan.items).selectinload(PlanItem.insights).selectinload(Insight.goals),
     selectinload(Plan.created_by),
@@ -77,10 +79,39 @@ def _schedule_text(item: PlanItem, start: date) -> str:
     return "Whenever it helps"
 
 
-def _entry(item: PlanItem, start: date) -> PlanEntry:
+def circle_sessions(items: list[PlanItem], practice: Practice, from_day: date) -> dict[int, list]:
+    """For items pointing at a group circle: its next sessions from `from_day` on, by item id."""
+    from ..groups.rules import upcoming_sessions
+
+    series_ids = sorted({item.group_series_id for item in items if item.group_series_id})
+    after = datetime.combine(from_day, time.min, tzinfo=ZoneInfo(practice.timezone)).astimezone(
+        timezone.utc).replace(tzinfo=None)
+    upcoming = upcoming_sessions(series_ids, practice.id, after)
+    return {item.id: upcoming.get(item.group_series_id, []) for item in items if item.group_series_id}
+
+
+def circle_dates(items: list[PlanItem], practice: Practice, from_day: date) -> dict[int, list[PlanAppointment]]:
+    """The same sessions worded for the client: date and time, and the theme. Never who attends."""
+    dates = {}
+    for item_id, sessions in circle_sessions(items, practice, from_day).items():
+        dates[item_id] = []
+        for session in sessions:
+            moment = to_local(session.starts_at, practice.timezone)
+            dates[item_id].append(PlanAppointment(when_text=f"{long_date(moment.date())} at {moment:%-I:%M %p}",
+                                                  what=session.theme))
+    return dates
+
+
+def circles_from(plan: Plan, practice: Practice) -> date:
+    """From which day a plan lists circle dates: its start, or the day it is issued if later."""
+    return max(plan.start_date, issued_on(plan, practice))
+
+
+def _entry(item: PlanItem, start: date, circles: dict | None = None) -> PlanEntry:
     why = [insight.client_words.strip() for insight in client_facing_insights(item)]
     why += [goal.title for goal in _own_goals(item)]
     return PlanEntry(
+        circle_dates=(circles or {}).get(item.id, []),
         title=item.title,
         instructions=item.instructions or "",
         schedule_text=_schedule_text(item, start),
@@ -135,6 +166,8 @@ def build_document(plan: Plan) -> PlanDocument:
     start = plan.start_date
     items = list(plan.items)
     practitioner = plan.finalized_by or plan.created_by
+    issued = issued_on(plan, practice)
+    circles = circle_dates(items, practice, circles_from(plan, practice))
 
     first_days = []
     for day_number in range(window + 1):
@@ -144,7 +177,7 @@ def build_document(plan: Plan) -> PlanDocument:
             continue
         prompts = [p for item in day_items for p in item.prompt_list]
         first_days.append(PlanDay(day_number=day_number, date=start + timedelta(days=day_number),
-                                  items=[_entry(item, start) for item in day_items], prompts=prompts))
+                                  items=[_entry(item, start, circles) for item in day_items], prompts=prompts))
 
     ongoing_items = [item for item in items if item.schedule_kind != "days" or not item_dates(item, start, window)]
     journal_prompts = []
@@ -161,14 +194,14 @@ def build_document(plan: Plan) -> PlanDocument:
         window_days=window,
         message=plan.message or "",
         first_days=first_days,
-        ongoing=[_entry(item, start) for item in ongoing_items],
+        ongoing=[_entry(item, start, circles) for item in ongoing_items],
         goals=_goals(items),
         journal_prompts=journal_prompts,
         appointments=_appointments(plan),
         tracker_practices=[item.title for item in ongoing_items if item.schedule_kind in TRACKED_KINDS],
         crisis_resources=practice.crisis_resources or "",
         version=plan.version,
-        issued_on=issued_on(plan, practice),
+        issued_on=issued,
         paper_size=practice.paper_size if practice.paper_size in ("letter", "a4") else "letter",
         large_print=plan.large_print,
     )

@@ -22,6 +22,7 @@ CLOCK_TIMES = {
     "bedtime": time(21, 30),
 }
 EVENT_MINUTES = 30
+CIRCLE_MINUTES = 90
 # Weekly practices are put in the calendar for this long after the start.
 ONGOING_WEEKS = 12
 ICAL_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -76,8 +77,23 @@ def _event(item: PlanItem, day: date, zone: ZoneInfo, uid: str) -> Event:
     return event
 
 
-def plan_calendar(plan: Plan, *, timezone: str, window_days: int, stamp: datetime) -> bytes:
-    """The .ics file for a plan: one event per scheduled day, weekly practices as repeating events."""
+def _circle_event(item: PlanItem, session, uid: str) -> Event:
+    """A group circle session: the item's title, the session's theme. Never who attends."""
+    event = Event()
+    event.add("uid", uid)
+    event.add("summary", item.title)
+    if session.theme:
+        event.add("description", session.theme)
+    begins = session.starts_at.replace(tzinfo=ZoneInfo("UTC"))
+    event.add("dtstart", begins)
+    event.add("dtend", begins + timedelta(minutes=CIRCLE_MINUTES))
+    return event
+
+
+def plan_calendar(plan: Plan, *, timezone: str, window_days: int, stamp: datetime,
+                  circles: dict | None = None) -> bytes:
+    """The .ics file for a plan: one event per scheduled day, weekly practices as repeating events,
+    and the next sessions of any group circle an item points to (`circles`: item id -> sessions)."""
     zone = ZoneInfo(timezone)
     cal = Calendar()
     cal.add("prodid", "-//integration//integration plan//EN")
@@ -101,6 +117,11 @@ def plan_calendar(plan: Plan, *, timezone: str, window_days: int, stamp: datetim
             if item.time_of_day in CLOCK_TIMES:  # RFC 5545: a timed series ends at a UTC moment
                 until = datetime.combine(until, time(23, 59), tzinfo=zone).astimezone(ZoneInfo("UTC"))
             event.add("rrule", vRecur(freq="weekly", byday=[ICAL_DAYS[d] for d in weekdays], until=until))
+            cal.add_component(event)
+    for item in plan.items:
+        for session in (circles or {}).get(item.id, []):
+            event = _circle_event(item, session, f"plan{plan.id}-item{item.id}-circle{session.id}@{domain}")
+            event.add("dtstamp", stamp)
             cal.add_component(event)
     cal.add_missing_timezones()
     return cal.to_ical()

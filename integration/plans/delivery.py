@@ -65,6 +65,7 @@ def new_version(plan: Plan, user: User) -> Plan:
     for item in plan.items:
         copy.items.append(PlanItem(
             client_id=item.client_id, library_practice_id=item.library_practice_id, position=item.position,
+            group_series_id=item.group_series_id,
             category=item.category, title=item.title, instructions=item.instructions,
             schedule_kind=item.schedule_kind, schedule_values=list(item.schedule_values or []),
             time_of_day=item.time_of_day, prompts=item.prompts,

@@ -28,6 +28,8 @@ class PlanEntry:
     time_of_day: str = ""  # e.g. "Morning", "Before bed"; empty when any time suits
     why: list[str] = field(default_factory=list)  # linked insights/goals in the client's own words
     category: str = ""  # client-facing category label, e.g. "Movement and yoga"; may be empty
+    # A group circle's next sessions (date and time, and the theme as `what`); never who attends
+    circle_dates: list[PlanAppointment] = field(default_factory=list)
 
 
 @dataclass

@@ -88,6 +88,12 @@ class LibraryPracticeForm(ScheduleFields):
 class PlanItemForm(ScheduleFields):
     goals = MultiCheckboxField("Goals this supports", coerce=int, validate_choice=True)
     insights = MultiCheckboxField("Insights behind it", coerce=int, validate_choice=True)
+    group_series_id = SelectField("Group circle", coerce=int, default=0, choices=[(0, "None")],
+                                  description="The plan and its calendar list the circle's next dates "
+                                              "and themes (never who else comes).")
+
+    def offer_circles(self, circles) -> None:
+        self.group_series_id.choices = [(0, "None")] + [(c.id, c.name) for c in circles]
 
 
 APPOINTMENT_ROWS = 3

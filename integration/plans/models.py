@@ -166,9 +166,12 @@ class PlanItem(ScheduleMixin, db.Model):
     plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id"), index=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("client.id"), index=True)
     library_practice_id: Mapped[int | None] = mapped_column(ForeignKey("library_practice.id"))
+    # "Join the Tuesday circle": the client's PDF and calendar list the series' next session dates.
+    group_series_id: Mapped[int | None] = mapped_column(ForeignKey("group_series.id"), index=True)
     position: Mapped[int] = mapped_column(default=0)
 
     plan: Mapped[Plan] = relationship(back_populates="items")
+    group_series = relationship("GroupSeries")
     goals: Mapped[list[Goal]] = relationship(secondary=plan_item_goal, order_by="Goal.title")
     insights: Mapped[list[Insight]] = relationship(secondary=plan_item_insight, order_by="Insight.id")
 

@@ -15,7 +15,7 @@ from ..clients.models import Goal
 from ..clock import local_today, utcnow
 from ..extensions import db, limiter
 from ..notes.models import DosingSession, Insight
-from . import delivery
+from . import assemble, delivery
 from .assemble import DOCUMENT_LOAD_OPTIONS, build_document, client_facing_insights, start_date_for
 from .calendar import plan_calendar
 from .document import EmptyPlanError
@@ -278,6 +278,7 @@ def _item_form(client, plan: Plan, item: PlanItem | None) -> PlanItemForm:
                                   .options(selectinload(Insight.history_items)).order_by(Insight.id.desc())).all()
     form.insights.choices = [(i.id, i.client_words or i.text) for i in insights]
     form.insight_objects = {i.id: i for i in insights}
+    form.offer_circles(_practice_circles(client, item))
     if item and request.method == "GET":
         form.load_schedule(item)
         form.goals.data = [g.id for g in item.goals]
@@ -285,8 +286,19 @@ def _item_form(client, plan: Plan, item: PlanItem | None) -> PlanItemForm:
     return form
 
 
+def _practice_circles(client, item: PlanItem | None) -> list:
+    """The client's practice's active circles (and the one already chosen, even if archived since)."""
+    from ..groups.models import GroupSeries
+
+    chosen = item.group_series_id if item else None
+    return list(db.session.scalars(select(GroupSeries).where(
+        GroupSeries.practice_id == client.practice_id,
+        (GroupSeries.status == "active") | (GroupSeries.id == chosen)).order_by(GroupSeries.name)))
+
+
 def _apply_item_form(form: PlanItemForm, item: PlanItem, client) -> None:
     form.apply_to(item)
+    item.group_series_id = form.group_series_id.data or None  # one of the practice's circles (choices)
     # Only this client's goals and insights: the choices were the client's own, and the
     # query filters by client again so nothing else can be linked.
     goal_ids = form.goals.data or []
@@ -520,8 +532,9 @@ def revoke_link(client, plan_id: int, link_id: int):
 
 def _calendar_response(plan: Plan) -> Response:
     practice = db.session.get(Practice, plan.client.practice_id)
+    circles = assemble.circle_sessions(plan.items, practice, assemble.circles_from(plan, practice))
     body = plan_calendar(plan, timezone=practice.timezone, window_days=practice.integration_window_days,
-                         stamp=plan.finalized_at or utcnow())
+                         stamp=plan.finalized_at or utcnow(), circles=circles)
     response = Response(body, mimetype="text/calendar")
     response.headers["Content-Disposition"] = 'attachment; filename="integration-plan.ics"'
     response.headers["Cache-Control"] = "no-store"

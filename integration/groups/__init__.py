@@ -1,0 +1,1 @@
+"""Group integration circles: series, sessions, roster, attendance and the group note."""
