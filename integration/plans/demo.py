@@ -9,6 +9,7 @@ from ..auth.models import User
 from ..clients.models import Client, Goal
 from ..clock import local_today
 from ..extensions import db
+from ..groups.models import GroupSeries
 from ..notes.models import DosingSession, Insight
 from .assemble import start_date_for
 from .delivery import finalize
@@ -69,6 +70,9 @@ def load_demo(practice, users: dict[str, User], clients: list[Client]) -> None:
                             category=entry.category, title=entry.title, instructions=entry.instructions,
                             schedule_kind=entry.schedule_kind, schedule_values=list(entry.schedule_values),
                             time_of_day=entry.time_of_day, prompts=entry.prompts)
+            if key == "integration-circle":  # the demo practice's circle, when there is one
+                item.group_series_id = db.session.scalar(select(GroupSeries.id).where(
+                    GroupSeries.practice_id == practice.id).order_by(GroupSeries.id).limit(1))
             if goals and position < 3:
                 item.goals = [goals[position % len(goals)]]
             if insights and position < 2:
