@@ -550,7 +550,7 @@ def calendar(client, plan_id: int):
 # --- the client's private link (no account) ----------------------------------------------------
 
 def _share_rate() -> str:
-    return current_app.config.get("SHARE_LINK_RATE", "30 per hour")
+    return current_app.config["SHARE_LINK_RATE"]
 
 
 def _unavailable() -> Response:
