@@ -1,0 +1,274 @@
+"""The clinical record through a real browser (issue 3): a debrief written, saved, restored, linked, signed.
+
+Only the setting is made in the database (a client on the admin's care team, a goal, a piece of
+history and a dosing session); everything else is done the way a practitioner does it. Every page
+landed on is screenshotted and axe-checked, and no request may leave the live server.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from playwright.sync_api import expect
+
+from integration.auth.models import User
+from integration.clock import local_today, utcnow
+from integration.extensions import db
+from tests.e2e.conftest import Account, Browsing
+from tests.factories import ClientFactory
+from tests.factories_clients import GoalFactory, HistoryItemFactory
+from tests.factories_notes import DosingSessionFactory
+
+SAVED = re.compile(r"^Saved \d{1,2}:\d{2} [AP]M$")
+EXPERIENCE = "The experience, in the client's words"
+OBSERVATIONS = "Practitioner observations"
+NEXT_STEPS = "Next steps"
+
+
+@dataclass
+class Record:
+    client_id: int
+    session_id: int
+    goal_id: int
+    goal_title: str
+    history_id: int
+    history_title: str
+    today: str  # the practice's today, as the record pages print a date ("Nov 25, 2026")
+
+    def session_path(self) -> str:
+        return f"/clients/{self.client_id}/sessions/{self.session_id}"
+
+
+def make_record(live_server, account: Account) -> Record:
+    """Wren, on the signed-in admin's care team, a day after her first dosing session."""
+    with live_server.app.app_context():
+        admin = User.by_email(account.email)
+        client = ClientFactory.for_team(admin, first_name="Wren", last_name="Halloway", preferred_name="Birdie")
+        goal = GoalFactory(client=client, title="Sleep before midnight",
+                           why="I want mornings that feel like mine again.")
+        history = HistoryItemFactory(client=client, category="family", title="Summers at the lake house",
+                                     detail="Long summers with her grandmother, who died when Wren was twelve.")
+        session = DosingSessionFactory(client=client, number=1, started_at=utcnow() - timedelta(days=1),
+                                       intention="To meet the grief with some kindness.")
+        record = Record(client_id=client.id, session_id=session.id, goal_id=goal.id, goal_title=goal.title,
+                        history_id=history.id, history_title=history.title,
+                        today=local_today(admin.practice.timezone).strftime("%b %-d, %Y"))
+        db.session.remove()
+    return record
+
+
+def start_debrief(browse: Browsing, record: Record) -> str:
+    """From the dosing session's page, start its debrief; answers the note's path."""
+    page = browse.page
+    browse.goto("/clients/")
+    browse.check("notes-clients")
+    page.get_by_role("link", name="Halloway, Wren").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Wren Halloway")
+    browse.check("notes-client-overview")
+    page.get_by_role("navigation", name="Client record").get_by_role("link", name="Sessions & notes").click()
+    expect(page).to_have_url(browse.server / f"/clients/{record.client_id}/sessions")
+    browse.check("notes-sessions")
+    page.get_by_role("link", name="Session 1", exact=True).click()
+    expect(page).to_have_url(browse.server / record.session_path())
+    expect(page.get_by_role("heading", name="Session 1")).to_be_visible()
+    expect(page.get_by_text("No debrief yet")).to_be_visible()
+    browse.check("notes-session-no-debrief")
+    page.get_by_role("button", name="Start the debrief for session 1").click()
+    expect(page).to_have_url(re.compile(rf"/clients/{record.client_id}/notes/\d+$"))
+    expect(page.get_by_role("heading", name=re.compile(r"^Post-session debrief · "))).to_be_visible()
+    expect(page.locator("#save-status")).to_contain_text("Draft · last saved")
+    return browse.path
+
+
+def text(page, label: str):
+    """A text field of the note editor, by its label (each section is also a region of that name)."""
+    return page.get_by_role("textbox", name=label, exact=True)
+
+
+def local_copy(page, note_path: str) -> dict | None:
+    """The editor's copy of the note in this browser's local storage, if any."""
+    note_id = note_path.rsplit("/", 1)[1]
+    return page.evaluate("key => JSON.parse(localStorage.getItem(key) || 'null')", f"integration:note:{note_id}")
+
+
+def forgive_offline_failures(browse: Browsing, note_path: str) -> None:
+    """Requests that failed while the test had the network off were the point: take them off the list.
+
+    Only those: failed autosaves (and the tab's last-try beacon) of this note, and the console's
+    record of them. Anything else stays a problem and fails the test.
+    """
+    autosave = browse.server / f"{note_path}/autosave"
+    expected = [p for p in browse.problems
+                if "ERR_INTERNET_DISCONNECTED" in p and (autosave in p or p.startswith("console error"))]
+    assert expected, "going offline should have made at least one autosave fail"
+    browse.problems[:] = [p for p in browse.problems if p not in expected]
+
+
+def test_debrief_autosaves_survives_reloads_and_the_network_links_insights_and_signs(signed_in, live_server,
+                                                                                      admin_account):
+    browse, page = signed_in, signed_in.page
+    record = make_record(live_server, admin_account)
+    note_path = start_debrief(browse, record)
+    status = page.locator("#save-status")
+    browse.check("notes-debrief-new")
+
+    # Typing is saved on its own: every few seconds, and when the field loses focus.
+    experience = text(page, EXPERIENCE)
+    experience.fill("I was floating over the lake. My grandmother's porch light was on and I wasn't scared.")
+    expect(status).to_have_text("Not saved yet")
+    text(page, "Body sensations").click()  # leaving the field saves
+    expect(status).to_have_text(SAVED)
+    assert local_copy(page, note_path) is None, "the copy on this device goes once the server has the text"
+
+    # Reload mid-draft: the text is there, from the server.
+    text(page, "Body sensations").fill("Warmth spreading from the chest into both arms.")
+    expect(status).to_have_text(SAVED, timeout=15_000)  # the timer, not a blur, saves this one
+    page.reload()
+    expect(text(page, EXPERIENCE)).to_have_value(re.compile("porch light was on"))
+    expect(text(page, "Body sensations")).to_have_value("Warmth spreading from the chest into both arms.")
+    expect(status).to_contain_text("Draft · last saved")
+
+    # The network drops while writing: the text stays on this device, and comes back with the page.
+    page.context.set_offline(True)
+    text(page, OBSERVATIONS).fill("Tearful when she spoke of the porch light; settled, well oriented.")
+    text(page, NEXT_STEPS).click()  # the save this triggers cannot reach the server
+    expect(status).to_contain_text("Offline — kept on this device")
+    kept = local_copy(page, note_path)
+    assert kept and kept["fields"]["observations"].startswith("Tearful when she spoke")
+    page.goto("about:blank")  # the tab leaves while still offline: its last-try beacon fails too
+    page.context.set_offline(False)
+    forgive_offline_failures(browse, note_path)
+
+    browse.goto(note_path)
+    expect(text(page, OBSERVATIONS)).to_have_value(re.compile("^Tearful when she spoke"))
+    expect(status).to_have_text(SAVED)  # restored from this device, then sent to the server
+    assert local_copy(page, note_path) is None
+    page.reload()  # and the server really has it now
+    expect(text(page, OBSERVATIONS)).to_have_value(re.compile("^Tearful when she spoke"))
+    expect(text(page, EXPERIENCE)).to_have_value(re.compile("porch light was on"))
+
+    # Emotions and the safety check are fields like any other.
+    page.get_by_label("Grief, sadness").select_option(label="4 · strong")
+    page.get_by_label("Peace, calm").select_option(label="3 · moderate")
+    text(page, "Mood at the end of the session").fill("Calm, a little tired")
+    page.get_by_label("Asked about thoughts of self-harm?").select_option(label="Yes")
+    text(page, "Their answer").fill("None. She said she feels more like living than she has in years.")
+    text(page, NEXT_STEPS).fill("Morning pages until Friday. Integration session next Tuesday.")
+    page.get_by_role("button", name="Save draft").click()
+    expect(status).to_have_text(SAVED)
+    browse.check("notes-debrief-draft-filled")
+
+    # An insight, linked to a goal as it is added, then to a piece of history from the note page.
+    insights = page.locator("#insights")
+    insights.locator("summary", has_text="Add an insight").click()
+    insights.get_by_role("textbox", name="Insight", exact=True).fill("The fear at night is an old fear, from after her grandmother died.")
+    insights.get_by_label("In the client's words").fill("The dark isn't dangerous anymore. I'm not twelve.")
+    insights.get_by_label("Themes").fill("grief, night, safety")
+    insights.get_by_role("checkbox", name=record.goal_title).check()
+    insights.get_by_role("button", name="Add insight").click()
+    expect(insights.get_by_role("status")).to_contain_text("Insight added.")
+    insight = insights.locator("li.insight").filter(has_text="an old fear")
+    expect(insight).to_have_count(1)
+    expect(insight.get_by_role("link", name=record.goal_title)).to_be_visible()
+    expect(insight.get_by_role("link", name="night", exact=True)).to_be_visible()
+
+    insight.get_by_text("Link to a goal or history item").click()
+    insight.get_by_label("History item").select_option(label=f"Family: {record.history_title}")
+    insight.get_by_role("button", name="Link", exact=True).click()
+    expect(insights.get_by_role("status")).to_contain_text("Links saved.")
+    insight = insights.locator("li.insight").filter(has_text="an old fear")
+    expect(insight.get_by_role("link", name=record.history_title)).to_be_visible()
+    # The note's own text was not touched by the insight's requests.
+    expect(text(page, OBSERVATIONS)).to_have_value(re.compile("^Tearful when she spoke"))
+    browse.check("notes-debrief-insight-linked")
+
+    # The goal page lists the insight, with its date and the note it came from.
+    insight.get_by_role("link", name=record.goal_title).click()
+    expect(page).to_have_url(browse.server / f"/clients/{record.client_id}/goals/{record.goal_id}")
+    expect(page.get_by_role("heading", name=record.goal_title)).to_be_visible()
+    linked = page.locator("section.linked-insights")
+    expect(linked.get_by_role("heading")).to_have_text(re.compile(r"Linked insights\s*\(1\)"))
+    entry = linked.locator("li").filter(has_text="an old fear")
+    expect(entry).to_contain_text("The dark isn't dangerous anymore.")
+    expect(entry.locator("time")).to_have_text(record.today)
+    expect(entry.get_by_role("link", name="Post-session debrief")).to_have_attribute("href", note_path)
+    browse.check("notes-goal-with-insight")
+
+    # The history item's page likewise.
+    browse.goto(f"/clients/{record.client_id}/history/{record.history_id}")
+    expect(page.get_by_role("heading", name=record.history_title)).to_be_visible()
+    entry = page.locator("section.linked-insights li").filter(has_text="an old fear")
+    expect(entry.locator("time")).to_have_text(record.today)
+    expect(entry.get_by_role("link", name="Post-session debrief")).to_have_attribute("href", note_path)
+    browse.check("notes-history-with-insight")
+    entry.get_by_role("link", name="Post-session debrief").click()
+    expect(page).to_have_url(browse.server / note_path)
+
+    # Sign: the note locks, says who signed it and when, and offers addenda only.
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Sign and lock").click()
+    expect(page.get_by_role("status").first).to_contain_text("Signed. The note is locked now")
+    expect(page.locator("#note-signed")).to_contain_text(
+        re.compile(rf"Signed by Ada Okafor, LMFT on {re.escape(record.today)} \d{{1,2}}:\d{{2}} [AP]M"))
+    expect(page.locator(".note-head-badges")).to_contain_text("Signed")
+    expect(page.get_by_text("Matches the signed text")).to_be_visible()
+    editable = page.locator("#note-editor, #sign-form, article.note-read textarea, article.note-read select")
+    expect(editable).to_have_count(0)
+    expect(page.get_by_role("button", name="Sign and lock")).to_have_count(0)
+    read = page.locator("article.note-read")
+    expect(read).to_contain_text("porch light was on")
+    expect(read).to_contain_text("Tearful when she spoke of the porch light")
+    expect(read).to_contain_text("Grief, sadness · 4 · strong")
+    addenda = page.locator("#addendum-form")
+    expect(addenda.get_by_role("heading", name="Add an addendum")).to_be_visible()
+    expect(addenda.get_by_role("button", name="Add addendum")).to_be_visible()
+    browse.check("notes-debrief-signed")
+
+    # The session now shows a signed debrief.
+    browse.goto(record.session_path())
+    expect(page.get_by_text("Debrief signed")).to_be_visible()
+    browse.check("notes-session-debrief-signed")
+
+
+def test_a_session_that_times_out_mid_note_signs_back_in_to_the_same_text(signed_in, live_server, admin_account):
+    browse, page = signed_in, signed_in.page
+    record = make_record(live_server, admin_account)
+    note_path = start_debrief(browse, record)
+    status = page.locator("#save-status")
+    browse.check("notes-timeout-debrief-new")
+
+    text(page, EXPERIENCE).fill("First a wide blue quiet, then my grandmother's hands shelling peas.")
+    text(page, "Body sensations").click()
+    expect(status).to_have_text(SAVED)
+
+    # Idle for longer than the practice allows (the limit is made zero, so any pause is too long).
+    live_server.app.config["SESSION_IDLE_MINUTES"] = 0
+    browse.allow_status(401, f"{note_path}/autosave")
+    text(page, "Body sensations").fill("Heavy legs, light hands. A hum behind the sternum.")
+    text(page, "Imagery and themes").click()
+    expect(status).to_contain_text("Signed out — sign in and your text will be here.")
+    link = status.get_by_role("link", name="sign in")
+    expect(link).to_have_attribute("href", re.compile(r"^/login\?next="))
+    kept = local_copy(page, note_path)
+    assert kept and kept["fields"]["body"] == "Heavy legs, light hands. A hum behind the sternum."
+    browse.check("notes-timeout-signed-out-status")
+    live_server.app.config["SESSION_IDLE_MINUTES"] = 30
+
+    link.click()
+    expect(page).to_have_url(re.compile(r"/login\?next="))
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    browse.check("notes-timeout-login")
+    page.fill("input[name=email]", admin_account.email)
+    page.fill("input[name=password]", admin_account.password)
+    page.get_by_role("button", name="Sign in").click()
+
+    # Back on the same note, with the text that was typed after the session ended.
+    expect(page).to_have_url(browse.server / note_path)
+    expect(text(page, "Body sensations")).to_have_value("Heavy legs, light hands. A hum behind the sternum.")
+    expect(text(page, EXPERIENCE)).to_have_value(re.compile("shelling peas"))
+    expect(status).to_have_text(SAVED)
+    browse.check("notes-timeout-restored")
+    page.reload()
+    expect(text(page, "Body sensations")).to_have_value("Heavy legs, light hands. A hum behind the sternum.")
+    assert local_copy(page, note_path) is None
