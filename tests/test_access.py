@@ -23,6 +23,7 @@ ARGUMENT_OBJECTS = {
     "item_id": lambda record: record["item"].id,
     "export_id": lambda record: record["export"].id,
     "link_id": lambda record: record["link"].id,
+    "group_session_id": lambda record: record["group_session"].id,
 }
 
 
@@ -31,6 +32,7 @@ def full_record(client: Client, author) -> dict:
     from datetime import date, datetime, timedelta
 
     from integration.clients.models import Goal, GoalCheckIn, HistoryItem
+    from integration.groups.models import Attendance, Enrollment, GroupSeries, GroupSession
     from integration.notes.models import Addendum, DosingSession, Insight, Note
     from integration.plans.models import Plan, PlanExport, PlanItem, ShareLink
 
@@ -52,11 +54,17 @@ def full_record(client: Client, author) -> dict:
     export = PlanExport(plan=plan, client_id=client.id, version=1, pdf=b"%PDF-1.7 test", size=13, sha256="0" * 64)
     link = ShareLink(export=export, client_id=client.id, token_hash="0" * 64,
                      expires_at=datetime.now() + timedelta(days=14))
-    db.session.add_all([checkin, addendum, insight, plan, item, export, link])
+    series = GroupSeries(practice_id=client.practice_id, name="Circle", facilitators=[author])
+    group_session = GroupSession(series=series, starts_at=datetime.now() - timedelta(days=1), theme="Arriving")
+    enrollment = Enrollment(series=series, client_id=client.id)
+    attendance = Attendance(group_session=group_session, client_id=client.id, status="present")
+    db.session.add_all([checkin, addendum, insight, plan, item, export, link, series, group_session, enrollment,
+                        attendance])
     db.session.commit()
     return {"plan": plan, "item": item, "export": export, "link": link,"client": client, "member": client.care_team[0], "history": history, "goal": goal,
             "checkin": checkin, "session": session, "note": note, "signed_note": signed,
-            "addendum": addendum, "insight": insight}
+            "addendum": addendum, "insight": insight, "series": series, "group_session": group_session,
+            "enrollment": enrollment, "attendance": attendance}
 
 
 def client_scoped_rules(app):
@@ -178,3 +186,98 @@ def test_client_list_shows_only_the_users_own_clients(client, auth, practice, th
     assert "Otherclient" not in page
     assert mine.care_team[0].user_id == therapist.id
     assert db.session.query(CareTeamMember).count() == 2
+
+
+# --- group circles: /groups/<series_id>/... is for the series' facilitators and the practice's admins
+
+GROUP_ARGUMENT_OBJECTS = {
+    "series_id": lambda record: record["series"].id,
+    "group_session_id": lambda record: record["group_session"].id,
+    "enrollment_id": lambda record: record["enrollment"].id,
+}
+
+
+def group_rules(app):
+    return [rule for rule in app.url_map.iter_rules() if "series_id" in rule.arguments]
+
+
+def group_url(app, rule, record: dict) -> str:
+    values = {}
+    for name in rule.arguments:
+        finder = GROUP_ARGUMENT_OBJECTS.get(name)
+        if finder is None:
+            pytest.fail(f"{rule.rule}: add an object builder for <{name}> to GROUP_ARGUMENT_OBJECTS")
+        values[name] = finder(record)
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(rule.endpoint, **values)
+
+
+def group_routes_reaching(app, target: dict, outsider) -> list[str]:
+    """Every (method, url) of a circle's routes that does not answer 404 to `outsider`."""
+    leaks = []
+    http = app.test_client()
+    http.post("/login", data={"email": outsider.email, "password": "copper lantern meadow ridge"})
+    for rule in group_rules(app):
+        url = group_url(app, rule, target)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = http.open(url, method=method, data={"client_id": target["client"].id})
+            if response.status_code != 404:
+                leaks.append(f"{method} {url} -> {response.status_code}")
+    return leaks
+
+
+def test_there_are_group_routes(app):
+    assert len(group_rules(app)) >= 8
+
+
+def test_every_group_view_uses_the_series_rule(app):
+    missing = [rule.endpoint for rule in group_rules(app)
+               if not getattr(app.view_functions[rule.endpoint], "group_scoped", False)]
+    assert missing == []
+
+
+def test_a_practitioner_who_does_not_facilitate_gets_404_on_every_group_route(app, practice, target):
+    colleague = UserFactory(practice=practice, role="therapist")
+    # Even on the client's care team: the circle's pages belong to its facilitators.
+    db.session.add(CareTeamMember(client_id=target["client"].id, user_id=colleague.id))
+    db.session.commit()
+    assert group_routes_reaching(app, target, colleague) == []
+
+
+def test_another_practices_admin_gets_404_on_every_group_route(app, target):
+    other_admin = UserFactory(practice=PracticeFactory(), role="admin")
+    assert group_routes_reaching(app, target, other_admin) == []
+
+
+def test_the_facilitator_and_the_admin_reach_every_group_page(app, client, auth, practice, therapist, target):
+    admin = UserFactory(practice=practice, role="admin")
+    for person in (therapist, admin):
+        auth.login(person)
+        for rule in group_rules(app):
+            if "GET" in rule.methods:
+                url = group_url(app, rule, target)
+                assert client.get(url).status_code == 200, url
+        auth.logout()
+
+
+def test_the_group_walker_catches_a_route_that_skips_the_rule(tmp_path):
+    """A test of the test: a circle route that loads the series by id alone is reported."""
+    from tests.conftest import make_test_app
+    from integration.groups.models import GroupSeries
+
+    app = make_test_app(tmp_path)
+
+    @app.route("/groups/<int:series_id>/leak")
+    def leak(series_id):
+        return db.session.get(GroupSeries, series_id).name
+
+    with app.app_context():
+        owner = UserFactory(role="therapist")
+        target = full_record(ClientFactory.for_team(owner, first_name="Leaky"), owner)
+        outsider = UserFactory(role="admin")
+        series_id = target["series"].id
+        leaks = group_routes_reaching(app, target, outsider)
+        db.session.remove()
+    assert f"GET /groups/{series_id}/leak -> 200" in leaks
