@@ -192,3 +192,38 @@ def test_the_pdf_holds_the_plan_and_nothing_private(client, auth, coach, person,
     for absent in ("ZEBRAQUILL", "TANGERINEVAULT", "HUSHWILLOW", "GRANITEOTTER", "CORMORANTSECRET"):
         assert absent not in preview
     assert "I can put the heavy bag down" in preview
+
+
+def test_first_days_describe_a_practice_once_and_spread_its_prompts(person, coach):
+    from integration.plans.assemble import build_document, load_plan
+
+    goal = GoalFactory(client=person, title="Rest without guilt")
+    insight = InsightFactory(note=NoteFactory(client=person, author=coach), client_words="I am allowed to stop")
+    plan = PlanFactory(client=person, start_date=date(2025, 3, 3))
+    item = PlanItemFactory(plan=plan, title="Evening pages", instructions="Write by hand for ten minutes.",
+                           schedule_kind="days", schedule_values=[0, 1, 2],
+                           prompts="What stayed with me?\nWhat do I want to keep?\nWhat can I let go of?")
+    item.goals, item.insights = [goal], [insight]
+    db.session.commit()
+
+    doc = build_document(load_plan(person.id, plan.id))
+    day0, day1, day2 = doc.first_days
+    first, repeat = day0.items[0], day2.items[0]
+    assert first.instructions == "Write by hand for ten minutes." and first.described_on == ""
+    assert first.why == ["I am allowed to stop"] and first.goals == ["Rest without guilt"]
+    assert repeat.described_on == "The day of your session"
+    assert [day0.prompts, day1.prompts, day2.prompts] == [
+        ["What stayed with me?"], ["What do I want to keep?"], ["What can I let go of?"]]
+
+
+def test_the_pdf_says_which_goal_a_practice_serves_and_never_calls_a_goal_something_noticed(
+        client, auth, coach, person):
+    goal = GoalFactory(client=person, title="Rest without guilt")
+    plan = PlanFactory(client=person)
+    item = PlanItemFactory(plan=plan, title="Evening pages", schedule_kind="weekly", schedule_values=[2])
+    item.goals = [goal]
+    db.session.commit()
+    auth.login(coach)
+    text = pdf_text(finalize(client, person, plan).pdf)
+    assert "Part of your goal" in text and "Rest without guilt" in text
+    assert "Because you noticed" not in text

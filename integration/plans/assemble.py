@@ -10,6 +10,7 @@ the home, and the history it touches was marked sensitive for a reason.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -108,15 +109,14 @@ def circles_from(plan: Plan, practice: Practice) -> date:
 
 
 def _entry(item: PlanItem, start: date, circles: dict | None = None) -> PlanEntry:
-    why = [insight.client_words.strip() for insight in client_facing_insights(item)]
-    why += [goal.title for goal in _own_goals(item)]
     return PlanEntry(
         circle_dates=(circles or {}).get(item.id, []),
         title=item.title,
         instructions=item.instructions or "",
         schedule_text=_schedule_text(item, start),
         time_of_day=item.time_label if item.time_of_day else "",
-        why=why,
+        why=[insight.client_words.strip() for insight in client_facing_insights(item)],
+        goals=[goal.title for goal in _own_goals(item)],
         category=item.category_label,
     )
 
@@ -158,6 +158,28 @@ def issued_on(plan: Plan, practice: Practice) -> date:
     return local_today(practice.timezone)
 
 
+def _window_days_of(item: PlanItem, window: int) -> list[int]:
+    if item.schedule_kind != "days":
+        return []
+    return sorted(d for d in (item.schedule_values or []) if 0 <= d <= window)
+
+
+def _first_days(items: list[PlanItem], start: date, window: int, circles: dict) -> list[PlanDay]:
+    """The integration window day by day. A practice on several days is described on its first day
+    only; its journaling prompts are spread over its days, so each day has questions of its own."""
+    days: dict[int, PlanDay] = {}
+    for item in items:
+        item_days = _window_days_of(item, window)
+        full = _entry(item, start, circles)
+        prompts = item.prompt_list
+        for index, day_number in enumerate(item_days):
+            day = days.setdefault(day_number, PlanDay(day_number=day_number, date=start + timedelta(days=day_number)))
+            first = days[item_days[0]]
+            day.items.append(full if index == 0 else replace(full, described_on=first.label))
+            day.prompts += prompts[index::len(item_days)]
+    return [days[number] for number in sorted(days)]
+
+
 def build_document(plan: Plan) -> PlanDocument:
     """The client's document for this plan, from patient-facing fields only."""
     client = plan.client
@@ -169,15 +191,7 @@ def build_document(plan: Plan) -> PlanDocument:
     issued = issued_on(plan, practice)
     circles = circle_dates(items, practice, circles_from(plan, practice))
 
-    first_days = []
-    for day_number in range(window + 1):
-        day_items = [item for item in items
-                     if item.schedule_kind == "days" and day_number in (item.schedule_values or [])]
-        if not day_items:
-            continue
-        prompts = [p for item in day_items for p in item.prompt_list]
-        first_days.append(PlanDay(day_number=day_number, date=start + timedelta(days=day_number),
-                                  items=[_entry(item, start, circles) for item in day_items], prompts=prompts))
+    first_days = _first_days(items, start, window, circles)
 
     ongoing_items = [item for item in items if item.schedule_kind != "days" or not item_dates(item, start, window)]
     journal_prompts = []

@@ -26,7 +26,11 @@ class PlanEntry:
     instructions: str = ""  # how to do it, plain words; blank lines separate paragraphs
     schedule_text: str = ""  # when, already worded for the client, e.g. "Every weekday" or "1 week after"
     time_of_day: str = ""  # e.g. "Morning", "Before bed"; empty when any time suits
-    why: list[str] = field(default_factory=list)  # linked insights/goals in the client's own words
+    why: list[str] = field(default_factory=list)  # linked insights, in the client's own words
+    goals: list[str] = field(default_factory=list)  # titles of the client's goals this practice serves
+    # In "your first days", a practice repeated on several days is described once: later days name
+    # the day that holds its instructions (e.g. "The day of your session") and keep the page short.
+    described_on: str = ""
     category: str = ""  # client-facing category label, e.g. "Movement and yoga"; may be empty
     # A group circle's next sessions (date and time, and the theme as `what`); never who attends
     circle_dates: list[PlanAppointment] = field(default_factory=list)
