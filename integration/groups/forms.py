@@ -63,7 +63,7 @@ class EnrolForm(BaseForm):
 
 
 class GroupNoteForm(BaseForm):
-    text = TextAreaField("Group note", validators=[Length(max=MAX_GROUP_NOTE_CHARS)],
+    text = TextAreaField("Themes and process", validators=[Length(max=MAX_GROUP_NOTE_CHARS)],
                          description="Themes and process in general terms. No names, nothing one person shared: "
                                      "that belongs in their own note.")
     version = IntegerField(validators=[Optional()])

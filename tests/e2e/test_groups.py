@@ -74,7 +74,7 @@ def test_a_facilitator_runs_a_circle_from_roster_to_signed_note(signed_in: Brows
     browse.check("groups-attendance")
 
     # The group note: themes and process, for facilitators only.
-    page.get_by_role("textbox", name="Group note").fill("Themes of rest and return. The circle was warm and unhurried.")
+    page.get_by_role("textbox", name="Themes and process").fill("Themes of rest and return. The circle was warm and unhurried.")
     page.get_by_role("button", name="Save the group note").click()
     expect(page.get_by_role("status").first).to_contain_text("Group note saved.")
     browse.check("groups-attendance-group-note")
