@@ -359,3 +359,26 @@ def test_sessions_of_another_practice_never_appear(signed_in, series):
     elsewhere = GroupSeriesFactory.run_by(other_admin, name="Elsewhere circle")
     GroupSessionFactory(series=elsewhere, starts_at=utcnow() + timedelta(days=2), theme="Not ours")
     assert "Not ours" not in signed_in.get("/groups/").get_data(as_text=True)
+
+
+# --- plans -----------------------------------------------------------------------------------------
+
+def test_a_plan_item_points_at_a_circle_of_the_practice_only(signed_in, series, wren, therapist):
+    from integration.plans.models import PlanItem
+    from tests.factories_plans import PlanFactory
+
+    plan = PlanFactory(client=wren, created_by_id=therapist.id)
+    other_admin = UserFactory(practice=PracticeFactory(), role="admin")
+    elsewhere = GroupSeriesFactory.run_by(other_admin, name="Elsewhere circle")
+    url = f"/clients/{wren.id}/plans/{plan.id}/items/new"
+    form = signed_in.get(url).get_data(as_text=True)
+    assert "Tuesday evening circle" in form and "Elsewhere circle" not in form
+    data = {"title": "Join the Tuesday circle", "category": "group", "schedule_kind": "weekly", "weekly_day": "1",
+            "time_of_day": "evening"}
+    refused = signed_in.post(url, data={**data, "group_series_id": str(elsewhere.id)})
+    assert refused.status_code == 422 and db.session.query(PlanItem).count() == 0
+    assert signed_in.post(url, data={**data, "group_series_id": str(series.id)}).status_code == 302
+    item = db.session.scalar(select(PlanItem))
+    assert item.group_series_id == series.id
+    builder = signed_in.get(f"/clients/{wren.id}/plans/{plan.id}").get_data(as_text=True)
+    assert "Circle: Tuesday evening circle" in builder
