@@ -15,6 +15,8 @@ from playwright.sync_api import expect
 from integration.auth.models import User
 from integration.clock import local_today, utcnow
 from integration.extensions import db
+from integration.notes import sections
+from integration.notes.models import Note
 from tests.e2e.conftest import Account, Browsing
 from tests.factories import ClientFactory
 from tests.factories_clients import GoalFactory, HistoryItemFactory
@@ -61,7 +63,8 @@ def make_record(live_server, account: Account) -> Record:
 def start_debrief(browse: Browsing, record: Record) -> str:
     """From the dosing session's page, start its debrief; answers the note's path."""
     page = browse.page
-    browse.goto("/clients/")
+    page.wait_for_load_state("networkidle")  # signing in just landed here: let that page finish
+    browse.goto("/clients/")  # again, now that Wren is on the list
     browse.check("notes-clients")
     page.get_by_role("link", name="Halloway, Wren").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Wren Halloway")
@@ -92,15 +95,26 @@ def local_copy(page, note_path: str) -> dict | None:
     return page.evaluate("key => JSON.parse(localStorage.getItem(key) || 'null')", f"integration:note:{note_id}")
 
 
+def server_fields(live_server, note_path: str) -> dict:
+    """What the server holds for the note, as the editor's fields."""
+    with live_server.app.app_context():
+        note = db.session.get(Note, int(note_path.rsplit("/", 1)[1]))
+        fields = sections.fields_from_content(note.kind, note.content)
+        db.session.remove()
+    return fields
+
+
 def forgive_offline_failures(browse: Browsing, note_path: str) -> None:
     """Requests that failed while the test had the network off were the point: take them off the list.
 
-    Only those: failed autosaves (and the tab's last-try beacon) of this note, and the console's
-    record of them. Anything else stays a problem and fails the test.
+    Only those: failed autosaves of this note (the tab's last-try beacon included), and the
+    console's record of them. Anything else stays a problem and fails the test.
     """
     autosave = browse.server / f"{note_path}/autosave"
     expected = [p for p in browse.problems
-                if "ERR_INTERNET_DISCONNECTED" in p and (autosave in p or p.startswith("console error"))]
+                if (p.startswith(f"request failed: POST {autosave}: ")
+                    and p.endswith(("ERR_INTERNET_DISCONNECTED", "ERR_ABORTED")))
+                or (p.startswith("console error") and "ERR_INTERNET_DISCONNECTED" in p)]
     assert expected, "going offline should have made at least one autosave fail"
     browse.problems[:] = [p for p in browse.problems if p not in expected]
 
@@ -129,22 +143,34 @@ def test_debrief_autosaves_survives_reloads_and_the_network_links_insights_and_s
     expect(text(page, "Body sensations")).to_have_value("Warmth spreading from the chest into both arms.")
     expect(status).to_contain_text("Draft · last saved")
 
-    # The network drops while writing: the text stays on this device, and comes back with the page.
+    # The network drops while writing, and the tab dies: the text stays on this device and comes
+    # back with the page. Offline mode for the typing; a route that fails every save of this note
+    # until the test lifts it; and no last-try beacon as the tab goes (a crashed tab sends none,
+    # and Chromium sends beacons past both offline mode and routes).
+    page.add_init_script("delete Navigator.prototype.sendBeacon;")
+    page.reload()
+    page.wait_for_load_state("networkidle")  # the page's own files are in before the network goes
+    autosave = browse.server / f"{note_path}/autosave"
+    page.context.route(autosave, lambda route: route.abort("internetdisconnected"))
     page.context.set_offline(True)
     text(page, OBSERVATIONS).fill("Tearful when she spoke of the porch light; settled, well oriented.")
     text(page, NEXT_STEPS).click()  # the save this triggers cannot reach the server
     expect(status).to_contain_text("Offline — kept on this device")
     kept = local_copy(page, note_path)
     assert kept and kept["fields"]["observations"].startswith("Tearful when she spoke")
-    page.goto("about:blank")  # the tab leaves while still offline: its last-try beacon fails too
     page.context.set_offline(False)
-    forgive_offline_failures(browse, note_path)
-
-    browse.goto(note_path)
+    page.reload()
     expect(text(page, OBSERVATIONS)).to_have_value(re.compile("^Tearful when she spoke"))
-    expect(status).to_have_text(SAVED)  # restored from this device, then sent to the server
+    expect(status).to_contain_text("kept on this device")  # restored from here; the save still fails
+    assert "Tearful" not in server_fields(live_server, note_path).get("observations", ""), \
+        "the text came back from this device, not from the server"
+
+    # The network comes back: the next autosave sends it, and the copy on this device goes.
+    page.context.unroute(autosave)
+    expect(status).to_have_text(SAVED, timeout=15_000)
     assert local_copy(page, note_path) is None
-    page.reload()  # and the server really has it now
+    forgive_offline_failures(browse, note_path)
+    page.reload()  # the server really has it now
     expect(text(page, OBSERVATIONS)).to_have_value(re.compile("^Tearful when she spoke"))
     expect(text(page, EXPERIENCE)).to_have_value(re.compile("porch light was on"))
 

@@ -204,6 +204,7 @@ def test_a_coach_goes_from_a_signed_debrief_to_a_delivered_pdf_and_a_private_lin
     assert titles(page) == [FRESH, LIBRARY_FIRST, LIBRARY_SECOND]
     page.keyboard.press(" ")  # Space presses a button too: one step back down
     expect(order_status).to_have_text(f"“{FRESH}” is now number 2 of 3.")
+    expect(page.locator(f"#move-down-{fresh_id}")).to_be_focused()
     page.keyboard.press("Shift+Tab")  # and back up, from the Move up button next to it
     expect(page.locator(f"#move-up-{fresh_id}")).to_be_focused()
     page.keyboard.press("Enter")
