@@ -140,6 +140,15 @@ def test_signing_shows_the_note_read_only_with_signer(signed_in, note, therapist
     assert "Matches the signed text" in page
 
 
+def test_a_signed_debrief_leads_on_to_a_plan_for_its_session(signed_in, note):
+    draft = signed_in.get(url(note)).get_data(as_text=True)
+    assert "make an integration plan" not in draft  # a draft is not finished yet
+    signed_in.post(url(note, "sign"), data={"version": "1"})
+    page = signed_in.get(url(note)).get_data(as_text=True)
+    plan_link = f'href="/clients/{note.client_id}/plans/new?session_id={note.dosing_session_id}"'
+    assert plan_link in page and "make an integration plan for Wren</a>" in page
+
+
 def test_only_the_author_signs(client, auth, note, practice, person):
     colleague = UserFactory(practice=practice)
     db.session.add(person.care_team[0].__class__(client_id=person.id, user_id=colleague.id))

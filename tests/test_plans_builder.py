@@ -1,4 +1,5 @@
 """Plan builder rules: the library, anchoring, reordering, links to the client's own record, versions."""
+import re
 from datetime import date, datetime
 
 from sqlalchemy import func, select
@@ -65,6 +66,27 @@ def test_plan_anchored_to_a_session_starts_on_its_day_in_the_practice_zone(clien
     plan = db.session.scalar(select(Plan).where(Plan.client_id == person.id))
     assert plan.start_date == date(2025, 3, 3)
     assert plan.appointments == [{"on": "2025-03-10", "at": "10:00", "what": "Integration session"}]
+
+
+def test_new_plan_starts_from_the_session_asked_for_else_the_latest(client, auth, coach):
+    person = ClientFactory.for_team(coach)
+    first = DosingSessionFactory(client=person, number=1, started_at=datetime(2025, 3, 3, 15, 0))
+    latest = DosingSessionFactory(client=person, number=2, started_at=datetime(2025, 4, 7, 15, 0))
+    elsewhere = DosingSessionFactory(client=ClientFactory.for_team(coach), number=1)
+    auth.login(coach)
+
+    def chosen(query=""):
+        page = client.get(f"/clients/{person.id}/plans/new{query}").get_data(as_text=True)
+        return re.search(r'<option selected value="(\d+)"|<option value="(\d+)" selected', page)
+
+    def chosen_id(query=""):
+        match = chosen(query)
+        return int(match.group(1) or match.group(2))
+
+    assert chosen_id(f"?session_id={first.id}") == first.id  # from the first session's debrief
+    assert chosen_id() == latest.id
+    assert chosen_id(f"?session_id={elsewhere.id}") == latest.id  # another client's session: ignored
+    assert chosen_id("?session_id=nonsense") == latest.id
 
 
 def test_plan_needs_a_session_or_a_start_date(client, auth, coach):

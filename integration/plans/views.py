@@ -167,8 +167,9 @@ def _plan_form(client, plan: Plan | None = None) -> PlanForm:
     form.dosing_session_id.choices = [(0, "Not tied to a session")] + [
         (s.id, f"Session {s.number} · {start_date_for(s, practice):%b %-d, %Y}") for s in sessions]
     if plan is None and request.method == "GET":
-        if sessions:
-            form.dosing_session_id.data = sessions[0].id
+        if sessions:  # the session asked for (from its debrief), else the latest
+            wanted = request.args.get("session_id", type=int)
+            form.dosing_session_id.data = wanted if wanted in {s.id for s in sessions} else sessions[0].id
         else:
             form.start_date.data = local_today(practice.timezone)
     return form

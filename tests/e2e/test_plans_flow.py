@@ -49,6 +49,7 @@ FRESH = "Porch-light walk at dusk"
 class Setting:
     coach: Account
     client_id: int
+    session_id: int
     note_id: int
 
     @property
@@ -64,7 +65,8 @@ def setting(live_server, admin_account) -> Setting:
         coach = UserFactory(practice=admin.practice, role="coach", name="Sam Rivera", credentials="CPC",
                             email="sam@juniper.example")
         client = ClientFactory.for_team(coach, first_name="Wren", last_name="Halloway", preferred_name="Birdie")
-        session = DosingSessionFactory(client=client, number=1, started_at=utcnow() - timedelta(days=1))
+        DosingSessionFactory(client=client, number=1, started_at=utcnow() - timedelta(days=9))
+        session = DosingSessionFactory(client=client, number=2, started_at=utcnow() - timedelta(days=1))
         goal = GoalFactory(client=client, title=GOAL, why=GOAL_WHY)
         HistoryItemFactory(client=client, category="adversity", title=f"{SENSITIVE} night", sensitive=True,
                            detail="What happened the winter she was twelve.")
@@ -79,7 +81,7 @@ def setting(live_server, admin_account) -> Setting:
         db.session.commit()
         result = Setting(coach=Account(email=coach.email, password=PASSWORD, name=coach.name,
                                        practice=admin.practice.name),
-                         client_id=client.id, note_id=note.id)
+                         client_id=client.id, session_id=session.id, note_id=note.id)
         db.session.remove()
     return result
 
@@ -149,12 +151,9 @@ def test_a_coach_goes_from_a_signed_debrief_to_a_delivered_pdf_and_a_private_lin
     browse.goto(setting.note_path)
     expect(page.locator("#note-signed")).to_contain_text("Signed by Sam Rivera")
     browse.check("plans-signed-debrief")
-    page.get_by_role("navigation", name="Client record").get_by_role("link", name="Plans").click()
-    expect(page.get_by_role("heading", name="Integration plans")).to_be_visible()
-    browse.check("plans-index-empty")
-    page.get_by_role("button", name="New plan").click()
+    page.get_by_role("link", name="make an integration plan for Birdie").click()
     expect(page.get_by_role("heading", name="A new plan for Birdie")).to_be_visible()
-    expect(page.get_by_label("Dosing session")).to_have_value(re.compile(r"^\d+$"))  # the latest session
+    expect(page.get_by_label("Dosing session")).to_have_value(str(setting.session_id))  # the debrief's session
     browse.check("plans-new-form")
     page.get_by_label("Your message to the client").fill(MESSAGE)
     page.get_by_role("button", name="Start the plan").click()
