@@ -167,6 +167,12 @@ def test_a_coach_goes_from_a_signed_debrief_to_a_delivered_pdf_and_a_private_lin
     add_from_library(browse, LIBRARY_SECOND, "plans-builder-two-from-library")
     page.get_by_role("link", name="Write a practice from scratch").click()
     expect(page.get_by_role("heading", name="Write a practice for Birdie")).to_be_visible()
+    expect(page.get_by_role("navigation", name="Back").get_by_role("link")).to_have_text("← Plan version 1")
+    # A checkbox looks like one (square, soft corners), not like a round radio button.
+    day_one = page.get_by_role("checkbox", name="Day 1", exact=True)
+    roundness = day_one.evaluate("el => parseFloat(getComputedStyle(el).borderTopLeftRadius)"
+                                 " / el.getBoundingClientRect().width")
+    assert roundness < 0.3, f"checkboxes are drawn as circles (corner radius {roundness:.0%} of their width)"
     browse.check("plans-item-form")
     page.get_by_label("Title the client sees").fill(FRESH)
     page.get_by_label("Category").select_option(label="Time in nature")
