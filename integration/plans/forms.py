@@ -88,7 +88,9 @@ class LibraryPracticeForm(ScheduleFields):
 class PlanItemForm(ScheduleFields):
     goals = MultiCheckboxField("Goals this supports", coerce=int, validate_choice=True)
     insights = MultiCheckboxField("Insights behind it", coerce=int, validate_choice=True)
-    group_series_id = SelectField("Group circle", coerce=int, default=0, choices=[(0, "None")],
+    group_series_id = SelectField("Group circle", coerce=int, default=0,
+                                  filters=[lambda chosen: chosen or 0],  # no circle yet, or left out: "None"
+                                  choices=[(0, "None")],
                                   description="The plan and its calendar list the circle's next dates "
                                               "and themes (never who else comes).")
 
