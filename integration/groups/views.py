@@ -58,7 +58,9 @@ def series_or_404(series_id: int) -> GroupSeries:
     return series
 
 
+@bp.app_template_global("can_open_circle")
 def can_open(series: GroupSeries) -> bool:
+    """Whether the signed-in user may open this series' pages (for links from a client's record)."""
     return series.practice_id == current_user.practice_id and (
         current_user.is_admin or any(u.id == current_user.id for u in series.facilitators))
 
@@ -545,9 +547,4 @@ def write_note(client, group_session_id: int):
         attendance.note_id = note.id
     db.session.commit()
     return redirect(url_for("notes.show_note", client_id=client.id, note_id=note.id), code=303)
-
-
-def facilitated_series_ids() -> set[int]:
-    """Ids of the series the signed-in user may open (for links from a client's record)."""
-    return set(db.session.scalars(visible_series().with_only_columns(GroupSeries.id)))
 

@@ -98,8 +98,16 @@ def test_a_facilitator_runs_a_circle_from_roster_to_signed_note(signed_in: Brows
     expect(page.locator("article.note-read")).to_contain_text("orchard at dusk")
     browse.check("groups-individual-note-signed")
 
+    # Back on the attendance screen, her row says the note is signed; Juno's still waits.
+    page.get_by_role("link", name="back to the session’s attendance").click()
+    wren_row = page.locator("table.attendance-table tr").filter(has_text="Wren Halloway")
+    expect(wren_row.get_by_role("link", name="Open note for Wren Halloway")).to_have_attribute("href", note_path)
+    expect(wren_row).to_contain_text("Signed")
+    expect(page.get_by_role("button", name="Write note for Juno Pike")).to_be_visible()
+    browse.check("groups-attendance-after-note")
+
     # Her overview shows the session (series, date, theme) and her own note, never Juno.
-    page.get_by_role("navigation", name="Client record").get_by_role("link", name="Overview").click()
+    browse.goto(f"/clients/{circle.wren_id}")
     timeline = page.locator("section.timeline")
     circle_entry = timeline.locator("li.timeline-group")
     expect(circle_entry).to_contain_text(SERIES)
