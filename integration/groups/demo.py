@@ -30,7 +30,7 @@ ROSTER = ["Rowan", "Maribel", "Desmond", "Lukas"]
 WAITING = ["Priya"]
 CAPACITY = 4
 GROUP_NOTE = (
-    "Four members. The circle opened with a short grounding. Main themes: how to hold on to what felt clear "
+    "Three members. The circle opened with a short grounding. Main themes: how to hold on to what felt clear "
     "after a session once work and family return; the difference between forcing change and allowing it. "
     "The group was warm and attentive; two members spoke for the first time at length. Closing round of one "
     "word each.")
