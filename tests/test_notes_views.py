@@ -89,12 +89,28 @@ def test_two_browsers_never_lose_either_text(signed_in, note):
     assert "Browser A: a wide open field" in conflict  # what was saved meanwhile
     assert "Browser B: a narrow hallway" in conflict  # the refused text, in the editor
     assert 'data-mode="conflict"' in conflict and 'name="version" value="2"' in conflict
+    # Each choice names its part of the note in words, for someone hearing the buttons read out.
+    label = "The experience, in the client&#39;s words"
+    assert f'Use this<span class="visually-hidden"> for {label}</span>' in conflict
+    assert f'Add it below mine<span class="visually-hidden"> in {label}</span>' in conflict
 
     resolved = signed_in.post(url(note, "autosave"), json={"version": 2, "content": debrief_content(
         experience="Browser A: a wide open field. Browser B: a narrow hallway")}, headers=JSON)
     assert resolved.status_code == 200
     db.session.refresh(note)
     assert note.version == 3 and "narrow hallway" in note.content["experience"]
+
+
+def test_the_conflict_view_offers_nothing_to_take_from_an_empty_part(signed_in, note):
+    signed_in.post(url(note, "autosave"), json={"version": 1, "content": debrief_content(
+        experience="Saved first", next_steps="")}, headers=JSON)
+    stale = signed_in.post(url(note, "autosave"), json={"version": 1, "content": debrief_content(
+        experience="Saved second", next_steps="Call on Thursday")}, headers=JSON)
+    page = signed_in.get(stale.json["conflict_url"]).get_data(as_text=True)
+    assert 'data-conflict-use="experience"' in page and 'data-conflict-append="experience"' in page
+    assert "Nothing written here." in page  # their next steps were empty
+    assert 'data-conflict-use="next_steps"' not in page and 'data-conflict-append="next_steps"' not in page
+    assert "Call on Thursday" in page  # mine stays in the editor
 
 
 def test_a_stale_form_post_leads_to_the_conflict_view(signed_in, note):

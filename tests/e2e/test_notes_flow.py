@@ -17,8 +17,8 @@ from integration.clock import local_today, utcnow
 from integration.extensions import db
 from integration.notes import sections
 from integration.notes.models import Note
-from tests.e2e.conftest import Account, Browsing
-from tests.factories import ClientFactory
+from tests.e2e.conftest import Account, Browsing, _open_browsing, sign_in
+from tests.factories import PASSWORD, ClientFactory, UserFactory
 from tests.factories_clients import GoalFactory, HistoryItemFactory
 from tests.factories_notes import DosingSessionFactory
 
@@ -42,11 +42,12 @@ class Record:
         return f"/clients/{self.client_id}/sessions/{self.session_id}"
 
 
-def make_record(live_server, account: Account) -> Record:
-    """Wren, on the signed-in admin's care team, a day after her first dosing session."""
+def make_record(live_server, account: Account, *also: Account) -> Record:
+    """Wren, on the signed-in admin's care team (and theirs, for `also`), a day after her first session."""
     with live_server.app.app_context():
         admin = User.by_email(account.email)
-        client = ClientFactory.for_team(admin, first_name="Wren", last_name="Halloway", preferred_name="Birdie")
+        team = [admin] + [User.by_email(other.email) for other in also]
+        client = ClientFactory.for_team(*team, first_name="Wren", last_name="Halloway", preferred_name="Birdie")
         goal = GoalFactory(client=client, title="Sleep before midnight",
                            why="I want mornings that feel like mine again.")
         history = HistoryItemFactory(client=client, category="family", title="Summers at the lake house",
@@ -298,3 +299,75 @@ def test_a_session_that_times_out_mid_note_signs_back_in_to_the_same_text(signed
     page.reload()
     expect(text(page, "Body sensations")).to_have_value("Heavy legs, light hands. A hum behind the sternum.")
     assert local_copy(page, note_path) is None
+
+
+def test_two_practitioners_on_one_draft_compare_both_versions_and_lose_neither(signed_in, live_server,
+                                                                                admin_account, new_context):
+    with live_server.app.app_context():
+        admin = User.by_email(admin_account.email)
+        UserFactory(practice=admin.practice, role="therapist", name="Jonah Reyes", credentials="LCSW",
+                    email="jonah@juniper.example")
+        db.session.remove()
+    jonah = Account(email="jonah@juniper.example", password=PASSWORD, name="Jonah Reyes",
+                    practice=admin_account.practice)
+    record = make_record(live_server, admin_account, jonah)
+    ada, ada_page = signed_in, signed_in.page
+    note_path = start_debrief(ada, record)
+    ada.check("notes-conflict-ada-opens")
+
+    # Jonah opens the same draft in his own browser, before Ada's first save.
+    other = _open_browsing(new_context, live_server, bypass_csp=True)
+    jonah_page = other.page
+    other.goto("/login")
+    other.check("notes-conflict-jonah-login")
+    sign_in(other, jonah)
+    other.check("notes-conflict-jonah-clients")
+    other.goto(note_path)
+    expect(jonah_page.locator("#save-status")).to_contain_text("Draft · last saved")
+    other.check("notes-conflict-jonah-opens")
+
+    # Ada writes the experience and it is saved (version 2).
+    text(ada_page, EXPERIENCE).fill("Ada: she described a long corridor of doors, all of them open.")
+    text(ada_page, "Body sensations").click()
+    expect(ada_page.locator("#save-status")).to_have_text(SAVED)
+
+    # Jonah, still on version 1, writes the next steps: his save is refused, never silently applied.
+    other.allow_status(409, f"{note_path}/autosave")
+    text(jonah_page, NEXT_STEPS).fill("Jonah: call on Thursday; she'll try the morning pages.")
+    text(jonah_page, "Body sensations").click()
+    jonah_status = jonah_page.locator("#save-status")
+    expect(jonah_status).to_contain_text("Someone else saved this note while you were writing.")
+    expect(jonah_status).to_contain_text("Your text is safe on this device.")
+    other.check("notes-conflict-jonah-refused")
+
+    # The conflict view: his text in the editor, hers beside each part that differs.
+    jonah_status.get_by_role("link", name="Compare both versions").click()
+    expect(jonah_page).to_have_url(re.compile(re.escape(other.server / note_path) + r"\?conflict=\d+$"))
+    expect(jonah_page.get_by_role("alert")).to_contain_text("Two versions of this note")
+    expect(text(jonah_page, NEXT_STEPS)).to_have_value("Jonah: call on Thursday; she'll try the morning pages.")
+    theirs = jonah_page.locator(".field-wrap.has-conflict").filter(has=text(jonah_page, EXPERIENCE))
+    expect(theirs.locator(".conflict-theirs")).to_contain_text("a long corridor of doors")
+    other.check("notes-conflict-view")
+    theirs.get_by_role("button", name=f"Use this for {EXPERIENCE}").click()
+    expect(text(jonah_page, EXPERIENCE)).to_have_value(re.compile("a long corridor of doors"))
+    jonah_page.get_by_role("button", name="Save this version").click()
+
+    # Saved as version 3, with both texts; back on the plain editor.
+    expect(jonah_page).to_have_url(other.server / note_path)
+    expect(text(jonah_page, EXPERIENCE)).to_have_value(re.compile("a long corridor of doors"))
+    expect(text(jonah_page, NEXT_STEPS)).to_have_value(re.compile("^Jonah: call on Thursday"))
+    other.check("notes-conflict-resolved")
+    fields = server_fields(live_server, note_path)
+    assert "a long corridor of doors" in fields["experience"] and fields["next_steps"].startswith("Jonah:")
+
+    # Ada's page learns of it on her next save instead of overwriting Jonah's words.
+    ada.allow_status(409, f"{note_path}/autosave")
+    text(ada_page, "Body sensations").fill("Ada: a warm weight in the hands.")
+    text(ada_page, "Imagery and themes").click()
+    expect(ada_page.locator("#save-status")).to_contain_text("Someone else saved this note")
+    assert server_fields(live_server, note_path)["next_steps"].startswith("Jonah:")
+    ada.check("notes-conflict-ada-refused")
+
+    other.assert_only_live_server_requests()
+    other.assert_no_problems()
+    other.assert_every_page_checked()
