@@ -197,8 +197,11 @@
 
     async function signedOut() {
       // The sign-in page redirects people who are signed in, and shows itself to everyone else.
+      // Only the answer's status matters; the body is read all the same, so the request ends
+      // cleanly instead of being cut off later, when the page moves on.
       try {
         const probe = await fetch(loginUrl, { redirect: "manual", credentials: "same-origin" });
+        if (probe.type !== "opaqueredirect") await probe.text();
         return probe.type !== "opaqueredirect" && probe.status === 200;
       } catch (err) {
         return false;

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
+import pytest
 from playwright.sync_api import expect
 
 from integration.auth.models import User
@@ -258,20 +259,26 @@ def test_debrief_autosaves_survives_reloads_and_the_network_links_insights_and_s
     browse.check("notes-session-debrief-signed")
 
 
-def test_a_session_that_times_out_mid_note_signs_back_in_to_the_same_text(signed_in, live_server, admin_account):
+@pytest.mark.parametrize("how", ["idle", "cookie-gone"])
+def test_a_session_that_ends_mid_note_signs_back_in_to_the_same_text(signed_in, live_server, admin_account, how):
+    """The session ends while writing: left idle too long (the server answers 401), or its cookie
+    gone, as after the browser was closed (the save then fails its CSRF check with a 400)."""
     browse, page = signed_in, signed_in.page
     record = make_record(live_server, admin_account)
     note_path = start_debrief(browse, record)
     status = page.locator("#save-status")
-    browse.check("notes-timeout-debrief-new")
+    browse.check(f"notes-{how}-debrief-new")
 
     text(page, EXPERIENCE).fill("First a wide blue quiet, then my grandmother's hands shelling peas.")
     text(page, "Body sensations").click()
     expect(status).to_have_text(SAVED)
 
-    # Idle for longer than the practice allows (the limit is made zero, so any pause is too long).
-    live_server.app.config["SESSION_IDLE_MINUTES"] = 0
-    browse.allow_status(401, f"{note_path}/autosave")
+    if how == "idle":  # idle for longer than the practice allows (zero minutes: any pause is too long)
+        live_server.app.config["SESSION_IDLE_MINUTES"] = 0
+        browse.allow_status(401, f"{note_path}/autosave")
+    else:
+        page.context.clear_cookies()
+        browse.allow_status(400, f"{note_path}/autosave")
     text(page, "Body sensations").fill("Heavy legs, light hands. A hum behind the sternum.")
     text(page, "Imagery and themes").click()
     expect(status).to_contain_text("Signed out — sign in and your text will be here.")
@@ -279,13 +286,13 @@ def test_a_session_that_times_out_mid_note_signs_back_in_to_the_same_text(signed
     expect(link).to_have_attribute("href", re.compile(r"^/login\?next="))
     kept = local_copy(page, note_path)
     assert kept and kept["fields"]["body"] == "Heavy legs, light hands. A hum behind the sternum."
-    browse.check("notes-timeout-signed-out-status")
+    browse.check(f"notes-{how}-signed-out-status")
     live_server.app.config["SESSION_IDLE_MINUTES"] = 30
 
     link.click()
     expect(page).to_have_url(re.compile(r"/login\?next="))
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
-    browse.check("notes-timeout-login")
+    browse.check(f"notes-{how}-login")
     page.fill("input[name=email]", admin_account.email)
     page.fill("input[name=password]", admin_account.password)
     page.get_by_role("button", name="Sign in").click()
@@ -295,7 +302,7 @@ def test_a_session_that_times_out_mid_note_signs_back_in_to_the_same_text(signed
     expect(text(page, "Body sensations")).to_have_value("Heavy legs, light hands. A hum behind the sternum.")
     expect(text(page, EXPERIENCE)).to_have_value(re.compile("shelling peas"))
     expect(status).to_have_text(SAVED)
-    browse.check("notes-timeout-restored")
+    browse.check(f"notes-{how}-restored")
     page.reload()
     expect(text(page, "Body sensations")).to_have_value("Heavy legs, light hands. A hum behind the sternum.")
     assert local_copy(page, note_path) is None
