@@ -238,6 +238,18 @@ def test_builder_and_preview_pages_render(client, auth, coach, practice):
     assert index.status_code == 200 and b"Version 1" in index.data
 
 
+def test_reorder_help_shows_once_there_is_something_to_reorder(client, auth, coach):
+    person = ClientFactory.for_team(coach)
+    plan = PlanFactory(client=person)
+    auth.login(coach)
+    help_text = b"Reorder with Move up and Move down"
+    assert help_text not in client.get(f"/clients/{person.id}/plans/{plan.id}").data  # empty
+    PlanItemFactory(plan=plan, title="Evening pages")
+    assert help_text not in client.get(f"/clients/{person.id}/plans/{plan.id}").data  # one item
+    PlanItemFactory(plan=plan, title="Morning walk")
+    assert help_text in client.get(f"/clients/{person.id}/plans/{plan.id}").data
+
+
 def test_settings_are_for_admins(client, auth, admin, coach, practice):
     auth.login(coach)
     assert client.get("/settings/plans").status_code == 404

@@ -22,12 +22,14 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from integration.auth.models import User
+from integration.clients.models import Client
 from integration.clock import utcnow
 from integration.extensions import db
 from tests.e2e.conftest import Account, axe_check, shot, sign_in
 from tests.factories import PASSWORD, ClientFactory, UserFactory
 from tests.factories_clients import GoalFactory, HistoryItemFactory, InsightFactory
 from tests.factories_notes import DosingSessionFactory, NoteFactory, debrief_content
+from tests.factories_plans import PlanFactory, PlanItemFactory
 
 # Words that live only in the clinical record: none may reach the preview, the PDF or the calendar.
 CLINICAL = "Quillwort"  # practitioner observations
@@ -298,3 +300,50 @@ def test_a_coach_goes_from_a_signed_debrief_to_a_delivered_pdf_and_a_private_lin
         fresh.close()
     foreign = [url for url in fresh_requests if not live_server.owns(url)]
     assert not foreign, f"the client's browser reached beyond the live server: {foreign}"
+
+
+def test_the_mouse_reorders_by_dragging_and_an_empty_plan_says_so(browse, setting, live_server):
+    with live_server.app.app_context():
+        coach = User.by_email(setting.coach.email)
+        person = db.session.get(Client, setting.client_id)
+        plan = PlanFactory(client=person, created_by_id=coach.id, message="")
+        ids = [PlanItemFactory(plan=plan, title=title, position=n).id
+               for n, title in enumerate((LIBRARY_FIRST, LIBRARY_SECOND, FRESH))]
+        empty = PlanFactory(client=person, created_by_id=coach.id, message="")
+        plan_path = f"/clients/{person.id}/plans/{plan.id}"
+        empty_path = f"/clients/{person.id}/plans/{empty.id}"
+        db.session.remove()
+    page = browse.page
+    browse.goto("/login")
+    browse.check("plans-drag-login")
+    sign_in(browse, setting.coach)
+    browse.check("plans-drag-clients")
+
+    browse.goto(plan_path)
+    expect(page.locator("#plan-items")).to_have_class(re.compile("draggable-list"))
+    browse.check("plans-drag-builder")
+    first, last = page.locator(f"#item-{ids[0]}"), page.locator(f"#item-{ids[2]}")
+    last.drag_to(first, target_position={"x": 40, "y": 4})  # onto the top half: it goes before
+    expect(page.locator("#order-status")).to_have_text("New order saved.")
+    assert titles(page) == [FRESH, LIBRARY_FIRST, LIBRARY_SECOND]
+    page.reload()  # the server has the new order
+    assert titles(page) == [FRESH, LIBRARY_FIRST, LIBRARY_SECOND]
+    # After a drag the keyboard still works on the fresh list.
+    page.locator(f"#move-down-{ids[2]}").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#order-status")).to_have_text(f"“{FRESH}” is now number 2 of 3.")
+    assert titles(page) == [LIBRARY_FIRST, FRESH, LIBRARY_SECOND]
+
+    # An empty plan: the preview says there is nothing to show, and it cannot be finalized.
+    browse.goto(empty_path)
+    expect(page.get_by_text("No practices yet.")).to_be_visible()
+    browse.check("plans-empty-builder")
+    page.get_by_role("button", name="What Birdie will see").click()
+    expect(page.get_by_role("heading", name="Nothing to show Birdie yet")).to_be_visible()
+    browse.check("plans-empty-preview")
+    page.get_by_role("button", name="Back to the plan").click()
+    page.get_by_role("button", name="Finalize and make the PDF").click()
+    expect(page.get_by_role("alert").or_(page.get_by_role("status")).first).to_contain_text(
+        "Add at least one practice before finalizing")
+    expect(page.get_by_role("heading", name=re.compile("Plan version 1"))).to_contain_text("Draft")
+    browse.check("plans-empty-finalize-refused")
