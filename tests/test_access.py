@@ -281,3 +281,20 @@ def test_the_group_walker_catches_a_route_that_skips_the_rule(tmp_path):
         leaks = group_routes_reaching(app, target, outsider)
         db.session.remove()
     assert f"GET /groups/{series_id}/leak -> 200" in leaks
+
+
+def test_every_client_page_read_leaves_one_audit_row_naming_the_client(app, client, auth, therapist, target):
+    """Views are audited by the decorator; a download records itself instead, never both, never neither."""
+    from sqlalchemy import func, select
+
+    from integration.audit.models import AuditEvent
+
+    auth.login(therapist)
+    for rule in client_scoped_rules(app):
+        if "GET" not in rule.methods:
+            continue
+        url = urls_for(app, rule, target)
+        before = db.session.scalar(select(func.max(AuditEvent.id))) or 0
+        assert client.get(url).status_code == 200, url
+        rows = db.session.scalars(select(AuditEvent).where(AuditEvent.id > before)).all()
+        assert [(row.client_id, row.user_id) for row in rows] == [(target["client"].id, therapist.id)], url

@@ -35,24 +35,28 @@ def get_client_or_404(client_id: int) -> Client:
     return client
 
 
-def client_scoped(view):
+def client_scoped(view=None, *, audit_views: bool = True):
     """Decorate every view whose URL has <client_id>: resolves it by the access rule.
 
     The view receives `client=` instead of `client_id=`. Reading a page of the client's
     record is written to the audit log here, so no view can forget it; changes are
-    recorded by the view next to the change itself.
+    recorded by the view next to the change itself. A view that writes a more precise
+    event for its GET (a download) passes audit_views=False and records it itself.
     """
+    if view is None:
+        return lambda inner: client_scoped(inner, audit_views=audit_views)
 
     @wraps(view)
     @login_required
     def wrapper(client_id: int, **kwargs):
         client = get_client_or_404(client_id)
-        if request.method == "GET":
+        if request.method == "GET" and audit_views:
             record("view", client=client, detail=f"{request.endpoint} {request.path}")
             db.session.commit()
         return view(client=client, **kwargs)
 
     wrapper.client_scoped = True
+    wrapper.audits_views = audit_views
     return wrapper
 
 

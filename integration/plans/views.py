@@ -497,12 +497,13 @@ def _export_or_404(client, plan_id: int, export_id: int) -> PlanExport:
 
 
 @bp.route("/clients/<int:client_id>/plans/<int:plan_id>/exports/<int:export_id>/download")
-@client_scoped
+@client_scoped(audit_views=False)  # the download is the view: one audit row, one commit
 def download_export(client, plan_id: int, export_id: int):
     export = _export_or_404(client, plan_id, export_id)
     record("download", obj=export, client=client, detail=f"version {export.version}")
+    response = _pdf_response(export)  # before the commit, which would expire what it reads
     db.session.commit()
-    return _pdf_response(export)
+    return response
 
 
 @bp.route("/clients/<int:client_id>/plans/<int:plan_id>/exports/<int:export_id>/share", methods=["POST"])
