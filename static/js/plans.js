@@ -36,6 +36,11 @@
       credentials: "same-origin",
       headers: { "HX-Request": "true", "X-CSRFToken": list.dataset.csrf },
     });
+    await showNewOrder(response);
+  }
+
+  // The server answers a reorder with the list in its new order and a sentence for screen readers.
+  async function showNewOrder(response) {
     if (!response.ok) {
       window.location.reload();
       return;
@@ -44,12 +49,29 @@
     holder.innerHTML = await response.text();
     const fresh = holder.content.querySelector("#plan-items");
     const status = holder.content.querySelector("#order-status");
-    if (fresh) list.replaceWith(fresh);
-    if (fresh && window.htmx) window.htmx.process(fresh);
+    const list = document.getElementById("plan-items");
+    if (fresh && list) list.replaceWith(fresh);
     const live = document.getElementById("order-status");
     if (live && status) live.textContent = status.textContent;
     enableDragging();
+    focusAfterSwap();
   }
+
+  // Move up / Move down: one listener on the document, so a list that was just replaced answers
+  // a key press at once (no wait for anything to bind to the new buttons). Without JavaScript the
+  // same forms post and the page reloads.
+  document.addEventListener("submit", async (event) => {
+    const form = event.target.closest ? event.target.closest("form[data-move-item]") : null;
+    if (!form) return;
+    event.preventDefault();
+    const response = await fetch(form.action, {
+      method: "POST",
+      body: new URLSearchParams(new FormData(form)),
+      credentials: "same-origin",
+      headers: { "HX-Request": "true" },
+    });
+    await showNewOrder(response);
+  });
 
   function enableDragging() {
     const list = document.getElementById("plan-items");
