@@ -61,22 +61,23 @@ def full_record(client: Client, author) -> dict:
     db.session.add_all([checkin, addendum, insight, plan, item, export, link, series, group_session, enrollment,
                         attendance])
     db.session.commit()
-    return {"plan": plan, "item": item, "export": export, "link": link,"client": client, "member": client.care_team[0], "history": history, "goal": goal,
-            "checkin": checkin, "session": session, "note": note, "signed_note": signed,
-            "addendum": addendum, "insight": insight, "series": series, "group_session": group_session,
-            "enrollment": enrollment, "attendance": attendance}
+    return {"client": client, "member": client.care_team[0], "history": history, "goal": goal,
+            "checkin": checkin, "session": session, "note": note, "signed_note": signed, "addendum": addendum,
+            "insight": insight, "plan": plan, "item": item, "export": export, "link": link,
+            "series": series, "group_session": group_session, "enrollment": enrollment, "attendance": attendance}
 
 
 def client_scoped_rules(app):
     return [rule for rule in app.url_map.iter_rules() if "client_id" in rule.arguments]
 
 
-def urls_for(app, rule, record: dict) -> str:
-    values = {"client_id": record["client"].id}
-    for name in rule.arguments - {"client_id"}:
-        finder = ARGUMENT_OBJECTS.get(name)
+def build_url(app, rule, record: dict, objects: dict, table: str) -> str:
+    """The rule's URL with every argument filled from the record; an unknown argument fails the test."""
+    values = {}
+    for name in rule.arguments:
+        finder = objects.get(name)
         if finder is None:
-            pytest.fail(f"{rule.rule}: add an object builder for <{name}> to ARGUMENT_OBJECTS")
+            pytest.fail(f"{rule.rule}: add an object builder for <{name}> to {table}")
         values[name] = finder(record)
     with app.test_request_context():
         from flask import url_for
@@ -84,18 +85,28 @@ def urls_for(app, rule, record: dict) -> str:
         return url_for(rule.endpoint, **values)
 
 
-def routes_reaching_outsiders(app, target: dict, outsider) -> list[str]:
-    """Every (method, url) of a client-scoped route that does not answer 404 to `outsider`."""
+def urls_for(app, rule, record: dict) -> str:
+    objects = {"client_id": lambda record: record["client"].id, **ARGUMENT_OBJECTS}
+    return build_url(app, rule, record, objects, "ARGUMENT_OBJECTS")
+
+
+def routes_not_404(app, rules, url_of, outsider, data: dict) -> list[str]:
+    """Every (method, url) of these rules that does not answer 404 to `outsider`."""
     leaks = []
     http = app.test_client()
     http.post("/login", data={"email": outsider.email, "password": "copper lantern meadow ridge"})
-    for rule in client_scoped_rules(app):
-        url = urls_for(app, rule, target)
+    for rule in rules:
+        url = url_of(rule)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            response = http.open(url, method=method, data={})
+            response = http.open(url, method=method, data=data)
             if response.status_code != 404:
                 leaks.append(f"{method} {url} -> {response.status_code}")
     return leaks
+
+
+def routes_reaching_outsiders(app, target: dict, outsider) -> list[str]:
+    """Every (method, url) of a client-scoped route that does not answer 404 to `outsider`."""
+    return routes_not_404(app, client_scoped_rules(app), lambda rule: urls_for(app, rule, target), outsider, {})
 
 
 @pytest.fixture
@@ -202,30 +213,13 @@ def group_rules(app):
 
 
 def group_url(app, rule, record: dict) -> str:
-    values = {}
-    for name in rule.arguments:
-        finder = GROUP_ARGUMENT_OBJECTS.get(name)
-        if finder is None:
-            pytest.fail(f"{rule.rule}: add an object builder for <{name}> to GROUP_ARGUMENT_OBJECTS")
-        values[name] = finder(record)
-    with app.test_request_context():
-        from flask import url_for
-
-        return url_for(rule.endpoint, **values)
+    return build_url(app, rule, record, GROUP_ARGUMENT_OBJECTS, "GROUP_ARGUMENT_OBJECTS")
 
 
 def group_routes_reaching(app, target: dict, outsider) -> list[str]:
     """Every (method, url) of a circle's routes that does not answer 404 to `outsider`."""
-    leaks = []
-    http = app.test_client()
-    http.post("/login", data={"email": outsider.email, "password": "copper lantern meadow ridge"})
-    for rule in group_rules(app):
-        url = group_url(app, rule, target)
-        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            response = http.open(url, method=method, data={"client_id": target["client"].id})
-            if response.status_code != 404:
-                leaks.append(f"{method} {url} -> {response.status_code}")
-    return leaks
+    return routes_not_404(app, group_rules(app), lambda rule: group_url(app, rule, target), outsider,
+                          {"client_id": target["client"].id})
 
 
 def test_there_are_group_routes(app):
