@@ -23,6 +23,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     register_extensions(app)
     register_blueprints(app)
+    register_record_contributions()
     register_errorhandlers(app)
     register_security(app)
     register_template_helpers(app)
@@ -51,11 +52,24 @@ def register_blueprints(app: Flask) -> None:
     from .clients.views import bp as clients_bp
     from .groups.views import bp as groups_bp
     from .home import bp as home_bp
+    from .notes.insight_views import bp as insights_bp
     from .notes.views import bp as notes_bp
     from .plans.views import bp as plans_bp
+    from .search.views import bp as search_bp
 
-    for blueprint in (home_bp, auth_bp, clients_bp, notes_bp, plans_bp, groups_bp, audit_bp):
+    for blueprint in (home_bp, auth_bp, clients_bp, notes_bp, insights_bp, search_bp, plans_bp, groups_bp,
+                      audit_bp):
         app.register_blueprint(blueprint)
+
+
+def register_record_contributions() -> None:
+    """Each area adds its part to the client's record (timeline, needs attention, linked insights)."""
+    from .clients import record as clients_record
+    from .groups import record as groups_record
+    from .notes import record as notes_record
+
+    for area in (clients_record, notes_record, groups_record):
+        area.connect()
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -12,15 +12,6 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo_data)
 
 
-def ensure_practice(name: str) -> Practice:
-    practice = Practice.by_name(name)
-    if practice is None:
-        practice = Practice(name=name)
-        db.session.add(practice)
-        db.session.flush()
-    return practice
-
-
 @click.command("create-user")
 @click.option("--email", required=True)
 @click.option("--password", required=True)
@@ -35,7 +26,7 @@ def create_user(email, password, name, role, practice_name, credentials):
         raise click.BadParameter(problem, param_hint="--password")
     if User.by_email(email):
         raise click.BadParameter("a user with this email exists", param_hint="--email")
-    user = User(practice=ensure_practice(practice_name), email=email.strip().lower(), name=name,
+    user = User(practice=Practice.ensure(practice_name), email=email.strip().lower(), name=name,
                 credentials=credentials, role=role)
     user.set_password(password)
     db.session.add(user)

@@ -2,10 +2,20 @@
 from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
 
+from flask_login import current_user
+
+WEEKDAYS = {0: "Monday", 1: "Tuesday", 2: "Wednesday", 3: "Thursday", 4: "Friday", 5: "Saturday", 6: "Sunday"}
+WEEKDAY_ABBREVIATIONS = tuple(name[:3] for name in WEEKDAYS.values())
+
 
 def utcnow() -> datetime:
     """Now, as naive UTC (the form every stored timestamp takes, on SQLite and PostgreSQL)."""
     return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def viewer_tz() -> str:
+    """The time zone the signed-in person reads and types times in: their practice's."""
+    return current_user.practice.timezone if current_user.is_authenticated else "UTC"
 
 
 def local_today(tz_name: str) -> date:
@@ -18,6 +28,11 @@ def to_local(moment: datetime | None, tz_name: str) -> datetime | None:
     if moment is None:
         return None
     return moment.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(tz_name))
+
+
+def local_day(moment: datetime, tz_name: str) -> date:
+    """The day a stored naive-UTC moment fell on, where the practice is."""
+    return to_local(moment, tz_name).date()
 
 
 def from_local(day: date, at: time, tz_name: str) -> datetime:

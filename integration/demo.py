@@ -3,8 +3,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from .auth.models import User
-from .cli import ensure_practice
+from .auth.models import Practice, User
 from .clients.models import CareTeamMember, Client
 from .extensions import db
 
@@ -27,7 +26,7 @@ CLIENTS = [
 
 def load_demo() -> list[tuple[str, str, str]]:
     """Create what is missing of the demo practice and return its sign-ins."""
-    practice = ensure_practice(PRACTICE)
+    practice = Practice.ensure(PRACTICE)
     users = {}
     for role, email, name, credentials, password in PEOPLE:
         user = User.by_email(email)

@@ -3,6 +3,7 @@ from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 
 from .auth.forms import LoginForm
+from .http import wants_json
 
 MESSAGES = {
     400: ("Something in that request was not right", "Please go back and try again."),
@@ -17,11 +18,6 @@ MESSAGES = {
 
 # Values never echoed back on the "form expired" page.
 _NEVER_ECHO = ("csrf_token", "password", "confirm", "current")
-
-
-def wants_fragment() -> bool:
-    """True for htmx and autosave requests, which want a short answer, not a page."""
-    return bool(request.headers.get("HX-Request")) or request.accept_mimetypes.best == "application/json"
 
 
 def register(app: Flask) -> None:
@@ -39,7 +35,7 @@ def _error_page(error):
         ]
         return render_template("auth/login.html", form=form), 429
     title, text = MESSAGES.get(code, MESSAGES[500])
-    if wants_fragment():
+    if wants_json():
         return {"error": title, "message": text}, code
     return render_template("errors/error.html", code=code, title=title, text=text), code
 
@@ -48,6 +44,6 @@ def _form_expired(error: CSRFError):
     """A stale or missing CSRF token: show what was typed and offer to send it again."""
     kept = [(key, value) for key, value in request.form.items(multi=True)
             if not key.startswith(_NEVER_ECHO) and value]
-    if wants_fragment():
+    if wants_json():
         return {"error": "form-expired"}, 400
     return render_template("errors/form_expired.html", kept=kept, action=request.path), 400

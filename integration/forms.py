@@ -1,6 +1,7 @@
 """The base every form in the app derives from."""
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
+from wtforms import PasswordField, SelectMultipleField, StringField
+from wtforms.widgets import CheckboxInput, ListWidget
 
 
 def _strip(value):
@@ -17,3 +18,10 @@ class BaseForm(FlaskForm):
             if issubclass(field_class, StringField) and not issubclass(field_class, PasswordField):
                 options["filters"] = (*options.get("filters", ()), _strip)
             return unbound_field.bind(form=form, **options)
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A group of checkboxes (drawn by the checkbox_group macro inside a fieldset)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()

@@ -359,8 +359,8 @@ def test_the_note_page_shows_its_insights_and_the_add_form(app, signed_in, recor
     assert 'name="insight-goal_ids"' in page and "Grandmother&#39;s garden" in page
 
 
-MY_ENDPOINTS = {"notes.add_insight", "notes.edit_insight", "notes.link_insight", "notes.insights",
-                "notes.search_client"}
+MY_ENDPOINTS = {"insights.add", "insights.edit", "insights.link", "insights.index",
+                "search.client"}
 
 
 def test_every_insight_and_search_route_is_404_to_an_outsider_and_open_to_the_team(app, practice, therapist,

@@ -7,12 +7,17 @@ from sqlalchemy import select
 
 from integration.audit.models import AuditEvent
 from integration.extensions import db
-from integration.notes import lifecycle
+from integration.notes import lifecycle, sections
 from integration.notes.models import Addendum, Note, NoteRevision
 from tests.factories import ClientFactory, UserFactory
 from tests.factories_notes import DosingSessionFactory, NoteFactory, debrief_content
 
 JSON = {"Accept": "application/json"}
+
+
+def editor_post(version: int, content: dict) -> dict:
+    """What the note editor sends: the form's fields and the version they were based on, asking for JSON."""
+    return {"data": {"version": version, **sections.fields_from_content("debrief", content)}, "headers": JSON}
 SESSION_AND_NOTE_ENDPOINTS = {
     "notes.index", "notes.new_session", "notes.show_session", "notes.edit_session", "notes.new_note",
     "notes.show_note", "notes.autosave", "notes.sign", "notes.add_addendum"}
@@ -47,9 +52,8 @@ def test_the_editor_shows_the_draft_with_its_version(signed_in, note):
     assert re.search(r'<option value="4"\s+selected>4 · strong', page)  # grief intensity kept
 
 
-def test_autosave_as_json_bumps_the_version(signed_in, note):
-    response = signed_in.post(url(note, "autosave"), json={
-        "version": 1, "content": debrief_content(body="Tingling in the feet")}, headers=JSON)
+def test_autosave_bumps_the_version(signed_in, note):
+    response = signed_in.post(url(note, "autosave"), **editor_post(1, debrief_content(body="Tingling in the feet")))
     assert response.status_code == 200
     assert response.json["version"] == 2 and response.json["saved_at"]
     db.session.refresh(note)
@@ -72,11 +76,11 @@ def test_autosave_from_the_form_keeps_every_section(signed_in, note):
 
 
 def test_two_browsers_never_lose_either_text(signed_in, note):
-    first = signed_in.post(url(note, "autosave"), json={"version": 1, "content": debrief_content(
-        experience="Browser A: a wide open field")}, headers=JSON)
+    first = signed_in.post(url(note, "autosave"), **editor_post(1, debrief_content(
+        experience="Browser A: a wide open field")))
     assert first.status_code == 200
-    stale = signed_in.post(url(note, "autosave"), json={"version": 1, "content": debrief_content(
-        experience="Browser B: a narrow hallway")}, headers=JSON)
+    stale = signed_in.post(url(note, "autosave"), **editor_post(1, debrief_content(
+        experience="Browser B: a narrow hallway")))
     assert stale.status_code == 409
     assert stale.json["error"] == "conflict" and stale.json["version"] == 2
     db.session.refresh(note)
@@ -94,18 +98,18 @@ def test_two_browsers_never_lose_either_text(signed_in, note):
     assert f'Use this<span class="visually-hidden"> for {label}</span>' in conflict
     assert f'Add it below mine<span class="visually-hidden"> in {label}</span>' in conflict
 
-    resolved = signed_in.post(url(note, "autosave"), json={"version": 2, "content": debrief_content(
-        experience="Browser A: a wide open field. Browser B: a narrow hallway")}, headers=JSON)
+    resolved = signed_in.post(url(note, "autosave"), **editor_post(2, debrief_content(
+        experience="Browser A: a wide open field. Browser B: a narrow hallway")))
     assert resolved.status_code == 200
     db.session.refresh(note)
     assert note.version == 3 and "narrow hallway" in note.content["experience"]
 
 
 def test_the_conflict_view_offers_nothing_to_take_from_an_empty_part(signed_in, note):
-    signed_in.post(url(note, "autosave"), json={"version": 1, "content": debrief_content(
-        experience="Saved first", next_steps="")}, headers=JSON)
-    stale = signed_in.post(url(note, "autosave"), json={"version": 1, "content": debrief_content(
-        experience="Saved second", next_steps="Call on Thursday")}, headers=JSON)
+    signed_in.post(url(note, "autosave"), **editor_post(1, debrief_content(
+        experience="Saved first", next_steps="")))
+    stale = signed_in.post(url(note, "autosave"), **editor_post(1, debrief_content(
+        experience="Saved second", next_steps="Call on Thursday")))
     page = signed_in.get(stale.json["conflict_url"]).get_data(as_text=True)
     assert 'data-conflict-use="experience"' in page and 'data-conflict-append="experience"' in page
     assert "Nothing written here." in page  # their next steps were empty
@@ -121,8 +125,7 @@ def test_a_stale_form_post_leads_to_the_conflict_view(signed_in, note):
 
 def test_over_long_text_is_refused_and_the_draft_kept(signed_in, note):
     too_long = "x" * 100_001
-    response = signed_in.post(url(note, "autosave"), json={
-        "version": 1, "content": debrief_content(body=too_long)}, headers=JSON)
+    response = signed_in.post(url(note, "autosave"), **editor_post(1, debrief_content(body=too_long)))
     assert response.status_code == 422
     assert "100,001 characters" in response.json["errors"]["body"]
     db.session.refresh(note)
@@ -136,7 +139,7 @@ def test_over_long_text_is_refused_and_the_draft_kept(signed_in, note):
 
 
 def test_signed_out_autosave_answers_401_json(client, note):
-    response = client.post(url(note, "autosave"), json={"version": 1, "content": {}}, headers=JSON)
+    response = client.post(url(note, "autosave"), **editor_post(1, {}))
     assert response.status_code == 401 and response.json["error"] == "signed-out"
 
 
@@ -227,7 +230,7 @@ def test_no_route_changes_a_signed_note(app, signed_in, note, method):
     rules = _note_rules(app)
     assert {"notes.show_note", "notes.autosave", "notes.sign", "notes.add_addendum"} <= {r.endpoint for r in rules}
     payloads = [
-        {"json": {"version": 1, "content": debrief_content(experience="rewritten")}, "headers": JSON},
+        editor_post(1, debrief_content(experience="rewritten")),
         {"data": {"version": "1", "experience": "rewritten", "reason": "r", "text": "t"}},
     ]
     for rule in rules:

@@ -9,7 +9,7 @@ from sqlalchemy import insert, select
 from integration.audit.models import AuditEvent
 from integration.extensions import db
 from integration.notes.models import Note
-from integration.notes.search import highlight, note_text, parse_terms
+from integration.search.query import highlight, note_text, parse_terms
 from tests.factories import ClientFactory, PracticeFactory, UserFactory
 from tests.factories_insights import InsightFactory, NoteFactory
 
@@ -115,7 +115,7 @@ def test_search_across_clients_logs_a_view_of_each_client_shown(client, auth, th
     NoteFactory(client=wren, author=therapist, text="the meadow again")
     auth.login(therapist)
     search_page(client, "/search", "meadow")
-    events = db.session.scalars(select(AuditEvent).where(AuditEvent.detail == "notes.search results")).all()
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.detail == "search results")).all()
     assert [(e.action, e.client_id) for e in events] == [("view", wren.id)]
 
 

@@ -21,3 +21,10 @@ def record(action: str, *, obj=None, client=None, detail: str = "", user=None, p
     )
     db.session.add(event)
     return event
+
+
+def record_many(action: str, client_ids: list[int], *, detail: str = "") -> None:
+    """One event per client (e.g. every client a search page shows), written in one batch."""
+    for client_id in client_ids:
+        event = record(action, detail=detail)
+        event.client_id = client_id

@@ -3,12 +3,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import ForeignKey, String, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..auth.models import User
 from ..clock import utcnow
 from ..extensions import db
+
+if TYPE_CHECKING:  # the audit log sits below every area; the mapper finds User by name
+    from ..auth.models import User
 
 ACTIONS = ("view", "create", "change", "sign", "export", "share", "download", "sign-in",
            "sign-out", "sign-in-failed", "deactivate", "reactivate", "password-change")
@@ -27,7 +31,7 @@ class AuditEvent(db.Model):
     remote_addr: Mapped[str] = mapped_column(String(64), default="")
     detail: Mapped[str] = mapped_column(String(500), default="")
 
-    user: Mapped[User | None] = relationship()
+    user: Mapped["User | None"] = relationship("User")
 
 
 class AppendOnlyError(RuntimeError):

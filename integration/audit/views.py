@@ -9,9 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..auth.models import User
-from ..auth.views import admin_required
 from ..clients.models import Client
 from ..extensions import db
+from ..permissions import requires
 from .forms import AuditFilterForm
 from .log import record
 from .models import AuditEvent
@@ -50,7 +50,7 @@ def _filtered_events(form: AuditFilterForm):
 
 
 @bp.route("/")
-@admin_required
+@requires("practice.manage")
 def index():
     form = _filter_form()
     page = db.paginate(_filtered_events(form), per_page=PER_PAGE, error_out=False)
@@ -69,7 +69,7 @@ def _client_names(client_ids: set[int]) -> dict[int, str]:
 
 
 @bp.route("/export.csv")
-@admin_required
+@requires("practice.manage")
 def export_csv():
     form = _filter_form()
     buffer = io.StringIO()

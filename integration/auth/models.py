@@ -42,6 +42,16 @@ class Practice(db.Model):
     def by_name(cls, name: str) -> Practice | None:
         return db.session.scalar(select(cls).where(cls.name == name))
 
+    @classmethod
+    def ensure(cls, name: str) -> Practice:
+        """The practice of this name, created (and flushed) when there is none yet."""
+        practice = cls.by_name(name)
+        if practice is None:
+            practice = cls(name=name)
+            db.session.add(practice)
+            db.session.flush()
+        return practice
+
 
 class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)

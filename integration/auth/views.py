@@ -1,6 +1,5 @@
 """Sign-in and sign-out, first-run setup, idle timeout, password change, team management."""
 import time
-from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
@@ -8,8 +7,9 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
 from ..audit.log import record
-from ..errors import wants_fragment
 from ..extensions import db, limiter, login_manager
+from ..http import wants_json
+from ..permissions import practice_object_or_404, requires
 from .forms import ChangePasswordForm, LoginForm, NewUserForm, SetupForm, UserForm
 from .models import Practice, User, verify_dummy_password
 
@@ -28,7 +28,7 @@ def load_user(user_id: str):
 
 @login_manager.unauthorized_handler
 def unauthorized():
-    if wants_fragment():
+    if wants_json():
         return {"error": "signed-out", "login": url_for("auth.login")}, 401
     flash("Please sign in to continue.", "info")
     return redirect(url_for("auth.login", next=_safe_next(request.full_path)))
@@ -44,19 +44,6 @@ def _safe_next(target: str | None) -> str | None:
     return target.rstrip("?")
 
 
-def admin_required(view):
-    """Only a practice's admins may pass; others get 404, as if the page did not exist."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(*args, **kwargs):
-        if not current_user.is_admin:
-            abort(404)
-        return view(*args, **kwargs)
-
-    return wrapper
-
-
 @bp.before_app_request
 def enforce_idle_timeout():
     """Sign out a session left idle for longer than SESSION_IDLE_MINUTES."""
@@ -68,7 +55,7 @@ def enforce_idle_timeout():
     if now - last_seen > limit:
         logout_user()
         session.clear()
-        if wants_fragment():
+        if wants_json():
             return {"error": "signed-out", "login": url_for("auth.login")}, 401
         flash("You were signed out after a time without activity. Sign in to pick up where you left off.", "info")
         back = request.full_path if request.method == "GET" else request.referrer
@@ -172,23 +159,13 @@ def change_password():
 
 # --- team management (admins) ---------------------------------------------------------
 
-def _team_member_or_404(user_id: int) -> User:
-    """A user of the admin's own practice, or 404."""
-    user = db.session.scalar(
-        select(User).where(User.id == user_id, User.practice_id == current_user.practice_id)
-    )
-    if user is None:
-        abort(404)
-    return user
-
-
 def _email_taken(email: str, exclude: User | None = None) -> bool:
     other = User.by_email(email)
     return other is not None and other is not exclude
 
 
 @bp.route("/team")
-@admin_required
+@requires("practice.manage")
 def team():
     users = db.session.scalars(
         select(User).where(User.practice_id == current_user.practice_id).order_by(User.active.desc(), User.name)
@@ -197,7 +174,7 @@ def team():
 
 
 @bp.route("/team/new", methods=["GET", "POST"])
-@admin_required
+@requires("practice.manage")
 def add_member():
     form = NewUserForm(role="therapist")
     if form.validate_on_submit():
@@ -217,9 +194,9 @@ def add_member():
 
 
 @bp.route("/team/<int:user_id>/edit", methods=["GET", "POST"])
-@admin_required
+@requires("practice.manage")
 def edit_member(user_id: int):
-    member = _team_member_or_404(user_id)
+    member = practice_object_or_404(User, user_id)
     form = UserForm(obj=member)
     if form.validate_on_submit():
         if _email_taken(form.email.data, exclude=member):
@@ -237,10 +214,10 @@ def edit_member(user_id: int):
 
 
 @bp.route("/team/<int:user_id>/active", methods=["POST"])
-@admin_required
+@requires("practice.manage")
 def set_member_active(user_id: int):
     """Deactivate or reactivate; people are never deleted, so their notes stay attributed."""
-    member = _team_member_or_404(user_id)
+    member = practice_object_or_404(User, user_id)
     activate = request.form.get("active") == "1"
     if member.id == current_user.id and not activate:
         flash("You cannot deactivate your own account.", "error")

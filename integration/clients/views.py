@@ -6,12 +6,10 @@ from sqlalchemy.orm import selectinload
 
 from ..audit.log import record
 from ..auth.models import User
-from ..auth.views import admin_required
-from ..clock import local_today
+from ..clock import local_today, viewer_tz
 from ..extensions import db
-from ..notes.models import insight_goal, insight_history_item
+from ..permissions import accessible_clients, can, child_or_404, client_scoped, requires
 from . import record as client_record
-from .access import accessible_clients, child_or_404, client_scoped
 from .forms import CareTeamForm, CheckInForm, ClientForm, GoalForm, HistoryItemForm
 from .models import GOAL_STATUSES, HISTORY_CATEGORIES, CareTeamMember, Client, Goal, GoalCheckIn, HistoryItem
 
@@ -56,7 +54,7 @@ def new():
 @bp.route("/<int:client_id>")
 @client_scoped
 def show(client):
-    tz_name = current_user.practice.timezone
+    tz_name = viewer_tz()
     entries = client_record.timeline(client, tz_name)
     return render_template("clients/show.html", client=client, team_form=_care_team_form(client),
                            days=client_record.by_day(entries), timeline_limit=client_record.TIMELINE_LIMIT,
@@ -79,7 +77,7 @@ def edit(client):
 
 def _care_team_form(client: Client) -> CareTeamForm | None:
     """The add-to-care-team form for admins, offering active colleagues not yet on the team."""
-    if not current_user.is_admin:
+    if not can("care_team.manage"):
         return None
     on_team = {m.user_id for m in client.care_team}
     candidates = db.session.scalars(
@@ -92,7 +90,7 @@ def _care_team_form(client: Client) -> CareTeamForm | None:
 
 @bp.route("/<int:client_id>/care-team", methods=["POST"])
 @client_scoped
-@admin_required
+@requires("care_team.manage")
 def add_to_care_team(client):
     form = _care_team_form(client)
     if form.validate_on_submit():
@@ -109,7 +107,7 @@ def add_to_care_team(client):
 
 @bp.route("/<int:client_id>/care-team/<int:member_id>/remove", methods=["POST"])
 @client_scoped
-@admin_required
+@requires("care_team.manage")
 def remove_from_care_team(client, member_id: int):
     member = child_or_404(CareTeamMember, client, member_id)
     record("change", obj=member, client=client, detail=f"care team: removed user {member.user_id}")
@@ -117,10 +115,6 @@ def remove_from_care_team(client, member_id: int):
     db.session.commit()
     flash("Removed from the care team.", "success")
     return redirect(url_for("clients.show", client_id=client.id, _anchor="care-team"))
-
-
-def _practice_tz() -> str:
-    return current_user.practice.timezone
 
 
 # ---------------------------------------------------------------- personal history
@@ -137,7 +131,7 @@ def history(client):
     shown = [item for item in items if show_archived or not item.archived]
     groups = [(label, [item for item in shown if item.category == key]) for key, label in HISTORY_CATEGORIES.items()]
     groups += [("Not sorted", [item for item in shown if item.category not in HISTORY_CATEGORIES])]
-    counts = client_record.insight_counts(client, insight_history_item.c.history_item_id)
+    counts = client_record.insight_counts(client, of="history")
     return render_template("clients/history.html", client=client, groups=[g for g in groups if g[1]],
                            show_archived=show_archived, archived_count=archived_count, counts=counts,
                            any_items=bool(items))
@@ -168,7 +162,7 @@ def show_history(client, history_id: int):
     item = child_or_404(HistoryItem, client, history_id)
     insights = client_record.linked_insights(client, history_item=item)
     return render_template("clients/history_item.html", client=client, item=item, insights=insights,
-                           note_link=client_record.note_link, active_tab="clients.history")
+                           active_tab="clients.history")
 
 
 @bp.route("/<int:client_id>/history/<int:history_id>/edit", methods=["GET", "POST"])
@@ -215,7 +209,7 @@ def goals(client):
     ).all()
     shown = [goal for goal in all_goals if show_archived or not goal.archived]
     groups = [(label, [goal for goal in shown if goal.status == key]) for key, label in GOAL_STATUSES.items()]
-    counts = client_record.insight_counts(client, insight_goal.c.goal_id)
+    counts = client_record.insight_counts(client, of="goal")
     return render_template("clients/goals.html", client=client, groups=[g for g in groups if g[1]],
                            show_archived=show_archived, counts=counts, any_goals=bool(all_goals),
                            archived_count=sum(1 for goal in all_goals if goal.archived))
@@ -247,14 +241,14 @@ def _goal_page(client: Client, goal_id: int, checkin_form: CheckInForm, status: 
     chart = client_record.checkin_chart(goal.title, goal.check_ins)
     insights = client_record.linked_insights(client, goal=goal)
     return render_template("clients/goal.html", client=client, goal=goal, chart=chart, insights=insights,
-                           checkin_form=checkin_form, note_link=client_record.note_link,
+                           checkin_form=checkin_form,
                            active_tab="clients.goals"), status
 
 
 @bp.route("/<int:client_id>/goals/<int:goal_id>")
 @client_scoped
 def show_goal(client, goal_id: int):
-    form = CheckInForm(formdata=None, checked_on=local_today(_practice_tz()))
+    form = CheckInForm(formdata=None, checked_on=local_today(viewer_tz()))
     return _goal_page(client, goal_id, form)
 
 

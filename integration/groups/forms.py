@@ -2,21 +2,16 @@
 one radio group per attendee, named status-<client id>."""
 from datetime import time
 
-from wtforms import (BooleanField, DateField, IntegerField, SelectField, SelectMultipleField, StringField,
+from wtforms import (BooleanField, DateField, IntegerField, SelectField, StringField,
                      TextAreaField, TimeField)
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..forms import BaseForm
-from .models import WEEKDAYS
+from ..forms import BaseForm, MultiCheckboxField
+from ..clock import WEEKDAYS
 
 MAX_GROUP_NOTE_CHARS = 100_000
 MAX_CAPACITY = 100
 
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class SeriesForm(BaseForm):

@@ -13,10 +13,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
 from ..clients.models import Client
-from ..clock import utcnow
+from ..clock import WEEKDAYS, utcnow
 from ..extensions import db
 
-WEEKDAYS = {0: "Monday", 1: "Tuesday", 2: "Wednesday", 3: "Thursday", 4: "Friday", 5: "Saturday", 6: "Sunday"}
 SERIES_STATUSES = {"active": "Active", "archived": "Archived"}
 ENROLLMENT_STATUSES = {"enrolled": "Enrolled", "waitlisted": "On the waitlist", "withdrawn": "Withdrawn"}
 ATTENDANCE_STATUSES = {"present": "Present", "late": "Late", "absent": "Absent", "excused": "Excused"}

@@ -1,13 +1,12 @@
 """Group circle pages: series, roster, sessions with attendance and the group note (/groups/...),
 and the two client-scoped pages: a client's circle history and writing their individual note.
 
-A series is reached through series_or_404(): the practice's admins and the series' facilitators
+A series is reached through permissions.series_or_404(): the practice's admins and the series' facilitators
 only, 404 for everyone else. A client is reached through the one access rule, as everywhere.
 """
 from __future__ import annotations
 
 from collections import Counter
-from functools import wraps
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -16,79 +15,22 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..audit.log import record
 from ..auth.models import User
-from ..clients.access import accessible_clients, client_scoped, get_client_or_404
 from ..clients.models import Client
-from ..clock import from_local, local_today, to_local, utcnow
+from ..clock import from_local, local_day, local_today, to_local, utcnow, viewer_tz
 from ..extensions import db
 from ..notes import lifecycle, sections
 from ..notes.models import Note
+from ..permissions import (accessible_clients, can_open_series, client_scoped, get_client_or_404, group_scoped,
+                           series_child_or_404, visible_series)
 from . import rules
 from .forms import EnrolForm, GroupNoteForm, SeriesForm, SessionForm
-from .models import (ATTENDANCE_STATUSES, Attendance, Enrollment, GroupNote, GroupSeries, GroupSession,
-                     group_series_facilitator)
+from .models import (ATTENDANCE_STATUSES, Attendance, Enrollment, GroupNote, GroupSeries, GroupSession)
 
 bp = Blueprint("groups", __name__)
 
 
-def _tz() -> str:
-    return current_user.practice.timezone
-
-
-# --- who may open a circle ----------------------------------------------------------------------
-
-def visible_series():
-    """A query for the series the signed-in user runs (all of the practice's, for an admin)."""
-    query = select(GroupSeries).where(GroupSeries.practice_id == current_user.practice_id)
-    if not current_user.is_admin:
-        mine = select(group_series_facilitator.c.series_id).where(
-            group_series_facilitator.c.user_id == current_user.id)
-        query = query.where(GroupSeries.id.in_(mine))
-    return query
-
-
-def series_or_404(series_id: int) -> GroupSeries:
-    """The series if the signed-in user facilitates it or is the practice's admin.
-
-    :raise 404: when it does not exist, belongs to another practice, or the user does not run it.
-    """
-    series = db.session.scalar(visible_series().where(GroupSeries.id == series_id)
-                               .options(selectinload(GroupSeries.facilitators)))
-    if series is None:
-        abort(404)
-    return series
-
-
-@bp.app_template_global("can_open_circle")
-def can_open(series: GroupSeries) -> bool:
-    """Whether the signed-in user may open this series' pages (for links from a client's record)."""
-    return series.practice_id == current_user.practice_id and (
-        current_user.is_admin or any(u.id == current_user.id for u in series.facilitators))
-
-
-def group_scoped(view):
-    """Decorate every view whose URL has <series_id>: the view receives `series=`."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(series_id: int, **kwargs):
-        series = series_or_404(series_id)
-        if request.method == "GET":
-            record("view", obj=series, detail=f"{request.endpoint} {request.path}")
-            db.session.commit()
-        return view(series=series, **kwargs)
-
-    wrapper.group_scoped = True
-    return wrapper
-
-
-def session_or_404(series: GroupSeries, group_session_id: int) -> GroupSession:
-    """A session loaded by (series, id), never by id alone."""
-    session = db.session.scalar(select(GroupSession).where(
-        GroupSession.id == group_session_id, GroupSession.series_id == series.id)
-        .options(selectinload(GroupSession.facilitators)))
-    if session is None:
-        abort(404)
-    return session
+def _session_or_404(series: GroupSeries, group_session_id: int) -> GroupSession:
+    return series_child_or_404(GroupSession, series, group_session_id, selectinload(GroupSession.facilitators))
 
 
 def _practice_users() -> list[User]:
@@ -154,7 +96,7 @@ def new_series():
         record("create", obj=series, detail=series.name)
         db.session.commit()
         flash(f"“{series.name}” is ready. Add its first session and enrol people.", "success")
-        if not can_open(series):
+        if not can_open_series(series):
             return redirect(url_for("groups.index"))
         return redirect(url_for("groups.show_series", series_id=series.id))
     status = 422 if request.method == "POST" else 200
@@ -214,7 +156,7 @@ def edit_series(series):
         db.session.commit()
         flash("Saved.", "success")
         _flash_moved(moved)
-        if not can_open(series):
+        if not can_open_series(series):
             return redirect(url_for("groups.index"))
         return redirect(url_for("groups.show_series", series_id=series.id))
     status = 422 if request.method == "POST" else 200
@@ -266,10 +208,7 @@ def enrol(series):
 @bp.route("/groups/<int:series_id>/roster/<int:enrollment_id>/withdraw", methods=["POST"])
 @group_scoped
 def withdraw(series, enrollment_id: int):
-    enrollment = db.session.scalar(select(Enrollment).where(
-        Enrollment.id == enrollment_id, Enrollment.series_id == series.id))
-    if enrollment is None:
-        abort(404)
+    enrollment = series_child_or_404(Enrollment, series, enrollment_id)
     was = enrollment.status
     moved = rules.withdraw(enrollment, current_user)
     record("change", obj=enrollment, client=enrollment.client, detail=f"withdrawn from {series.name} (was {was})")
@@ -284,7 +223,7 @@ def withdraw(series, enrollment_id: int):
 # --- sessions -----------------------------------------------------------------------------------------
 
 def _session_form(series: GroupSeries, session: GroupSession | None = None) -> SessionForm:
-    tz_name = _tz()
+    tz_name = viewer_tz()
     form = SessionForm(obj=session)
     users = _practice_users()
     known = {u.id for u in users}
@@ -313,7 +252,7 @@ def _next_meeting_day(series: GroupSeries, today):
 
 def _date_confirmed_or_ask(form: SessionForm) -> bool:
     """A date far in the past or the future is saved once someone ticks "Yes, this date is right"."""
-    if rules.date_needs_confirmation(form.starts_on.data, local_today(_tz())) and not form.confirm_date.data:
+    if rules.date_needs_confirmation(form.starts_on.data, local_today(viewer_tz())) and not form.confirm_date.data:
         form.asks_confirmation = True
         form.confirm_date.errors = ["This date is far from today. Check it, then tick the box to save it."]
         return False
@@ -321,7 +260,7 @@ def _date_confirmed_or_ask(form: SessionForm) -> bool:
 
 
 def _fill_session(session: GroupSession, form: SessionForm) -> None:
-    session.starts_at = from_local(form.starts_on.data, form.starts_time.data, _tz())
+    session.starts_at = from_local(form.starts_on.data, form.starts_time.data, viewer_tz())
     session.theme = form.theme.data or ""
     chosen = set(form.facilitators.data or [])
     session.facilitators = list(db.session.scalars(select(User).where(
@@ -348,7 +287,7 @@ def new_session(series):
 @bp.route("/groups/<int:series_id>/sessions/<int:group_session_id>/edit", methods=["GET", "POST"])
 @group_scoped
 def edit_session(series, group_session_id: int):
-    session = session_or_404(series, group_session_id)
+    session = _session_or_404(series, group_session_id)
     form = _session_form(series, session)
     if form.validate_on_submit() and _date_confirmed_or_ask(form):
         _fill_session(session, form)
@@ -393,13 +332,13 @@ def _render_session(series, session, *, note_form: GroupNoteForm | None = None, 
 @bp.route("/groups/<int:series_id>/sessions/<int:group_session_id>")
 @group_scoped
 def show_session(series, group_session_id: int):
-    return _render_session(series, session_or_404(series, group_session_id))
+    return _render_session(series, _session_or_404(series, group_session_id))
 
 
 @bp.route("/groups/<int:series_id>/sessions/<int:group_session_id>/attendance", methods=["POST"])
 @group_scoped
 def take_attendance(series, group_session_id: int):
-    session = session_or_404(series, group_session_id)
+    session = _session_or_404(series, group_session_id)
     marks = {}
     for key, value in request.form.items():
         if key.startswith("status-") and key.removeprefix("status-").isdigit():
@@ -442,7 +381,7 @@ def _hash(text: str) -> str:
 @bp.route("/groups/<int:series_id>/sessions/<int:group_session_id>/note", methods=["POST"])
 @group_scoped
 def save_group_note(series, group_session_id: int):
-    session = session_or_404(series, group_session_id)
+    session = _session_or_404(series, group_session_id)
     note = session.group_note
     form = GroupNoteForm()
     if note is not None and note.is_signed:
@@ -480,7 +419,7 @@ def save_group_note(series, group_session_id: int):
 @bp.route("/groups/<int:series_id>/sessions/<int:group_session_id>/note/sign", methods=["POST"])
 @group_scoped
 def sign_group_note(series, group_session_id: int):
-    session = session_or_404(series, group_session_id)
+    session = _session_or_404(series, group_session_id)
     note = session.group_note
     back = url_for("groups.show_session", series_id=series.id, group_session_id=session.id, _anchor="group-note")
     if note is None or not note.text.strip():
@@ -515,7 +454,7 @@ def client_attendance(client):
         .options(joinedload(Enrollment.series).selectinload(GroupSeries.facilitators))
         .order_by(Enrollment.status_at.desc())).all()
     return render_template("groups/client.html", client=client, rows=rows, enrollments=enrollments,
-                           can_open=can_open, tally=Counter(row.status for row in rows),
+                           tally=Counter(row.status for row in rows),
                            statuses=ATTENDANCE_STATUSES)
 
 
@@ -537,7 +476,7 @@ def write_note(client, group_session_id: int):
             return redirect(url_for("groups.client_attendance", client_id=client.id), code=303)
         session = attendance.group_session
         note = Note(client_id=client.id, kind="group", author_id=current_user.id, group_session_id=session.id,
-                    occurred_on=to_local(session.starts_at, _tz()).date(),
+                    occurred_on=local_day(session.starts_at, viewer_tz()),
                     content=sections.content_from_fields("group", {})[0], search_text="",
                     status="draft", version=1, updated_by_id=current_user.id)
         db.session.add(note)

@@ -1,12 +1,11 @@
 """Demo dosing sessions, signed debriefs and integration notes. Every person and story is invented."""
-from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
 from ..auth.models import User
 from ..clients.models import Client
-from ..clock import local_today
+from ..clock import from_local, local_today
 from ..extensions import db
 from . import lifecycle, sections
 from .models import DosingSession, Note
@@ -274,7 +273,7 @@ def _load_client(practice, client, story, therapist: User, coach: User, today: d
     for number, (spec, days_ago) in enumerate(zip(story["sessions"], days), start=1):
         intention, experience, imagery, emotions, body, challenging, observed, next_steps = spec
         day = today - timedelta(days=days_ago)
-        started_at = _utc(day, SESSION_HOUR, practice.timezone)
+        started_at = from_local(day, SESSION_HOUR, practice.timezone)
         session = DosingSession(client_id=client.id, number=number, started_at=started_at, route=story["route"],
                                 setting=story["setting"], intention=intention, created_by_id=therapist.id,
                                 created_at=started_at, notes="Vitals stable before and after. Ate lightly beforehand.")
@@ -311,13 +310,13 @@ def _load_client(practice, client, story, therapist: User, coach: User, today: d
             fields = {"focus": focus, "changes": changed, "practices": practices, **progress}
             latest = not integration  # the latest integration note is left as a draft, still to sign
             _note(client, coach, "integration", later, fields, session,
-                  signed_at=None if latest else _utc(later, time(17, 0), practice.timezone))
+                  signed_at=None if latest else from_local(later, time(17, 0), practice.timezone))
 
 
 def _note(client, author, kind, day, fields, session, *, signed_at: datetime | None) -> Note:
     """A note written on `day`; signed by its author at `signed_at`, or left a draft."""
     content = sections.content_from_fields(kind, fields)[0]
-    written = signed_at or _utc(day, time(16, 0), "UTC")
+    written = signed_at or from_local(day, time(16, 0), "UTC")
     note = Note(client_id=client.id, kind=kind, author_id=author.id, occurred_on=day,
                 dosing_session_id=session.id if kind == "debrief" else None, content=content,
                 search_text=sections.search_text(kind, content), status="draft", version=2,
@@ -329,8 +328,4 @@ def _note(client, author, kind, day, fields, session, *, signed_at: datetime | N
         note.signed_at = signed_at
         revision.saved_at = signed_at
     return note
-
-
-def _utc(day: date, at: time, tz_name: str) -> datetime:
-    return datetime.combine(day, at, tzinfo=ZoneInfo(tz_name)).astimezone(timezone.utc).replace(tzinfo=None)
 

@@ -6,12 +6,11 @@ and the same parser serves the autosave calls and the plain form post.
 from datetime import time
 
 from wtforms import (BooleanField, DateField, FloatField, IntegerField, SelectField,
-                     SelectMultipleField, StringField, TextAreaField, TimeField)
+                     StringField, TextAreaField, TimeField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..clock import local_today
-from ..forms import BaseForm
+from ..forms import BaseForm, MultiCheckboxField
 from .lifecycle import MAX_REASON_CHARS
 from .models import ROUTES
 from .sections import MAX_SECTION_CHARS
@@ -31,10 +30,6 @@ def positive(form, field):
     if field.data is not None and field.data <= 0:
         raise ValidationError("A dose must be more than 0.")
 
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class DosingSessionForm(BaseForm):

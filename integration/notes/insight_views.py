@@ -1,47 +1,36 @@
-"""Insight and search pages, registered on the notes blueprint.
+"""Insight pages of a client's record: add, edit and link insights, and browse them.
 
 Adding and linking answer htmx requests with the note's insights panel, and plain form
 posts with a redirect back to the note (or, on a mistake, a page showing the form).
 """
-from flask import current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from sqlalchemy import select
 
 from ..audit.log import record
-from ..clients.access import accessible_clients, child_or_404, client_scoped
 from ..clients.models import Client, Goal, HistoryItem
 from ..extensions import db
-from . import search as search_logic
+from ..http import is_htmx
+from ..permissions import child_or_404, client_scoped
 from .insight_forms import InsightFilterForm, LinkForm, make_insight_form
 from .insights import (InsightFilters, InsightPanel, audit_detail, client_insights_query, client_themes,
                        insights_of_note, linkable_goals, linkable_history, save_insight)
 from .models import Insight, Note
-from .views import bp
 
+bp = Blueprint("insights", __name__, url_prefix="/clients/<int:client_id>")
 INSIGHTS_PER_PAGE = 50
-# Pages other areas build; a link to them shows once they exist.
-GOAL_ENDPOINTS = ("clients.goal", "clients.show_goal")
-HISTORY_ENDPOINTS = ("clients.history_item", "clients.show_history")
 
 
-def _first_view(candidates):
-    return next((e for e in candidates if e in current_app.view_functions), None)
-
-
-def note_url(note: Note, anchor: str | None = None) -> str | None:
-    if "notes.show_note" not in current_app.view_functions:
-        return None
+def note_url(note: Note, anchor: str | None = None) -> str:
     return url_for("notes.show_note", client_id=note.client_id, note_id=note.id, _anchor=anchor)
 
 
-def goal_url(goal: Goal) -> str | None:
-    endpoint = _first_view(GOAL_ENDPOINTS)
-    return url_for(endpoint, client_id=goal.client_id, goal_id=goal.id) if endpoint else None
+def goal_url(goal: Goal) -> str:
+    return url_for("clients.show_goal", client_id=goal.client_id, goal_id=goal.id)
 
 
-def history_url(item: HistoryItem) -> str | None:
-    endpoint = _first_view(HISTORY_ENDPOINTS)
-    return url_for(endpoint, client_id=item.client_id, history_id=item.id) if endpoint else None
+def history_url(item: HistoryItem) -> str:
+    return url_for("clients.show_history", client_id=item.client_id, history_id=item.id)
 
 
 def insight_panel(client: Client, note: Note, form=None) -> InsightPanel:
@@ -59,17 +48,13 @@ def insight_helpers():
             "history_url": history_url}
 
 
-def _is_htmx() -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
 def _back_to_note(note: Note):
-    return redirect(note_url(note, "insights") or url_for("notes.insights", client_id=note.client_id))
+    return redirect(note_url(note, "insights"))
 
 
 @bp.route("/notes/<int:note_id>/insights", methods=["POST"])
 @client_scoped
-def add_insight(client, note_id: int):
+def add(client, note_id: int):
     note = child_or_404(Note, client, note_id)
     goals, history = linkable_goals(client), linkable_history(client)
     form = make_insight_form(goals, history)
@@ -81,11 +66,11 @@ def add_insight(client, note_id: int):
         record("create", obj=insight, client=client,
                detail=f"on note {note.id} ({note.status}) | {audit_detail(insight)}")
         db.session.commit()
-        if _is_htmx():
+        if is_htmx():
             return render_template("notes/_insights.html", client=client, note=note, insight_saved=True)
         flash("Insight added.", "success")
         return _back_to_note(note)
-    if _is_htmx():
+    if is_htmx():
         return render_template("notes/_insights.html", client=client, note=note, insight_form=form)
     return render_template("notes/insight_form.html", client=client, note=note, form=form, insight=None,
                            history_items=history), 422
@@ -93,7 +78,7 @@ def add_insight(client, note_id: int):
 
 @bp.route("/insights/<int:insight_id>/edit", methods=["GET", "POST"])
 @client_scoped
-def edit_insight(client, insight_id: int):
+def edit(client, insight_id: int):
     insight = child_or_404(Insight, client, insight_id)
     goals = linkable_goals(client, keep=insight.goals)
     history = linkable_history(client, keep=insight.history_items)
@@ -117,7 +102,7 @@ def edit_insight(client, insight_id: int):
 
 @bp.route("/insights/<int:insight_id>/links", methods=["POST"])
 @client_scoped
-def link_insight(client, insight_id: int):
+def link(client, insight_id: int):
     insight = child_or_404(Insight, client, insight_id)
     form = LinkForm()
     if not form.validate_on_submit():
@@ -143,7 +128,7 @@ def link_insight(client, insight_id: int):
 
 
 def _link_answer(client, insight, message: str, status: int = 200):
-    if _is_htmx():  # htmx swaps 2xx answers only: a refusal comes back as the panel with its message
+    if is_htmx():  # htmx swaps 2xx answers only: a refusal comes back as the panel with its message
         return render_template("notes/_insights.html", client=client, note=insight.note, link_message=message)
     flash(message, "success" if status == 200 else "error")
     return _back_to_note(insight.note)
@@ -151,7 +136,7 @@ def _link_answer(client, insight, message: str, status: int = 200):
 
 @bp.route("/insights")
 @client_scoped
-def insights(client):
+def index(client):
     form = InsightFilterForm(formdata=request.args)
     # Archived ones stay filterable: old insights still point at them.
     all_goals = list(db.session.scalars(select(Goal).where(Goal.client_id == client.id).order_by(Goal.title)))
@@ -168,31 +153,3 @@ def insights(client):
     filter_args = {key: value for key, value in request.args.items() if key != "page" and value}
     return render_template("notes/insights.html", client=client, page=page, form=form, filters=filters,
                            themes=client_themes(client), filter_args=filter_args)
-
-
-@bp.route("/search")
-@client_scoped
-def search_client(client):
-    q = request.args.get("q", "").strip()[:search_logic.MAX_QUERY_LENGTH]
-    terms = search_logic.parse_terms(q)
-    results = search_logic.search(terms, select(Client.id).where(Client.id == client.id))
-    return render_template("notes/search.html", client=client, q=q, results=results, search=search_logic)
-
-
-@login_required
-def search_all():
-    """Search across every client the signed-in user may reach (the access rule's list)."""
-    q = request.args.get("q", "").strip()[:search_logic.MAX_QUERY_LENGTH]
-    terms = search_logic.parse_terms(q)
-    client_ids = accessible_clients().with_only_columns(Client.id)
-    results = search_logic.search(terms, client_ids)
-    shown = {n.client for n in results.notes} | {i.note.client for i in results.insights}
-    for shown_client in sorted(shown, key=lambda c: c.id):
-        record("view", client=shown_client, detail="notes.search results")
-    if shown:
-        db.session.commit()
-    return render_template("search/index.html", q=q, results=results, search=search_logic)
-
-
-# The blueprint's URLs all start with /clients/<client_id>; searching across clients does not.
-bp.record_once(lambda state: state.app.add_url_rule("/search", endpoint="notes.search", view_func=search_all))

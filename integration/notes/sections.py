@@ -85,10 +85,6 @@ PROGRESS_LAYOUTS = {
                       ("response", "Response"), ("plan", "Plan"))),
 }
 
-SAFETY_TEXT = (("mood", "Mood at the end of the session", MAX_LINE_CHARS),
-               ("answer", "Their answer", MAX_SECTION_CHARS),
-               ("plan", "Follow-up agreed", MAX_SECTION_CHARS))
-
 
 def sections_for(kind: str) -> tuple[Section, ...]:
     return SECTIONS.get(kind, INTEGRATION_SECTIONS)

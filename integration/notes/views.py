@@ -1,9 +1,6 @@
 """Dosing sessions, notes and insights pages (all client-scoped)."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
-from zoneinfo import ZoneInfo
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -12,10 +9,11 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..audit.log import record
 from ..auth.models import User
-from ..clients.access import child_or_404, client_scoped
 from ..clients.models import Client
-from ..clock import local_today, to_local, utcnow
+from ..clock import from_local, local_today, to_local, utcnow, viewer_tz
 from ..extensions import db
+from ..http import wants_json
+from ..permissions import child_or_404, client_scoped
 from . import lifecycle, sections
 from .forms import AddendumForm, DosingSessionForm, NewNoteForm, SignForm
 from .models import Addendum, DosingSession, Note, NoteRevision
@@ -27,17 +25,7 @@ INTENSITY_OPTIONS = {"": "—", **{str(n): label for n, label in sections.INTENS
 LAYOUT_OPTIONS = {"": "None", **{key: label for key, (label, _) in sections.PROGRESS_LAYOUTS.items()}}
 
 
-# --- time and windows -------------------------------------------------------------------------
-
-def _tz() -> str:
-    return current_user.practice.timezone
-
-
-def _to_utc(day: date, at: time, tz_name: str) -> datetime:
-    """A date and time as typed in the practice's zone, as naive UTC for storage."""
-    local = datetime.combine(day, at).replace(tzinfo=ZoneInfo(tz_name))
-    return local.astimezone(timezone.utc).replace(tzinfo=None)
-
+# --- debriefs of a session ---------------------------------------------------------------------
 
 def has_debrief(session: DosingSession) -> bool:
     return any(note.kind == "debrief" for note in session.notes_written)
@@ -69,7 +57,7 @@ def index(client):
         select(Note).where(Note.client_id == client.id, Note.dosing_session_id.is_(None))
         .options(joinedload(Note.author)).order_by(Note.occurred_on.desc(), Note.id.desc())
     ).all()
-    tz_name = _tz()
+    tz_name = viewer_tz()
     today = local_today(tz_name)
     windows = {s.id: integration_window(s, client.practice, today) for s in sessions}
     return render_template("notes/index.html", client=client, sessions=sessions, windows=windows,
@@ -78,7 +66,7 @@ def index(client):
 
 
 def _session_form(client: Client, session: DosingSession | None = None) -> DosingSessionForm:
-    tz_name = _tz()
+    tz_name = viewer_tz()
     form = DosingSessionForm(obj=session, tz_name=tz_name)
     team = list(client.practitioners)
     if session is not None:  # someone who has since left the team stays listed, not silently dropped
@@ -108,7 +96,7 @@ def _confirmed_or_ask(form: DosingSessionForm) -> bool:
 
 
 def _fill_session(session: DosingSession, form: DosingSessionForm) -> None:
-    session.started_at = _to_utc(form.started_on.data, form.started_time.data, form.tz_name)
+    session.started_at = from_local(form.started_on.data, form.started_time.data, form.tz_name)
     session.medicine = form.medicine.data
     session.route = form.route.data
     session.dose_mg = form.dose_mg.data
@@ -157,7 +145,7 @@ def show_session(client, session_id: int):
     session = db.session.scalar(_sessions_query(client).where(DosingSession.id == session_id))
     if session is None:
         child_or_404(DosingSession, client, session_id)  # answers 404
-    tz_name = _tz()
+    tz_name = viewer_tz()
     return render_template("notes/session.html", client=client, session=session,
                            window=integration_window(session, client.practice), debriefed=has_debrief(session),
                            debrief=debrief_state(session),
@@ -181,13 +169,9 @@ def edit_session(client, session_id: int):
 
 # --- notes -----------------------------------------------------------------------------------
 
-def _wants_json() -> bool:
-    return request.is_json or request.accept_mimetypes.best == "application/json"
-
-
 def _refuse(client: Client, note: Note, status: int, message: str):
     """A refused change to a note: JSON for the editor's script, a plain page for a form post."""
-    if _wants_json():
+    if wants_json():
         return {"error": "signed" if note.is_signed else "refused", "message": message}, status
     return render_template("notes/refused.html", client=client, note=note, message=message,
                            active_tab="notes.index"), status
@@ -208,7 +192,7 @@ def _note_or_404(client: Client, note_id: int) -> Note:
 @bp.route("/notes/new", methods=["GET", "POST"])
 @client_scoped
 def new_note(client):
-    tz_name = _tz()
+    tz_name = viewer_tz()
     form = NewNoteForm(tz_name=tz_name)
     sessions = db.session.scalars(select(DosingSession).where(DosingSession.client_id == client.id)
                                   .order_by(DosingSession.started_at.desc())).all()
@@ -272,24 +256,16 @@ def autosave(client, note_id: int):
     note = _note_or_404(client, note_id)
     if note.is_signed:
         return _refuse(client, note, 409, lifecycle.NoteLocked.message)
-    if request.is_json:
-        data = request.get_json(silent=True)
-        data = data if isinstance(data, dict) else {}
-        version, content = data.get("version"), data.get("content")
-        if not isinstance(content, dict):
-            return _refuse(client, note, 400, "This save carried no note content.")
-        fields = sections.fields_from_content(note.kind, content)
-    else:
-        version = request.form.get("version", type=int)
-        fields = {name: request.form.get(name, "") for name, _, _ in sections.field_labels(note.kind)}
-    if not isinstance(version, int) or isinstance(version, bool):
+    version = request.form.get("version", type=int)
+    fields = {name: request.form.get(name, "") for name, _, _ in sections.field_labels(note.kind)}
+    if version is None:
         return _refuse(client, note, 400, "This save did not say which version of the note it was based on.")
     content, _ = sections.content_from_fields(note.kind, fields)
     quiet = request.form.get("beacon") == "1"  # the editor's last try as the tab closes: nobody reads the answer
     try:
         changed = lifecycle.save_draft(note, content, version, current_user)
     except lifecycle.Invalid as refused:
-        if _wants_json():
+        if wants_json():
             return {"error": "invalid", "errors": refused.errors,
                     "message": next(iter(refused.errors.values()))}, 422
         return _render_note(client, note, fields=fields, errors=refused.errors, status=422)
@@ -301,7 +277,7 @@ def autosave(client, note_id: int):
         if quiet:
             return "", 204
         conflict_url = url_for("notes.show_note", client_id=client.id, note_id=note.id, conflict=stale.revision.id)
-        if _wants_json():
+        if wants_json():
             return {"error": "conflict", "version": note.version, "conflict_url": conflict_url,
                     "message": "Someone saved this note while you were writing. Both versions are kept."}, 409
         flash("Someone saved this note while you were writing. Both versions are kept: "
@@ -312,9 +288,9 @@ def autosave(client, note_id: int):
     db.session.commit()
     if quiet:
         return "", 204
-    if _wants_json():
+    if wants_json():
         return {"status": "saved", "version": note.version,
-                "saved_at": to_local(note.updated_at, _tz()).strftime("%-I:%M %p")}
+                "saved_at": to_local(note.updated_at, viewer_tz()).strftime("%-I:%M %p")}
     flash("Draft saved.", "success")
     return redirect(url_for("notes.show_note", client_id=client.id, note_id=note.id), code=303)
 
@@ -360,5 +336,3 @@ def add_addendum(client, note_id: int):
         return redirect(url_for("notes.show_note", client_id=client.id, note_id=note.id, _anchor="addenda"),
                         code=303)
     return _render_note(client, note, addendum_form=form, status=422)
-
-from . import insight_views  # noqa: E402,F401

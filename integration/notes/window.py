@@ -6,7 +6,7 @@ because sources differ; the product presents it as a clinical framing, not a pro
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from ..clock import local_today, to_local
+from ..clock import local_day, local_today
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,6 @@ class IntegrationWindow:
 
 def integration_window(session, practice, today: date | None = None) -> IntegrationWindow:
     """The window after `session`, by `practice`'s time zone and window length."""
-    first = to_local(session.started_at, practice.timezone).date()
+    first = local_day(session.started_at, practice.timezone)
     return IntegrationWindow(first, first + timedelta(days=practice.integration_window_days),
                              today or local_today(practice.timezone))

@@ -11,19 +11,18 @@ the home, and the history it touches was marked sensitive for a reason.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import date, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..auth.models import Practice
-from ..clock import local_today, to_local
+from ..clock import WEEKDAYS, from_local, local_day, local_today, to_local
 from ..extensions import db
 from ..notes.models import Insight
 from .calendar import checkpoint_date, item_dates
 from .document import PlanAppointment, PlanDay, PlanDocument, PlanEntry, PlanGoal, long_date, short_date
-from .models import CHECKPOINTS, WEEKDAYS, Plan, PlanItem
+from .models import CHECKPOINTS, Plan, PlanItem
 
 DOCUMENT_TITLE = "Your integration plan"
 TRACKED_KINDS = ("weekdays", "weekly", "as_needed")
@@ -85,8 +84,7 @@ def circle_sessions(items: list[PlanItem], practice: Practice, from_day: date) -
     from ..groups.rules import upcoming_sessions
 
     series_ids = sorted({item.group_series_id for item in items if item.group_series_id})
-    after = datetime.combine(from_day, time.min, tzinfo=ZoneInfo(practice.timezone)).astimezone(
-        timezone.utc).replace(tzinfo=None)
+    after = from_local(from_day, time.min, practice.timezone)
     upcoming = upcoming_sessions(series_ids, practice.id, after)
     return {item.id: upcoming.get(item.group_series_id, []) for item in items if item.group_series_id}
 
@@ -154,7 +152,7 @@ def _appointments(plan: Plan) -> list[PlanAppointment]:
 def issued_on(plan: Plan, practice: Practice) -> date:
     """The date the client sees on the plan: the day it was finalized, or today for a draft."""
     if plan.finalized_at:
-        return to_local(plan.finalized_at, practice.timezone).date()
+        return local_day(plan.finalized_at, practice.timezone)
     return local_today(practice.timezone)
 
 
@@ -223,5 +221,5 @@ def build_document(plan: Plan) -> PlanDocument:
 
 def start_date_for(session, practice: Practice) -> date:
     """A dosing session's day in the practice's time zone."""
-    return to_local(session.started_at, practice.timezone).date()
+    return local_day(session.started_at, practice.timezone)
 

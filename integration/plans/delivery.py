@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from ..audit.log import record
-from ..auth.models import Practice, User
+from ..auth.models import User
 from ..clock import utcnow
 from ..extensions import db
 from .assemble import build_document
@@ -117,7 +117,3 @@ def note_download(link: ShareLink, what: str) -> None:
     client = link.export.plan.client
     record("download", obj=link.export, client=client, practice_id=client.practice_id,
            detail=f"{what} via share link {link.id}")
-
-
-def practice_of(plan: Plan) -> Practice:
-    return db.session.get(Practice, plan.client.practice_id)

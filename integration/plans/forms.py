@@ -1,22 +1,16 @@
 """Forms for the practice library, plans, plan items and the plan settings."""
 from datetime import date, time
 
-from wtforms import (BooleanField, DateField, IntegerField, SelectField, SelectMultipleField, StringField,
+from wtforms import (BooleanField, DateField, IntegerField, SelectField, StringField,
                      TextAreaField, TimeField)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..forms import BaseForm
-from .models import CHECKPOINTS, LIBRARY_CATEGORIES, MAX_WINDOW_DAYS, SCHEDULE_KINDS, TIMES_OF_DAY, WEEKDAYS
+from ..forms import BaseForm, MultiCheckboxField
+from ..clock import WEEKDAYS
+from .models import CHECKPOINTS, LIBRARY_CATEGORIES, MAX_WINDOW_DAYS, SCHEDULE_KINDS, TIMES_OF_DAY
 
 PAPER_SIZES = {"letter": "US Letter", "a4": "A4"}
 
-
-class MultiCheckboxField(SelectMultipleField):
-    """A group of checkboxes (drawn by the checkbox_group macro inside a fieldset)."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class ScheduleFields(BaseForm):

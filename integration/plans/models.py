@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
 from ..clients.models import Client, Goal
-from ..clock import utcnow
+from ..clock import WEEKDAYS, utcnow
 from ..extensions import db
 from ..notes.models import DosingSession, Insight
 
@@ -31,7 +31,6 @@ SCHEDULE_KINDS = {
     "as_needed": "As needed",
 }
 CHECKPOINTS = {"1w": "After 1 week", "2w": "After 2 weeks", "1m": "After 1 month", "3m": "After 3 months"}
-WEEKDAYS = {0: "Monday", 1: "Tuesday", 2: "Wednesday", 3: "Thursday", 4: "Friday", 5: "Saturday", 6: "Sunday"}
 TIMES_OF_DAY = {
     "": "Any time",
     "morning": "Morning",

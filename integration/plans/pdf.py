@@ -25,7 +25,8 @@ from flask import current_app, render_template, url_for
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from .document import WEEKDAYS, EmptyPlanError, PlanDocument, long_date, paragraphs, short_date
+from ..clock import WEEKDAY_ABBREVIATIONS
+from .document import EmptyPlanError, PlanDocument, long_date, paragraphs, short_date
 
 # A host name that can never resolve (RFC 2606): relative URLs in the plan resolve under it and
 # the fetcher answers them from disk, so nothing is ever contacted.
@@ -233,7 +234,7 @@ def _template_context(doc: PlanDocument) -> dict:
         ("tracker", "Your weeks at a glance", bool(doc.tracker_practices)),
         ("if-things-feel-hard", "If things feel hard", True),
     ]
-    return {"doc": doc, "sections": sections, "weekdays": WEEKDAYS, "paragraphs": paragraphs,
+    return {"doc": doc, "sections": sections, "weekdays": WEEKDAY_ABBREVIATIONS, "paragraphs": paragraphs,
             "long_date": long_date, "short_date": short_date}
 
 
@@ -254,11 +255,10 @@ def preview_html(doc: PlanDocument, back_url: str | None = None) -> str:
                            **_template_context(doc))
 
 
-def html_to_pdf(html: str, paper_size: str = "letter", large_print: bool = False) -> bytes:
+def html_to_pdf(html: str, paper_size: str = "letter") -> bytes:
     """Render plan HTML to a tagged PDF (PDF/UA-1), fetching only the app's static files.
 
-    large_print is carried by the HTML itself (a class on <html>); it is accepted here so callers
-    can pass a document's print settings together.
+    Large print is carried by the HTML itself (a class on <html>).
     """
     renderer = _renderer(current_app.static_folder)
     html_doc = weasyprint.HTML(string=html, base_url=BASE_URL, url_fetcher=renderer.fetcher)
@@ -276,4 +276,4 @@ def render_plan_pdf(doc: PlanDocument) -> bytes:
     """
     if doc.is_empty:
         raise EmptyPlanError("This plan has nothing in it yet: add a practice, a goal or a message first.")
-    return html_to_pdf(render_plan_html(doc), doc.paper_size, doc.large_print)
+    return html_to_pdf(render_plan_html(doc), doc.paper_size)

@@ -9,11 +9,12 @@ from sqlalchemy.orm import selectinload
 
 from ..audit.log import record
 from ..auth.models import Practice
-from ..auth.views import admin_required
-from ..clients.access import child_or_404, client_scoped
 from ..clients.models import Goal
 from ..clock import local_today, utcnow
 from ..extensions import db, limiter
+from ..http import is_htmx
+from ..permissions import (child_or_404, client_scoped, may_change_library_entry, practice_object_or_404,
+                           requires)
 from ..notes.models import DosingSession, Insight
 from . import assemble, delivery
 from .assemble import DOCUMENT_LOAD_OPTIONS, build_document, client_facing_insights, start_date_for
@@ -32,19 +33,6 @@ def _practice() -> Practice:
 
 # --- practice library -------------------------------------------------------------------
 
-def _library_entry_or_404(library_id: int) -> LibraryPractice:
-    entry = db.session.scalar(select(LibraryPractice).where(
-        LibraryPractice.id == library_id, LibraryPractice.practice_id == current_user.practice_id))
-    if entry is None:
-        abort(404)
-    return entry
-
-
-def _may_change(entry: LibraryPractice) -> bool:
-    """Admins change any entry; others the entries they wrote."""
-    return current_user.is_admin or (entry.created_by_id is not None and entry.created_by_id == current_user.id)
-
-
 @bp.route("/library")
 @login_required
 def library():
@@ -53,7 +41,7 @@ def library():
     db.session.commit()  # the defaults copied in on first use
     by_category = {key: [e for e in entries if e.category == key] for key in LIBRARY_CATEGORIES}
     return render_template("plans/library.html", by_category=by_category, categories=LIBRARY_CATEGORIES,
-                           show_retired=show_retired, may_change=_may_change)
+                           show_retired=show_retired, may_change=may_change_library_entry)
 
 
 @bp.route("/library/new", methods=["GET", "POST"])
@@ -76,8 +64,8 @@ def library_new():
 @bp.route("/library/<int:library_id>/edit", methods=["GET", "POST"])
 @login_required
 def library_edit(library_id: int):
-    entry = _library_entry_or_404(library_id)
-    if not _may_change(entry):
+    entry = practice_object_or_404(LibraryPractice, library_id)
+    if not may_change_library_entry(entry):
         abort(403)
     form = LibraryPracticeForm(obj=entry)
     form.limit_days(max(_practice().integration_window_days, max((v for v in entry.schedule_values
@@ -97,8 +85,8 @@ def library_edit(library_id: int):
 @bp.route("/library/<int:library_id>/retire", methods=["POST"])
 @login_required
 def library_retire(library_id: int):
-    entry = _library_entry_or_404(library_id)
-    if not _may_change(entry):
+    entry = practice_object_or_404(LibraryPractice, library_id)
+    if not may_change_library_entry(entry):
         abort(403)
     entry.retired = request.form.get("retired", "1") == "1"
     record("retire" if entry.retired else "restore", obj=entry)
@@ -111,7 +99,7 @@ def library_retire(library_id: int):
 # --- plan settings (admins) ----------------------------------------------------------------
 
 @bp.route("/settings/plans", methods=["GET", "POST"])
-@admin_required
+@requires("practice.manage")
 def settings():
     practice = _practice()
     form = PlanSettingsForm(obj=practice)
@@ -127,11 +115,7 @@ def settings():
 # --- plans of a client ---------------------------------------------------------------------
 
 def _plan_or_404(client, plan_id: int) -> Plan:
-    plan = db.session.scalar(select(Plan).where(Plan.id == plan_id, Plan.client_id == client.id)
-                             .options(*DOCUMENT_LOAD_OPTIONS))
-    if plan is None:
-        abort(404)
-    return plan
+    return child_or_404(Plan, client, plan_id, *DOCUMENT_LOAD_OPTIONS)
 
 
 def _draft_or_redirect(plan: Plan):
@@ -376,7 +360,7 @@ def _renumber(items: list[PlanItem]) -> None:
 
 def _items_response(client, plan: Plan, moved: PlanItem | None, status_text: str, focus_id: str = ""):
     """After a reorder: the list fragment for htmx (focus kept on the moved item), else a redirect."""
-    if request.headers.get("HX-Request"):
+    if is_htmx():
         db.session.refresh(plan, ["items"])
         return render_template("plans/_items.html", client=client, plan=plan, focus_id=focus_id,
                                status_text=status_text, oob_status=True,

@@ -16,7 +16,7 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
-from .models import Insight, Note
+from ..notes.models import Insight, Note
 
 MAX_TERMS = 8
 MAX_QUERY_LENGTH = 200

@@ -1,0 +1,1 @@
+"""Search across notes and insights, within the clients a user may reach."""

@@ -1,0 +1,41 @@
+"""Search pages: across every client the signed-in user may reach, and within one client's record."""
+from flask import Blueprint, render_template, request
+from flask_login import login_required
+from sqlalchemy import select
+
+from ..audit.log import record_many
+from ..clients.models import Client
+from ..extensions import db
+from ..permissions import accessible_clients, client_scoped
+from . import query as search_logic
+
+bp = Blueprint("search", __name__)
+
+
+def _query_terms() -> tuple[str, list[str]]:
+    q = request.args.get("q", "").strip()[:search_logic.MAX_QUERY_LENGTH]
+    return q, search_logic.parse_terms(q)
+
+
+@bp.route("/clients/<int:client_id>/search")
+@client_scoped
+def client(client):
+    q, terms = _query_terms()
+    results = search_logic.search(terms, select(Client.id).where(Client.id == client.id))
+    return render_template("search/client.html", client=client, q=q, results=results, search=search_logic)
+
+
+@bp.route("/search")
+@login_required
+def index():
+    """Search across every client the signed-in user may reach (the access rule's list)."""
+    q, terms = _query_terms()
+    results = search_logic.search(terms, accessible_clients().with_only_columns(Client.id))
+    # Rendered before the commit, which would expire every loaded result and reload each one.
+    page = render_template("search/index.html", q=q, results=results, search=search_logic)
+    shown = {n.client_id for n in results.notes} | {i.client_id for i in results.insights}
+    if shown:
+        # Every client whose words appear on the page has been looked at: one audit row each.
+        record_many("view", sorted(shown), detail="search results")
+        db.session.commit()
+    return page
