@@ -32,7 +32,7 @@ def full_record(client: Client, author) -> dict:
     from datetime import date, datetime, timedelta
 
     from integration.clients.models import Goal, GoalCheckIn, HistoryItem
-    from integration.groups.models import Attendance, Enrollment, GroupSeries, GroupSession
+    from integration.groups.models import Attendance, Enrollment, GroupNote, GroupSeries, GroupSession
     from integration.notes.models import Addendum, DosingSession, Insight, Note
     from integration.plans.models import Plan, PlanExport, PlanItem, ShareLink
 
@@ -58,8 +58,9 @@ def full_record(client: Client, author) -> dict:
     group_session = GroupSession(series=series, starts_at=datetime.now() - timedelta(days=1), theme="Arriving")
     enrollment = Enrollment(series=series, client_id=client.id)
     attendance = Attendance(group_session=group_session, client_id=client.id, status="present")
+    group_note = GroupNote(group_session=group_session, author_id=author.id, content={"text": "Rest and return"})
     db.session.add_all([checkin, addendum, insight, plan, item, export, link, series, group_session, enrollment,
-                        attendance])
+                        attendance, group_note])
     db.session.commit()
     return {"client": client, "member": client.care_team[0], "history": history, "goal": goal,
             "checkin": checkin, "session": session, "note": note, "signed_note": signed, "addendum": addendum,

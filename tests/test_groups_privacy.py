@@ -55,8 +55,8 @@ def circle(practice, therapist):
             brought=f"Shared the image of a {word} over the water.", reflections=f"{word} as a sign of rest.")
     insight = Insight(client_id=a.id, note_id=notes[a.id].id, text=f"The {A_WORD} stands for slowing down",
                       client_words=f"My {A_WORD} reminds me to rest")
-    db.session.add_all([insight, GroupNote(group_session_id=past.id, text=f"Themes of rest; {GROUP_WORD}.",
-                                           author_id=therapist.id)])
+    db.session.add_all([insight, GroupNote(group_session_id=past.id, author_id=therapist.id,
+                                           content={"text": f"Themes of rest; {GROUP_WORD}."})])
     plan = PlanFactory(client=a, start_date=local_today("UTC") - timedelta(days=1), created_by_id=therapist.id)
     PlanItemFactory(plan=plan, category="group", title="Join the Tuesday circle", schedule_kind="weekly",
                     schedule_values=[1], group_series_id=series.id, instructions="Come as you are.")
@@ -162,6 +162,6 @@ def test_plan_preview_pdf_and_calendar_show_dates_and_theme_never_b(signed_in, c
 
 
 def test_the_circle_page_shows_the_group_note_only_to_those_running_it(signed_in, circle, client, auth, practice):
-    page = signed_in.get(f"/groups/{circle['series'].id}/sessions/{circle['past'].id}").get_data(as_text=True)
+    page = signed_in.get(f"/groups/{circle['series'].id}/sessions/{circle['past'].id}/note").get_data(as_text=True)
     assert GROUP_WORD in page
     assert A_WORD not in page and B_WORD not in page  # individual notes are opened on each client's record

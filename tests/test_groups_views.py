@@ -8,7 +8,9 @@ from sqlalchemy import select
 from integration.audit.models import AuditEvent
 from integration.clock import local_today, utcnow
 from integration.extensions import db
-from integration.groups.models import Attendance, Enrollment, GroupNote, GroupSeries, GroupSession
+from integration.groups.models import (Attendance, Enrollment, GroupNote, GroupNoteRevision, GroupSeries,
+                                       GroupSession)
+from integration.notes import lifecycle
 from integration.notes.models import Note
 from tests.factories import ClientFactory, PracticeFactory, UserFactory
 from tests.factories_groups import (AttendanceFactory, EnrollmentFactory, GroupSeriesFactory,
@@ -234,32 +236,78 @@ def test_write_note_needs_the_client_and_their_attendance(signed_in, series, mee
 
 # --- the group note --------------------------------------------------------------------------------
 
-def test_group_note_saves_checks_versions_and_signs(signed_in, meeting, therapist):
-    url = session_url(meeting, "note")
-    assert signed_in.post(url, data={"text": "Themes of return and rest.", "version": ""}).status_code == 303
-    note = db.session.scalar(select(GroupNote))
-    assert note.version == 1 and note.author_id == therapist.id
-    signed_in.post(url, data={"text": "Themes of return, rest and repair.", "version": "1"})
-    stale = signed_in.post(url, data={"text": "My own older text", "version": "1"})
-    page = stale.get_data(as_text=True)
-    assert stale.status_code == 409
-    assert "Someone saved the group note while you were writing" in page
-    assert "My own older text" in page and "Themes of return, rest and repair." in page
+JSON = {"Accept": "application/json"}
+
+
+def start_group_note(signed_in, meeting) -> GroupNote:
+    response = signed_in.post(session_url(meeting, "note/start"))
+    assert response.status_code == 303 and response.location.endswith(session_url(meeting, "note"))
+    return db.session.scalar(select(GroupNote).where(GroupNote.group_session_id == meeting.id))
+
+
+def test_the_group_note_lives_the_same_life_as_every_note(signed_in, meeting, therapist):
+    note = start_group_note(signed_in, meeting)
+    assert start_group_note(signed_in, meeting).id == note.id  # a second press opens the same note
+    assert note.author_id == therapist.id and note.version == 1 and note.status == "draft"
+    page = signed_in.get(session_url(meeting, "note")).get_data(as_text=True)
+    assert 'id="note-editor"' in page and "Themes and process" in page
+
+    saved = signed_in.post(session_url(meeting, "note/autosave"), headers=JSON,
+                           data={"version": "1", "text": "Themes of return, rest and repair."})
+    assert saved.status_code == 200 and saved.json["version"] == 2
+
+    stale = signed_in.post(session_url(meeting, "note/autosave"), headers=JSON,
+                           data={"version": "1", "text": "My own older text"})
+    assert stale.status_code == 409 and stale.json["error"] == "conflict"
+    kept = db.session.scalar(select(GroupNoteRevision).where(GroupNoteRevision.reason == "conflict"))
+    assert kept.content == {"text": "My own older text"}  # nothing typed is lost
+    both = signed_in.get(stale.json["conflict_url"]).get_data(as_text=True)
+    assert "My own older text" in both and "Themes of return, rest and repair." in both
+
+    signed = signed_in.post(session_url(meeting, "note/sign"), data={"version": "2"})
+    assert signed.status_code == 303
     db.session.refresh(note)
-    assert note.version == 2
-    signed_in.post(session_url(meeting, "note/sign"), data={"version": "2"})
+    assert note.is_signed and note.signed_by_id == therapist.id and lifecycle.hash_matches(note)
+    assert [r.reason for r in note.revisions] == ["conflict", "signed"]
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "sign",
+                                                      AuditEvent.object_type == "groupnote")) is not None
+
+    locked = signed_in.post(session_url(meeting, "note/autosave"), headers=JSON,
+                            data={"version": "3", "text": "Changed after signing"})
+    assert locked.status_code == 409
     db.session.refresh(note)
-    assert note.is_signed and note.content_hash and note.signed_by_id == therapist.id
-    locked = signed_in.post(url, data={"text": "Changed after signing", "version": "2"}, follow_redirects=True)
-    assert "The group note is signed and locked." in locked.get_data(as_text=True)
+    assert note.content == {"text": "Themes of return, rest and repair."}
+
+    added = signed_in.post(session_url(meeting, "note/addenda"),
+                           data={"reason": "Correction", "text": "The circle ran ten minutes over."})
+    assert added.status_code == 303
+    page = signed_in.get(session_url(meeting, "note")).get_data(as_text=True)
+    assert "The circle ran ten minutes over." in page and "Correction" in page
+
+
+def test_only_the_author_signs_the_group_note(signed_in, client, auth, practice, series, meeting):
+    note = start_group_note(signed_in, meeting)
+    signed_in.post(session_url(meeting, "note/autosave"), data={"version": "1", "text": "Quiet, warm circle."})
+    co_lead = UserFactory(practice=practice, name="Cass Colead")
+    series.facilitators.append(co_lead)
+    db.session.commit()
+    auth.logout()
+    auth.login(co_lead)
+    refused = client.post(session_url(meeting, "note/sign"), data={"version": "2"})
+    assert refused.status_code == 403 and "Only the note" in refused.get_data(as_text=True)
     db.session.refresh(note)
-    assert note.text == "Themes of return, rest and repair."
+    assert note.status == "draft"
 
 
 def test_an_empty_group_note_cannot_be_signed(signed_in, meeting):
-    page = signed_in.post(session_url(meeting, "note/sign"), data={"version": "1"},
-                          follow_redirects=True).get_data(as_text=True)
-    assert "nothing to sign" in page
+    start_group_note(signed_in, meeting)
+    page = signed_in.post(session_url(meeting, "note/sign"), data={"version": "1"})
+    assert page.status_code == 422 and "nothing to sign" in page.get_data(as_text=True)
+
+
+def test_there_is_no_group_note_page_before_it_is_started(signed_in, meeting):
+    assert signed_in.get(session_url(meeting, "note")).status_code == 404
+    assert "Write the group note" in signed_in.get(session_url(meeting)).get_data(as_text=True)
 
 
 # --- access ----------------------------------------------------------------------------------------
@@ -269,8 +317,9 @@ def group_urls(series, meeting, enrolment) -> list[tuple[str, str]]:
     return [("GET", base), ("GET", f"{base}/edit"), ("POST", f"{base}/edit"), ("POST", f"{base}/archive"),
             ("POST", f"{base}/roster"), ("POST", f"{base}/roster/{enrolment.id}/withdraw"),
             ("GET", f"{base}/sessions/new"), ("GET", session_url(meeting)), ("GET", session_url(meeting, "edit")),
-            ("POST", session_url(meeting, "attendance")), ("POST", session_url(meeting, "note")),
-            ("POST", session_url(meeting, "note/sign"))]
+            ("POST", session_url(meeting, "attendance")), ("POST", session_url(meeting, "note/start")),
+            ("GET", session_url(meeting, "note")), ("POST", session_url(meeting, "note/autosave")),
+            ("POST", session_url(meeting, "note/sign")), ("POST", session_url(meeting, "note/addenda"))]
 
 
 @pytest.mark.parametrize("who", ["colleague", "coach", "other_admin", "other_therapist"])

@@ -160,3 +160,58 @@ def test_downgrade_to_base_and_upgrade_again(migration_app):
     flask_migrate.upgrade()
     differences = _schema_differences()
     assert not differences, _explain(differences)
+
+
+def _execute(sql: str, **values) -> None:
+    with db.engine.begin() as connection:
+        connection.execute(text(sql), values)
+
+
+def _rows(sql: str, **values) -> list:
+    with db.engine.connect() as connection:
+        return connection.execute(text(sql), values).mappings().all()
+
+
+def test_0005_carries_group_notes_into_the_one_lifecycle(migration_app):
+    """Group notes written before 0005 keep their text and their signature, and gain a signed copy."""
+    from datetime import datetime
+
+    from integration.notes.lifecycle import content_hash
+
+    flask_migrate.upgrade(revision="0004")
+    signed_text = "Themes of return and rest; the circle was unhurried."
+    now = datetime(2026, 11, 20, 19, 0)
+    _execute("INSERT INTO practice (id, name, timezone, paper_size, crisis_resources, created_at) "
+             "VALUES (1, 'P', 'UTC', 'letter', '', :now)", now=now)
+    _execute("INSERT INTO \"user\" (id, practice_id, email, name, credentials, role, active, password_hash, "
+             "created_at, session_token) VALUES (1, 1, 'a@b.example', 'Ada', '', 'therapist', :yes, 'x', :now, 't')",
+             now=now, yes=True)
+    _execute("INSERT INTO group_series (id, practice_id, name, description, schedule_text, place, video_link, "
+             "capacity, status, created_at) VALUES (1, 1, 'Circle', '', '', '', '', 8, 'active', :now)", now=now)
+    for session_id in (1, 2):
+        _execute("INSERT INTO group_session (id, series_id, starts_at, theme, created_at) "
+                 "VALUES (:id, 1, :now, '', :now)", id=session_id, now=now)
+    _execute("INSERT INTO group_note (id, group_session_id, text, status, version, author_id, updated_at, "
+             "signed_at, signed_by_id, content_hash) VALUES (1, 1, :text, 'signed', 3, 1, :now, :now, 1, :hash)",
+             text=signed_text, now=now, hash=content_hash({"text": signed_text}))
+    _execute("INSERT INTO group_note (id, group_session_id, text, status, version, author_id, updated_at) "
+             "VALUES (2, 2, 'Draft in progress', 'draft', 2, 1, :now)", now=now)
+
+    flask_migrate.upgrade()
+
+    notes = {row["id"]: row for row in _rows("SELECT id, content, content_hash, status FROM group_note")}
+    import json
+
+    def content(row):
+        return row["content"] if isinstance(row["content"], dict) else json.loads(row["content"])
+
+    assert content(notes[1]) == {"text": signed_text}
+    assert content_hash(content(notes[1])) == notes[1]["content_hash"], "the signature still matches"
+    assert content(notes[2]) == {"text": "Draft in progress"} and notes[2]["status"] == "draft"
+    copies = _rows("SELECT group_note_id, reason, based_on_version, saved_by_id FROM group_note_revision")
+    assert [dict(row) for row in copies] == [
+        {"group_note_id": 1, "reason": "signed", "based_on_version": 3, "saved_by_id": 1}]
+
+    flask_migrate.downgrade(revision="0004")
+    assert {row["id"]: row["text"] for row in _rows("SELECT id, text FROM group_note")} == {
+        1: signed_text, 2: "Draft in progress"}

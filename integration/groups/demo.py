@@ -8,9 +8,9 @@ from sqlalchemy import select
 
 from ..auth.models import User
 from ..clients.models import Client
-from ..clock import from_local, local_today, to_local, utcnow
+from ..clock import from_local, local_day, local_today, utcnow
 from ..extensions import db
-from ..notes import lifecycle, sections
+from ..notes import lifecycle
 from ..notes.models import Note
 from .models import Attendance, Enrollment, GroupNote, GroupSeries, GroupSession
 
@@ -120,19 +120,17 @@ def _notes(practice, session: GroupSession, by_name: dict[str, Client], users: d
             Attendance.group_session_id == session.id, Attendance.client_id == client.id))
         if attendance is None or attendance.note_id:
             continue
-        content = sections.content_from_fields("group", fields)[0]
-        note = Note(client_id=client.id, kind="group", author_id=author.id, group_session_id=session.id,
-                    occurred_on=to_local(session.starts_at, practice.timezone).date(), content=content,
-                    search_text=sections.search_text("group", content), status="draft", version=1,
-                    created_at=session.starts_at, updated_at=session.starts_at, updated_by_id=author.id)
-        db.session.add(note)
-        db.session.flush()
-        lifecycle.sign(note, author, note.version)
-        note.signed_at = session.starts_at + timedelta(hours=20)
+        note = lifecycle.start(Note(client_id=client.id, kind="group", group_session_id=session.id,
+                                    occurred_on=local_day(session.starts_at, practice.timezone),
+                                    created_at=session.starts_at), author)
+        lifecycle.save_draft(note, fields, note.version, author)
+        revision = lifecycle.sign(note, author, note.version)
+        note.updated_at = session.starts_at
+        note.signed_at = revision.saved_at = session.starts_at + timedelta(hours=20)
         attendance.note_id = note.id
     if session.group_note is None:
         signed_at = session.starts_at + timedelta(hours=21)
-        db.session.add(GroupNote(group_session_id=session.id, text=GROUP_NOTE, status="signed", version=1,
-                                 author_id=lead.id, updated_at=signed_at, updated_by_id=lead.id,
-                                 signed_at=signed_at, signed_by_id=lead.id,
-                                 content_hash=lifecycle.content_hash({"text": GROUP_NOTE})))
+        note = lifecycle.start(GroupNote(group_session_id=session.id), lead)
+        lifecycle.save_draft(note, {"text": GROUP_NOTE}, note.version, lead)
+        revision = lifecycle.sign(note, lead, note.version)
+        note.updated_at = note.signed_at = revision.saved_at = signed_at

@@ -9,7 +9,6 @@ from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberR
 from ..forms import BaseForm, MultiCheckboxField
 from ..clock import WEEKDAYS
 
-MAX_GROUP_NOTE_CHARS = 100_000
 MAX_CAPACITY = 100
 
 
@@ -55,10 +54,3 @@ class SessionForm(BaseForm):
 class EnrolForm(BaseForm):
     client_id = SelectField("Client", coerce=int, choices=[],
                             validators=[DataRequired(message="Choose a client to enrol.")])
-
-
-class GroupNoteForm(BaseForm):
-    text = TextAreaField("Themes and process", validators=[Length(max=MAX_GROUP_NOTE_CHARS)],
-                         description="Themes and process in general terms. No names, nothing one person shared: "
-                                     "that belongs in their own note.")
-    version = IntegerField(validators=[Optional()])

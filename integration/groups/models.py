@@ -15,6 +15,7 @@ from ..auth.models import User
 from ..clients.models import Client
 from ..clock import WEEKDAYS, utcnow
 from ..extensions import db
+from ..notes.models import AddendumMixin, LifecycleMixin, RevisionMixin
 
 SERIES_STATUSES = {"active": "Active", "archived": "Archived"}
 ENROLLMENT_STATUSES = {"enrolled": "Enrolled", "waitlisted": "On the waitlist", "withdrawn": "Withdrawn"}
@@ -137,29 +138,42 @@ class Attendance(db.Model):
         return self.status in ATTENDED
 
 
-class GroupNote(db.Model):
+class GroupNote(LifecycleMixin, db.Model):
     """The session's note on themes and process, in general terms. Facilitators and admins only.
 
-    A draft is edited in place (each save checked by version and written to the audit log);
-    signing stores a content hash and locks it.
+    It lives the same life as every note (notes/lifecycle.py): autosaved drafts, kept conflict
+    copies, signing with a content hash and a signed copy, then only addenda.
     """
+
+    kind = "circle"  # its sections in notes/sections.py
+    kind_label = "Group note"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     group_session_id: Mapped[int] = mapped_column(ForeignKey("group_session.id"), unique=True)
-    text: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(10), default="draft")
-    version: Mapped[int] = mapped_column(default=1)
     author_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    signed_at: Mapped[datetime | None]
-    signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    content_hash: Mapped[str | None] = mapped_column(String(64))
 
     group_session: Mapped[GroupSession] = relationship(back_populates="group_note")
     author: Mapped[User] = relationship(foreign_keys=[author_id])
-    signed_by: Mapped[User | None] = relationship(foreign_keys=[signed_by_id])
+    signed_by: Mapped[User | None] = relationship(foreign_keys="GroupNote.signed_by_id")
+    addenda: Mapped[list[GroupNoteAddendum]] = relationship(back_populates="group_note",
+                                                             order_by="GroupNoteAddendum.created_at")
+    revisions: Mapped[list[GroupNoteRevision]] = relationship(back_populates="group_note",
+                                                               order_by="GroupNoteRevision.id")
 
-    @property
-    def is_signed(self) -> bool:
-        return self.status == "signed"
+    def new_revision(self, **fields) -> GroupNoteRevision:
+        return GroupNoteRevision(group_note=self, **fields)
+
+    def new_addendum(self, **fields) -> GroupNoteAddendum:
+        return GroupNoteAddendum(group_note=self, **fields)
+
+
+class GroupNoteRevision(RevisionMixin, db.Model):
+    group_note_id: Mapped[int] = mapped_column(ForeignKey("group_note.id"), index=True)
+
+    group_note: Mapped[GroupNote] = relationship(back_populates="revisions")
+
+
+class GroupNoteAddendum(AddendumMixin, db.Model):
+    group_note_id: Mapped[int] = mapped_column(ForeignKey("group_note.id"), index=True)
+
+    group_note: Mapped[GroupNote] = relationship(back_populates="addenda")

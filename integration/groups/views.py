@@ -18,13 +18,13 @@ from ..auth.models import User
 from ..clients.models import Client
 from ..clock import from_local, local_day, local_today, to_local, utcnow, viewer_tz
 from ..extensions import db
-from ..notes import lifecycle, sections
+from ..notes import editor, lifecycle
 from ..notes.models import Note
 from ..permissions import (accessible_clients, can_open_series, client_scoped, get_client_or_404, group_scoped,
                            series_child_or_404, visible_series)
 from . import rules
-from .forms import EnrolForm, GroupNoteForm, SeriesForm, SessionForm
-from .models import (ATTENDANCE_STATUSES, Attendance, Enrollment, GroupNote, GroupSeries, GroupSession)
+from .forms import EnrolForm, SeriesForm, SessionForm
+from .models import ATTENDANCE_STATUSES, Attendance, Enrollment, GroupNote, GroupSeries, GroupSession
 
 bp = Blueprint("groups", __name__)
 
@@ -318,15 +318,10 @@ def _attendance_rows(series: GroupSeries, session: GroupSession) -> list[dict]:
     return rows
 
 
-def _render_session(series, session, *, note_form: GroupNoteForm | None = None, theirs: str | None = None,
-                    status: int = 200):
-    note = session.group_note
-    if note_form is None:
-        note_form = GroupNoteForm(obj=note) if note else GroupNoteForm()
+def _render_session(series, session):
     return render_template("groups/session.html", series=series, group_session=session,
                            rows=_attendance_rows(series, session), statuses=ATTENDANCE_STATUSES,
-                           note=note, note_form=note_form, theirs=theirs,
-                           hash_ok=bool(note and note.is_signed and note.content_hash == _hash(note.text))), status
+                           note=session.group_note)
 
 
 @bp.route("/groups/<int:series_id>/sessions/<int:group_session_id>")
@@ -372,71 +367,68 @@ def take_attendance(series, group_session_id: int):
                             _anchor="attendance"), code=303)
 
 
-# --- the group note ---------------------------------------------------------------------------------
+# --- the group note: the same life as every note (notes/lifecycle.py, notes/editor.py) --------------
 
-def _hash(text: str) -> str:
-    return lifecycle.content_hash({"text": text or ""})
-
-
-@bp.route("/groups/<int:series_id>/sessions/<int:group_session_id>/note", methods=["POST"])
-@group_scoped
-def save_group_note(series, group_session_id: int):
+def _group_note_or_404(series: GroupSeries, group_session_id: int) -> GroupNote:
     session = _session_or_404(series, group_session_id)
-    note = session.group_note
-    form = GroupNoteForm()
-    if note is not None and note.is_signed:
-        flash("The group note is signed and locked.", "error")
-        return redirect(url_for("groups.show_session", series_id=series.id, group_session_id=session.id))
-    if not form.validate_on_submit():
-        return _render_session(series, session, note_form=form, status=422)
-    text = (form.text.data or "").replace("\r\n", "\n")
-    if note is None:
-        note = GroupNote(group_session_id=session.id, author_id=current_user.id, text=text, version=1,
-                         updated_by_id=current_user.id)
-        db.session.add(note)
-    elif form.version.data != note.version:
-        form.text.errors = ["Someone saved the group note while you were writing. Your text is kept in the box; "
-                            "theirs is shown below it. Merge them, then save."]
-        form.version.data = note.version
-        return _render_session(series, session, note_form=form, theirs=note.text, status=409)
-    elif text == note.text:
-        flash("No changes to save.", "info")
-        return redirect(url_for("groups.show_session", series_id=series.id, group_session_id=session.id,
-                                _anchor="group-note"), code=303)
-    else:
-        note.text = text
-        note.version += 1
-        note.updated_at = utcnow()
-        note.updated_by_id = current_user.id
-    db.session.flush()
-    record("change", obj=note, detail=f"group note of session {session.id}, version {note.version}")
-    db.session.commit()
-    flash("Group note saved.", "success")
-    return redirect(url_for("groups.show_session", series_id=series.id, group_session_id=session.id,
-                            _anchor="group-note"), code=303)
+    if session.group_note is None:
+        abort(404)
+    return session.group_note
+
+
+def _group_note_page(series: GroupSeries, note: GroupNote) -> editor.NotePage:
+    def link(endpoint: str) -> str:
+        return url_for(endpoint, series_id=series.id, group_session_id=note.group_session_id)
+
+    links = editor.Links(page=link("groups.group_note"), autosave=link("groups.autosave_group_note"),
+                         sign=link("groups.sign_group_note"), addenda=link("groups.add_group_note_addendum"),
+                         storage_key=editor.storage_key("circle-note", note.id))
+    return editor.NotePage(note=note, links=links, render=_render_group_note)
+
+
+def _render_group_note(page: editor.NotePage, status: int = 200, **kwargs):
+    note = page.note
+    series = note.group_session.series
+    return render_template("groups/note.html", series=series, group_session=note.group_session,
+                           **editor.editor_context(page, **kwargs)), status
+
+
+@bp.route("/groups/<int:series_id>/sessions/<int:group_session_id>/note/start", methods=["POST"])
+@group_scoped
+def start_group_note(series, group_session_id: int):
+    """Begin the session's group note (once: a second press opens the one already started)."""
+    session = _session_or_404(series, group_session_id)
+    if session.group_note is None:
+        note = lifecycle.start(GroupNote(group_session_id=session.id), current_user)
+        record("create", obj=note, detail=f"group note of {series.name} session {session.id}")
+        db.session.commit()
+    return redirect(url_for("groups.group_note", series_id=series.id, group_session_id=session.id), code=303)
+
+
+@bp.route("/groups/<int:series_id>/sessions/<int:group_session_id>/note")
+@group_scoped
+def group_note(series, group_session_id: int):
+    note = _group_note_or_404(series, group_session_id)
+    return _group_note_page(series, note).show(conflict=editor.requested_conflict(note))
+
+
+@bp.route("/groups/<int:series_id>/sessions/<int:group_session_id>/note/autosave", methods=["POST"])
+@group_scoped
+def autosave_group_note(series, group_session_id: int):
+    return editor.autosave(_group_note_page(series, _group_note_or_404(series, group_session_id)))
 
 
 @bp.route("/groups/<int:series_id>/sessions/<int:group_session_id>/note/sign", methods=["POST"])
 @group_scoped
 def sign_group_note(series, group_session_id: int):
-    session = _session_or_404(series, group_session_id)
-    note = session.group_note
-    back = url_for("groups.show_session", series_id=series.id, group_session_id=session.id, _anchor="group-note")
-    if note is None or not note.text.strip():
-        flash("There is nothing written in the group note yet, so there is nothing to sign.", "error")
-    elif note.is_signed:
-        flash("The group note is already signed.", "info")
-    elif request.form.get("version", type=int) != note.version:
-        flash("The group note changed since this page showed it. Read it through once more, then sign.", "error")
-    else:
-        note.status = "signed"
-        note.signed_at = utcnow()
-        note.signed_by_id = current_user.id
-        note.content_hash = _hash(note.text)
-        record("sign", obj=note, detail=f"sha256 {note.content_hash}")
-        db.session.commit()
-        flash("Signed. The group note is locked now.", "success")
-    return redirect(back, code=303)
+    return editor.sign(_group_note_page(series, _group_note_or_404(series, group_session_id)),
+                       "The group note is already signed.")
+
+
+@bp.route("/groups/<int:series_id>/sessions/<int:group_session_id>/note/addenda", methods=["POST"])
+@group_scoped
+def add_group_note_addendum(series, group_session_id: int):
+    return editor.add_addendum(_group_note_page(series, _group_note_or_404(series, group_session_id)))
 
 
 # --- on the client's record -------------------------------------------------------------------------
@@ -475,12 +467,8 @@ def write_note(client, group_session_id: int):
                   "no individual note to write. Change the attendance first if that is wrong.", "error")
             return redirect(url_for("groups.client_attendance", client_id=client.id), code=303)
         session = attendance.group_session
-        note = Note(client_id=client.id, kind="group", author_id=current_user.id, group_session_id=session.id,
-                    occurred_on=local_day(session.starts_at, viewer_tz()),
-                    content=sections.content_from_fields("group", {})[0], search_text="",
-                    status="draft", version=1, updated_by_id=current_user.id)
-        db.session.add(note)
-        db.session.flush()
+        note = lifecycle.start(Note(client_id=client.id, kind="group", group_session_id=session.id,
+                                    occurred_on=local_day(session.starts_at, viewer_tz())), current_user)
         record("create", obj=note, client=client, detail=f"group note for {session.series.name} session {session.id}")
     if attendance.note_id != note.id:
         attendance.note_id = note.id

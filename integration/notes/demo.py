@@ -7,7 +7,7 @@ from ..auth.models import User
 from ..clients.models import Client
 from ..clock import from_local, local_today
 from ..extensions import db
-from . import lifecycle, sections
+from . import lifecycle
 from .models import DosingSession, Note
 
 # first name -> the client's series. Each session: (intention, experience, imagery, emotions, body,
@@ -314,18 +314,14 @@ def _load_client(practice, client, story, therapist: User, coach: User, today: d
 
 
 def _note(client, author, kind, day, fields, session, *, signed_at: datetime | None) -> Note:
-    """A note written on `day`; signed by its author at `signed_at`, or left a draft."""
-    content = sections.content_from_fields(kind, fields)[0]
+    """A note written on `day` through the note lifecycle; signed by its author at `signed_at`, or left a draft."""
     written = signed_at or from_local(day, time(16, 0), "UTC")
-    note = Note(client_id=client.id, kind=kind, author_id=author.id, occurred_on=day,
-                dosing_session_id=session.id if kind == "debrief" else None, content=content,
-                search_text=sections.search_text(kind, content), status="draft", version=2,
-                created_at=written, updated_at=written, updated_by_id=author.id)
-    db.session.add(note)
-    db.session.flush()
+    note = lifecycle.start(Note(client_id=client.id, kind=kind, occurred_on=day, created_at=written,
+                                dosing_session_id=session.id if kind == "debrief" else None), author)
+    lifecycle.save_draft(note, fields, note.version, author)
+    note.updated_at = written
     if signed_at is not None:
         revision = lifecycle.sign(note, author, note.version)
-        note.signed_at = signed_at
-        revision.saved_at = signed_at
+        note.signed_at = revision.saved_at = signed_at
     return note
 

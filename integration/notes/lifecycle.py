@@ -1,19 +1,30 @@
-"""A note's life: draft saves checked by version, signing with a content hash, addenda.
+"""A note's life, for every kind of note (client notes and the circle's group note alike):
+start a draft, save it (checked by version), sign it (author only, content hash, signed copy),
+then only addenda.
 
-Plain functions: they change the objects and add rows to the session; the view records
-the audit event and commits, so the change and its audit row land together.
+Plain functions: they change the note and add rows to the session; the view records the audit
+event and commits, so the change and its audit row land together. Call them before adding
+anything else to the session: a save or a signature that lost a race rolls the transaction back.
+
+Races. Every UPDATE of a note is conditional on the version that was read (the mapper's version
+column: `UPDATE ... WHERE id = :id AND version = :read`), and both saving and signing move the
+version on. Of two transitions that race, one lands; the other finds no row to update
+(StaleDataError), and is answered like any stale save: its text is kept as a conflict copy, or
+the signature is refused because the note changed meanwhile.
 """
 from __future__ import annotations
 
 import copy
 import hashlib
 import json
+from collections.abc import Mapping
+
+from sqlalchemy.orm.exc import StaleDataError
 
 from ..auth.models import User
 from ..clock import utcnow
 from ..extensions import db
 from . import sections
-from .models import Addendum, Note, NoteRevision
 
 MAX_REASON_CHARS = 300
 
@@ -27,10 +38,19 @@ class NoteLocked(Exception):
 class StaleVersion(Exception):
     """The change was based on an older version of the note than the one saved now."""
 
-    def __init__(self, note: Note, revision: NoteRevision | None = None):
-        super().__init__(f"note {note.id} is at version {note.version}")
+    def __init__(self, note, revision=None):
+        super().__init__(f"{note.kind} note {note.id} is at version {note.version}")
         self.note = note
         self.revision = revision
+
+
+class NotAuthor(Exception):
+    """Only a note's author signs it."""
+
+    def __init__(self, note):
+        name = note.author.display_name if note.author else "its author"
+        super().__init__(f"Only the note's author, {name}, can sign it.")
+        self.message = str(self)
 
 
 class Invalid(Exception):
@@ -50,68 +70,100 @@ def content_hash(content: dict) -> str:
     return hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
 
 
-def hash_matches(note: Note) -> bool:
+def hash_matches(note) -> bool:
     """Whether a signed note's content is still what was signed."""
     return bool(note.content_hash) and content_hash(note.content or {}) == note.content_hash
 
 
-def save_draft(note: Note, content: dict, based_on_version: int, user: User) -> bool:
-    """Save new content into a draft. Returns whether anything changed.
+def start(note, author: User):
+    """Begin a draft: an empty note of its kind, by `author`, at version 1 (flushed, so it has an id)."""
+    note.author_id = author.id
+    note.store(sections.content_from_fields(note.kind, {})[0])
+    note.status = "draft"
+    note.version = 1
+    note.updated_by_id = author.id
+    db.session.add(note)
+    db.session.flush()
+    return note
+
+
+def save_draft(note, fields: Mapping, based_on_version: int, user: User) -> bool:
+    """Save the editor's fields into a draft. Returns whether anything changed.
+
+    `fields` are the editor's form fields (notes/sections.py): they are parsed here, once.
 
     :raise NoteLocked: the note is signed.
     :raise Invalid: a section is too long or a choice unknown; the note is left as it was.
-    :raise StaleVersion: the save was based on an older version; the refused text is kept
-        as a NoteRevision(reason="conflict") so neither text is lost.
+    :raise StaleVersion: the save was based on an older version (or lost a race to another
+        save); the refused text is kept as a revision (reason "conflict") so neither is lost.
     """
     if note.is_signed:
         raise NoteLocked()
-    content, errors = sections.content_from_json(note.kind, content)
+    content, errors = sections.content_from_fields(note.kind, fields)
     if errors:
         raise Invalid(errors)
-    if based_on_version != note.version:
-        if content == (note.content or {}):
-            return False  # the same text arrived twice: nothing to keep apart
-        revision = NoteRevision(note=note, client_id=note.client_id, based_on_version=based_on_version,
-                                reason="conflict", content=copy.deepcopy(content), saved_by_id=user.id)
-        db.session.add(revision)
-        db.session.flush()
-        raise StaleVersion(note, revision)
     if content == (note.content or {}):
-        return False
-    note.content = content
-    note.search_text = sections.search_text(note.kind, content)
-    note.version += 1
-    note.updated_at = utcnow()
-    note.updated_by_id = user.id
+        return False  # nothing new, or the same text arriving twice: nothing to keep apart
+    if based_on_version != note.version:
+        raise StaleVersion(note, _keep_conflict(note, content, based_on_version, user))
+    with db.session.no_autoflush:  # the conditional UPDATE goes out only in the flush below
+        note.store(content)
+        note.version += 1
+        note.updated_at = utcnow()
+        note.updated_by_id = user.id
+    try:
+        db.session.flush()
+    except StaleDataError:  # another save or a signature landed between our read and our write
+        db.session.rollback()
+        if note.is_signed:
+            raise NoteLocked() from None
+        raise StaleVersion(note, _keep_conflict(note, content, based_on_version, user)) from None
     return True
 
 
-def sign(note: Note, user: User, based_on_version: int) -> NoteRevision:
-    """Lock the note: store its content hash, who signed and when, and a signed copy.
+def _keep_conflict(note, content: dict, based_on_version: int, user: User):
+    revision = note.new_revision(based_on_version=based_on_version, reason="conflict",
+                                 content=copy.deepcopy(content), saved_by_id=user.id)
+    db.session.add(revision)
+    db.session.flush()
+    return revision
+
+
+def sign(note, user: User, based_on_version: int):
+    """Lock the note: its content hash, who signed and when, and a signed copy. Author only.
 
     :raise NoteLocked: already signed.
-    :raise StaleVersion: the note changed since the signer last saw it.
+    :raise NotAuthor: someone other than the author tried.
+    :raise StaleVersion: the note changed since the signer last saw it (or while signing).
     :raise Invalid: there is nothing written yet.
     """
     if note.is_signed:
         raise NoteLocked()
+    if note.author_id != user.id:
+        raise NotAuthor(note)
     if based_on_version != note.version:
         raise StaleVersion(note)
     if sections.is_blank(note.kind, note.content or {}):
         raise Invalid({"note": "There is nothing written in this note yet, so there is nothing to sign."})
     content = copy.deepcopy(note.content or {})
-    note.content_hash = content_hash(content)
-    note.status = "signed"
-    note.signed_at = utcnow()
-    note.signed_by_id = user.id
-    note.search_text = sections.search_text(note.kind, content)
-    revision = NoteRevision(note=note, client_id=note.client_id, based_on_version=note.version,
-                            reason="signed", content=content, saved_by_id=user.id)
-    db.session.add(revision)
+    with db.session.no_autoflush:  # the conditional UPDATE goes out only in the flush below
+        note.content_hash = content_hash(content)
+        note.status = "signed"
+        note.signed_at = utcnow()
+        note.signed_by_id = user.id
+        note.version += 1  # so a save that read the draft can no longer land
+        revision = note.new_revision(based_on_version=based_on_version, reason="signed", content=content,
+                                     saved_by_id=user.id)
+        db.session.add(revision)
+    try:
+        db.session.flush()
+    except StaleDataError:
+        db.session.rollback()
+        raise (NoteLocked() if note.is_signed else StaleVersion(note)) from None
     return revision
 
 
-def add_addendum(note: Note, user: User, reason: str, text: str) -> Addendum:
+def add_addendum(note, user: User, reason: str, text: str):
     """Add a dated, attributed addendum to a signed note.
 
     :raise Invalid: the note is still a draft (edit it instead), or the reason or text is
@@ -133,6 +185,6 @@ def add_addendum(note: Note, user: User, reason: str, text: str) -> Addendum:
                           f"{sections.MAX_SECTION_CHARS:,}. Your text is kept.")
     if errors:
         raise Invalid(errors)
-    addendum = Addendum(note=note, client_id=note.client_id, author_id=user.id, reason=reason, text=text)
+    addendum = note.new_addendum(author_id=user.id, reason=reason, text=text)
     db.session.add(addendum)
     return addendum

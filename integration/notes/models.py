@@ -4,12 +4,13 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import JSON, Column, ForeignKey, Numeric, String, Table, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from ..auth.models import User
 from ..clients.models import Client, Goal, HistoryItem
 from ..clock import utcnow
 from ..extensions import db
+from . import sections
 
 ROUTES = {
     "iv": "IV infusion",
@@ -68,12 +69,69 @@ class DosingSession(db.Model):
         return ROUTES.get(self.route, self.route)
 
 
-class Note(db.Model):
-    """A clinical note. Drafts autosave; signing locks it; afterwards only addenda are added.
+class LifecycleMixin:
+    """What every kind of note shares, so that one lifecycle (notes/lifecycle.py) serves them all:
+    client notes and the circle's group note alike.
 
-    `content` holds the note's sections by name (see notes/sections.py). `version` grows by
-    one with every accepted save, so a save based on an older version is a visible conflict.
+    `content` holds the note's sections by name (see notes/sections.py). `version` grows by one
+    with every accepted save and with signing, and every UPDATE of the row is conditional on the
+    version that was read (`WHERE version = :read`): of two saves, or a save and a signature, that
+    race each other, exactly one lands and the other gets a conflict (StaleDataError).
     """
+
+    content: Mapped[dict] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(10), default="draft")
+    version: Mapped[int] = mapped_column(default=1)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    signed_at: Mapped[datetime | None]
+    signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+
+    @declared_attr.directive
+    def __mapper_args__(cls):
+        return {"version_id_col": cls.__table__.c.version, "version_id_generator": False}
+
+    @property
+    def is_signed(self) -> bool:
+        return self.status == "signed"
+
+    def store(self, content: dict) -> None:
+        """Put new content in place (a kind that is searched keeps its search text in step)."""
+        self.content = content
+
+
+class RevisionMixin:
+    """A kept copy of a note's text: a save refused as stale (so neither text is lost), or signing."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    based_on_version: Mapped[int]
+    reason: Mapped[str] = mapped_column(String(20))  # "conflict" or "signed"
+    content: Mapped[dict] = mapped_column(JSON)
+    saved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    saved_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @declared_attr
+    def saved_by(cls) -> Mapped[User | None]:
+        return relationship(User)
+
+
+class AddendumMixin:
+    """A dated, attributed addition to a signed note, with the reason it was added."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    reason: Mapped[str] = mapped_column(String(300))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @declared_attr
+    def author(cls) -> Mapped[User]:
+        return relationship(User)
+
+
+class Note(LifecycleMixin, db.Model):
+    """A clinical note about one client. Drafts autosave; signing locks it; afterwards only addenda."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("client.id"), index=True)
@@ -83,21 +141,13 @@ class Note(db.Model):
     # An individual note of kind "group" belongs to the circle session the client attended.
     group_session_id: Mapped[int | None] = mapped_column(ForeignKey("group_session.id"), index=True)
     occurred_on: Mapped[date]
-    content: Mapped[dict] = mapped_column(JSON, default=dict)
     # Lower-cased text of every section, kept in step with `content` for search.
     search_text: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(10), default="draft")
-    version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    signed_at: Mapped[datetime | None]
-    signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    content_hash: Mapped[str | None] = mapped_column(String(64))
 
     client: Mapped[Client] = relationship()
     author: Mapped[User] = relationship(foreign_keys=[author_id])
-    signed_by: Mapped[User | None] = relationship(foreign_keys=[signed_by_id])
+    signed_by: Mapped[User | None] = relationship(foreign_keys="Note.signed_by_id")
     dosing_session: Mapped[DosingSession | None] = relationship(back_populates="notes_written")
     group_session = relationship("GroupSession")
     addenda: Mapped[list[Addendum]] = relationship(back_populates="note", order_by="Addendum.created_at")
@@ -105,43 +155,32 @@ class Note(db.Model):
     revisions: Mapped[list[NoteRevision]] = relationship(back_populates="note", order_by="NoteRevision.id")
 
     @property
-    def is_signed(self) -> bool:
-        return self.status == "signed"
-
-    @property
     def kind_label(self) -> str:
         return NOTE_KINDS.get(self.kind, self.kind)
 
+    def store(self, content: dict) -> None:
+        self.content = content
+        self.search_text = sections.search_text(self.kind, content)
 
-class NoteRevision(db.Model):
-    """A kept copy of a note's text: saves refused as stale (so neither text is lost) and signing."""
+    def new_revision(self, **fields) -> NoteRevision:
+        return NoteRevision(note=self, client_id=self.client_id, **fields)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    def new_addendum(self, **fields) -> Addendum:
+        return Addendum(note=self, client_id=self.client_id, **fields)
+
+
+class NoteRevision(RevisionMixin, db.Model):
     note_id: Mapped[int] = mapped_column(ForeignKey("note.id"), index=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("client.id"), index=True)
-    based_on_version: Mapped[int]
-    reason: Mapped[str] = mapped_column(String(20))  # "conflict" or "signed"
-    content: Mapped[dict] = mapped_column(JSON)
-    saved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    saved_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     note: Mapped[Note] = relationship(back_populates="revisions")
-    saved_by: Mapped[User | None] = relationship()
 
 
-class Addendum(db.Model):
-    """A dated, attributed addition to a signed note, with the reason it was added."""
-
-    id: Mapped[int] = mapped_column(primary_key=True)
+class Addendum(AddendumMixin, db.Model):
     note_id: Mapped[int] = mapped_column(ForeignKey("note.id"), index=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("client.id"), index=True)
-    author_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
-    reason: Mapped[str] = mapped_column(String(300))
-    text: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     note: Mapped[Note] = relationship(back_populates="addenda")
-    author: Mapped[User] = relationship()
 
 
 class Insight(db.Model):

@@ -56,7 +56,14 @@ GROUP_SECTIONS = (
     Section("next_steps", "Next steps", "Until the next circle: practices, a follow-up, a referral."),
 )
 
-SECTIONS = {"debrief": DEBRIEF_SECTIONS, "integration": INTEGRATION_SECTIONS, "group": GROUP_SECTIONS}
+# The circle's own note (GroupNote): themes and process in general terms, never one member's story.
+CIRCLE_SECTIONS = (
+    Section("text", "Themes and process", "In general terms. No names, and nothing one person shared: "
+            "that belongs in their own note.", rows=10),
+)
+
+SECTIONS = {"debrief": DEBRIEF_SECTIONS, "integration": INTEGRATION_SECTIONS, "group": GROUP_SECTIONS,
+            "circle": CIRCLE_SECTIONS}
 
 EMOTIONS = {
     "peace": "Peace, calm",

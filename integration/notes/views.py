@@ -10,19 +10,16 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..audit.log import record
 from ..auth.models import User
 from ..clients.models import Client
-from ..clock import from_local, local_today, to_local, utcnow, viewer_tz
+from ..clock import from_local, local_day, local_today, to_local, utcnow, viewer_tz
 from ..extensions import db
-from ..http import wants_json
 from ..permissions import child_or_404, client_scoped
-from . import lifecycle, sections
-from .forms import AddendumForm, DosingSessionForm, NewNoteForm, SignForm
-from .models import Addendum, DosingSession, Note, NoteRevision
+from . import editor, lifecycle
+from .forms import DosingSessionForm, NewNoteForm
+from .models import Addendum, DosingSession, Note
 from .window import integration_window
 
 bp = Blueprint("notes", __name__, url_prefix="/clients/<int:client_id>")
 
-INTENSITY_OPTIONS = {"": "—", **{str(n): label for n, label in sections.INTENSITIES.items()}}
-LAYOUT_OPTIONS = {"": "None", **{key: label for key, (label, _) in sections.PROGRESS_LAYOUTS.items()}}
 
 
 # --- debriefs of a session ---------------------------------------------------------------------
@@ -169,24 +166,26 @@ def edit_session(client, session_id: int):
 
 # --- notes -----------------------------------------------------------------------------------
 
-def _refuse(client: Client, note: Note, status: int, message: str):
-    """A refused change to a note: JSON for the editor's script, a plain page for a form post."""
-    if wants_json():
-        return {"error": "signed" if note.is_signed else "refused", "message": message}, status
-    return render_template("notes/refused.html", client=client, note=note, message=message,
-                           active_tab="notes.index"), status
-
-
 def _note_or_404(client: Client, note_id: int) -> Note:
     """The note with what its page shows, loaded by (client, id)."""
-    note = db.session.scalar(
-        select(Note).where(Note.id == note_id, Note.client_id == client.id).options(
-            joinedload(Note.author), joinedload(Note.signed_by), joinedload(Note.dosing_session),
-            selectinload(Note.addenda).joinedload(Addendum.author))
-    )
-    if note is None:
-        child_or_404(Note, client, note_id)  # answers 404
-    return note
+    return child_or_404(Note, client, note_id, joinedload(Note.author), joinedload(Note.signed_by),
+                        joinedload(Note.dosing_session), selectinload(Note.addenda).joinedload(Addendum.author))
+
+
+def _note_page(client: Client, note: Note) -> editor.NotePage:
+    def link(endpoint: str) -> str:
+        return url_for(endpoint, client_id=client.id, note_id=note.id)
+
+    links = editor.Links(page=link("notes.show_note"), autosave=link("notes.autosave"), sign=link("notes.sign"),
+                         addenda=link("notes.add_addendum"), storage_key=editor.storage_key("note", note.id))
+    return editor.NotePage(note=note, links=links, client=client, render=_render_note)
+
+
+def _render_note(page: editor.NotePage, status: int = 200, **kwargs):
+    note, client = page.note, page.client
+    window = integration_window(note.dosing_session, client.practice) if note.dosing_session else None
+    return render_template("notes/note.html", client=client, window=window, active_tab="notes.index",
+                           **editor.editor_context(page, **kwargs)), status
 
 
 @bp.route("/notes/new", methods=["GET", "POST"])
@@ -197,7 +196,7 @@ def new_note(client):
     sessions = db.session.scalars(select(DosingSession).where(DosingSession.client_id == client.id)
                                   .order_by(DosingSession.started_at.desc())).all()
     form.session_id.choices = [(0, "Not tied to a dosing session")] + [
-        (s.id, f"Session {s.number} · {to_local(s.started_at, tz_name):%b %-d, %Y}") for s in sessions]
+        (s.id, f"Session {s.number} · {local_day(s.started_at, tz_name):%b %-d, %Y}") for s in sessions]
     if request.method == "GET":
         form.kind.data = request.args.get("kind") if request.args.get("kind") in ("debrief", "integration") \
             else "debrief"
@@ -205,12 +204,8 @@ def new_note(client):
                                                                             form.kind.data == "debrief" else 0)
         form.occurred_on.data = local_today(tz_name)
     if form.validate_on_submit():
-        note = Note(client_id=client.id, kind=form.kind.data, author_id=current_user.id,
-                    dosing_session_id=form.session_id.data or None, occurred_on=form.occurred_on.data,
-                    content=sections.content_from_fields(form.kind.data, {})[0], search_text="",
-                    status="draft", version=1, updated_by_id=current_user.id)
-        db.session.add(note)
-        db.session.flush()
+        note = lifecycle.start(Note(client_id=client.id, kind=form.kind.data, occurred_on=form.occurred_on.data,
+                                    dosing_session_id=form.session_id.data or None), current_user)
         record("create", obj=note, client=client, detail=f"{note.kind} note")
         db.session.commit()
         return redirect(url_for("notes.show_note", client_id=client.id, note_id=note.id))
@@ -219,120 +214,26 @@ def new_note(client):
                            active_tab="notes.index"), status
 
 
-def _render_note(client: Client, note: Note, *, fields=None, errors=None, addendum_form=None,
-                 conflict: NoteRevision | None = None, status: int = 200):
-    theirs = sections.fields_from_content(note.kind, note.content)
-    mine = fields if fields is not None else theirs
-    differences = set()
-    if conflict is not None:
-        mine = sections.fields_from_content(note.kind, conflict.content)
-        differences = {name for name in theirs if theirs[name] != mine.get(name, "")}
-    return render_template(
-        "notes/note.html", client=client, note=note, kind_sections=sections.sections_for(note.kind),
-        fields=mine, theirs=theirs, differences=differences, conflict=conflict, errors=errors or {},
-        addendum_form=addendum_form or AddendumForm(), hash_ok=lifecycle.hash_matches(note),
-        emotions=sections.EMOTIONS, intensities=sections.INTENSITIES, yes_no=sections.YES_NO,
-        layouts=sections.PROGRESS_LAYOUTS, intensity_options=INTENSITY_OPTIONS, layout_options=LAYOUT_OPTIONS,
-        max_chars=sections.MAX_SECTION_CHARS,
-        window=integration_window(note.dosing_session, client.practice) if note.dosing_session else None,
-        active_tab="notes.index"), status
-
-
 @bp.route("/notes/<int:note_id>")
 @client_scoped
 def show_note(client, note_id: int):
     note = _note_or_404(client, note_id)
-    conflict = None
-    conflict_id = request.args.get("conflict", type=int)
-    if conflict_id and not note.is_signed:
-        conflict = db.session.scalar(select(NoteRevision).where(
-            NoteRevision.id == conflict_id, NoteRevision.note_id == note.id, NoteRevision.reason == "conflict"))
-    return _render_note(client, note, conflict=conflict)
+    return _note_page(client, note).show(conflict=editor.requested_conflict(note))
 
 
 @bp.route("/notes/<int:note_id>/autosave", methods=["POST"])
 @client_scoped
 def autosave(client, note_id: int):
-    note = _note_or_404(client, note_id)
-    if note.is_signed:
-        return _refuse(client, note, 409, lifecycle.NoteLocked.message)
-    version = request.form.get("version", type=int)
-    fields = {name: request.form.get(name, "") for name, _, _ in sections.field_labels(note.kind)}
-    if version is None:
-        return _refuse(client, note, 400, "This save did not say which version of the note it was based on.")
-    content, _ = sections.content_from_fields(note.kind, fields)
-    quiet = request.form.get("beacon") == "1"  # the editor's last try as the tab closes: nobody reads the answer
-    try:
-        changed = lifecycle.save_draft(note, content, version, current_user)
-    except lifecycle.Invalid as refused:
-        if wants_json():
-            return {"error": "invalid", "errors": refused.errors,
-                    "message": next(iter(refused.errors.values()))}, 422
-        return _render_note(client, note, fields=fields, errors=refused.errors, status=422)
-    except lifecycle.StaleVersion as stale:
-        record("conflict", obj=note, client=client,
-               detail=f"save based on version {version} refused (now {note.version}); "
-                      f"kept as revision {stale.revision.id}")
-        db.session.commit()
-        if quiet:
-            return "", 204
-        conflict_url = url_for("notes.show_note", client_id=client.id, note_id=note.id, conflict=stale.revision.id)
-        if wants_json():
-            return {"error": "conflict", "version": note.version, "conflict_url": conflict_url,
-                    "message": "Someone saved this note while you were writing. Both versions are kept."}, 409
-        flash("Someone saved this note while you were writing. Both versions are kept: "
-              "compare them below, then save the one you want.", "error")
-        return redirect(conflict_url, code=303)
-    if changed:
-        record("change", obj=note, client=client, detail=f"draft saved as version {note.version}")
-    db.session.commit()
-    if quiet:
-        return "", 204
-    if wants_json():
-        return {"status": "saved", "version": note.version,
-                "saved_at": to_local(note.updated_at, viewer_tz()).strftime("%-I:%M %p")}
-    flash("Draft saved.", "success")
-    return redirect(url_for("notes.show_note", client_id=client.id, note_id=note.id), code=303)
+    return editor.autosave(_note_page(client, _note_or_404(client, note_id)))
 
 
 @bp.route("/notes/<int:note_id>/sign", methods=["POST"])
 @client_scoped
 def sign(client, note_id: int):
-    note = _note_or_404(client, note_id)
-    if note.is_signed:
-        return _refuse(client, note, 409, "This note is already signed.")
-    if note.author_id != current_user.id:
-        return _refuse(client, note, 403, f"Only the note's author, {note.author.name}, can sign it.")
-    form = SignForm()
-    if not form.validate_on_submit():
-        return _refuse(client, note, 400, "This request did not say which version of the note to sign.")
-    try:
-        lifecycle.sign(note, current_user, form.version.data)
-    except lifecycle.StaleVersion:
-        return _refuse(client, note, 409, "The note changed since this page showed it. Read it through "
-                                          "once more, then sign.")
-    except lifecycle.Invalid as refused:
-        return _refuse(client, note, 422, next(iter(refused.errors.values())))
-    record("sign", obj=note, client=client, detail=f"sha256 {note.content_hash}")
-    db.session.commit()
-    flash("Signed. The note is locked now; add an addendum if anything needs to be added.", "success")
-    return redirect(url_for("notes.show_note", client_id=client.id, note_id=note.id), code=303)
+    return editor.sign(_note_page(client, _note_or_404(client, note_id)), "This note is already signed.")
 
 
 @bp.route("/notes/<int:note_id>/addenda", methods=["POST"])
 @client_scoped
 def add_addendum(client, note_id: int):
-    note = _note_or_404(client, note_id)
-    if not note.is_signed:
-        return _refuse(client, note, 409, "This note is still a draft: change the note itself instead of "
-                                          "adding an addendum.")
-    form = AddendumForm()
-    if form.validate_on_submit():
-        addendum = lifecycle.add_addendum(note, current_user, form.reason.data, form.text.data)
-        db.session.flush()
-        record("create", obj=addendum, client=client, detail=f"addendum to note {note.id}")
-        db.session.commit()
-        flash("The addendum is added.", "success")
-        return redirect(url_for("notes.show_note", client_id=client.id, note_id=note.id, _anchor="addenda"),
-                        code=303)
-    return _render_note(client, note, addendum_form=form, status=422)
+    return editor.add_addendum(_note_page(client, _note_or_404(client, note_id)))

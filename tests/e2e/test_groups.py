@@ -73,10 +73,17 @@ def test_a_facilitator_runs_a_circle_from_roster_to_signed_note(signed_in: Brows
     expect(page.get_by_role("group", name="Attendance for Wren Halloway").get_by_label("Present")).to_be_checked()
     browse.check("groups-attendance")
 
-    # The group note: themes and process, for facilitators only.
+    # The group note: themes and process, for facilitators only, in the same editor as every note
+    # (it saves itself as you write).
+    session_path = browse.path
+    page.get_by_role("button", name="Write the group note").click()
+    expect(page.get_by_role("heading", name=re.compile(r"^Group note · "))).to_be_visible()
     page.get_by_role("textbox", name="Themes and process").fill("Themes of rest and return. The circle was warm and unhurried.")
-    page.get_by_role("button", name="Save the group note").click()
-    expect(page.get_by_role("status").first).to_contain_text("Group note saved.")
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.locator("#save-status")).to_contain_text(re.compile(r"^Saved \d"))
+    browse.check("groups-group-note")
+    page.goto(browse.server / session_path)
+    expect(page.get_by_role("link", name="Open the group note")).to_be_visible()
     browse.check("groups-attendance-group-note")
 
     # Wren's individual note, through her own record's note pages.

@@ -92,9 +92,11 @@ def text(page, label: str):
 
 
 def local_copy(page, note_path: str) -> dict | None:
-    """The editor's copy of the note in this browser's local storage, if any."""
-    note_id = note_path.rsplit("/", 1)[1]
-    return page.evaluate("key => JSON.parse(localStorage.getItem(key) || 'null')", f"integration:note:{note_id}")
+    """The editor's copy of the note in this browser's local storage, if any (the key the editor names)."""
+    return page.evaluate("""() => {
+        const holder = document.querySelector("[data-storage-key]");
+        return holder ? JSON.parse(localStorage.getItem(holder.dataset.storageKey) || 'null') : null;
+    }""")
 
 
 def server_fields(live_server, note_path: str) -> dict:
