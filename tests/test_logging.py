@@ -139,6 +139,35 @@ def test_an_error_on_a_private_link_does_not_log_the_token(failing_app, capsys):
     assert "Exception in GET test_only_link" in output and token not in output
 
 
+def test_the_500_page_rolls_back_a_failed_transaction_first(failing_app, therapist, capsys):
+    """A flush that failed leaves the session unusable; the error page must not fail on it."""
+    def duplicate_account():
+        db.session.add(User(practice_id=therapist.practice_id, email=therapist.email, name="Ysolde Planted",
+                            role="coach", password_hash="x", session_token="x"))
+        try:
+            db.session.flush()
+        except IntegrityError:
+            pass  # the mistake under test: carrying on after a failed flush
+        raise RuntimeError("after a failed flush")
+
+    failing_app.add_url_rule("/test-only/failed-flush", "test_only_failed_flush", duplicate_account)
+
+    @failing_app.context_processor
+    def page_chrome_reads_the_database():  # as a page header showing a count would
+        return {"people": db.session.scalar(select(func.count(User.id)))}
+
+    client = failing_app.test_client()
+    client.post("/login", data={"email": therapist.email, "password": PASSWORD})
+    output, response = log_after(capsys, lambda: client.get("/test-only/failed-flush"))
+
+    assert response.status_code == 500
+    page = response.get_data(as_text=True)
+    assert "Something went wrong on our side" in page and therapist.name in page
+    assert "Rollback after an error failed" not in output
+    assert db.session.scalar(select(func.count(User.id)).where(User.name == "Ysolde Planted")) == 0
+    assert client.get("/clients/").status_code == 200  # the app carries on
+
+
 def test_a_database_error_is_logged_without_the_values_in_it(failing_app, therapist, capsys):
     def duplicate_account():
         db.session.add(User(practice_id=therapist.practice_id, email=therapist.email, name="Ysolde Planted",
