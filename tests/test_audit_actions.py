@@ -1,0 +1,87 @@
+"""Audit actions: every action the code records is listed with words for the audit page's filter."""
+import ast
+from pathlib import Path
+
+import pytest
+
+import integration
+from integration.audit.models import ACTIONS, AuditEvent
+from integration.extensions import db
+from tests.factories import ClientFactory
+from tests.factories_notes import DosingSessionFactory, NoteFactory
+
+PACKAGE = Path(integration.__file__).parent
+FORMERLY_MISSING = ("conflict", "finalize", "revoke", "retire", "restore", "delete")
+
+
+def _literal_actions(node: ast.expr, where: str) -> set[str]:
+    """The action strings an argument can take: a literal, or literals on both sides of an if-else."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return {node.value}
+    if isinstance(node, ast.IfExp):
+        return _literal_actions(node.body, where) | _literal_actions(node.orelse, where)
+    raise AssertionError(f"{where}: record() takes its action as a literal, so this test can check it")
+
+
+def recorded_actions() -> dict[str, list[str]]:
+    """Every action written by a record(...) call in the package, with where it is written."""
+    found: dict[str, list[str]] = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "record":
+                where = f"{path.relative_to(PACKAGE.parent)}:{node.lineno}"
+                argument = node.args[0] if node.args else next(k.value for k in node.keywords if k.arg == "action")
+                for action in _literal_actions(argument, where):
+                    found.setdefault(action, []).append(where)
+    return found
+
+
+def test_every_action_the_code_records_is_listed():
+    found = recorded_actions()
+    assert set(FORMERLY_MISSING) <= set(found)  # the scan sees the calls it is meant to see
+    missing = {action: places for action, places in found.items() if action not in ACTIONS}
+    assert not missing, f"add these to ACTIONS in integration/audit/models.py: {missing}"
+
+
+def test_every_action_has_its_own_words():
+    labels = list(ACTIONS.values())
+    assert all(label.strip() and label[0].isupper() for label in labels)
+    assert len(set(labels)) == len(labels)
+    assert all(len(action) <= AuditEvent.action.type.length for action in ACTIONS)
+
+
+def test_the_action_filter_lists_every_action_in_words(client, auth, admin):
+    auth.login(admin)
+    page = client.get("/audit/").get_data(as_text=True)
+    for action, label in ACTIONS.items():
+        assert f'<option value="{action}">{label}</option>' in page
+    assert '<option value="conflict">Saved-version conflict</option>' in page
+
+
+@pytest.mark.parametrize("action", FORMERLY_MISSING)
+def test_filtering_by_a_formerly_missing_action_shows_just_those_rows(client, auth, admin, action):
+    db.session.add_all([
+        AuditEvent(action=action, practice_id=admin.practice_id, user_id=admin.id, detail="the one to find"),
+        AuditEvent(action="change", practice_id=admin.practice_id, user_id=admin.id, detail="not this one"),
+    ])
+    db.session.commit()
+    auth.login(admin)
+    page = client.get(f"/audit/?action={action}").get_data(as_text=True)
+    assert "the one to find" in page and "not this one" not in page
+    assert f'<option selected value="{action}">{ACTIONS[action]}</option>' in page
+    assert 'aria-invalid' not in page
+
+
+def test_a_save_conflict_is_found_by_its_filter(client, auth, admin, therapist):
+    person = ClientFactory.for_team(therapist)
+    note = NoteFactory(client=person, author=therapist, dosing_session_id=DosingSessionFactory(client=person).id)
+    auth.login(therapist)
+    autosave = f"/clients/{person.id}/notes/{note.id}/autosave"
+    stale_version = note.version
+    client.post(autosave, data={"version": stale_version, "experience": "First tab's words."})
+    client.post(autosave, data={"version": stale_version, "experience": "Second tab's words."})
+    auth.logout()
+    auth.login(admin)
+    page = client.get("/audit/?action=conflict").get_data(as_text=True)
+    assert page.count('<span class="badge">conflict</span>') == 1
+    assert f"note #{note.id}" in page and therapist.name in page
