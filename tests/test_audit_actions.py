@@ -1,5 +1,7 @@
-"""Audit actions: every action the code records is listed with words for the audit page's filter."""
+"""Audit actions: every action the code records is listed with words for the audit page's filter,
+and an idle-timeout sign-out leaves a row like any other sign-out."""
 import ast
+import time
 from pathlib import Path
 
 import pytest
@@ -85,3 +87,20 @@ def test_a_save_conflict_is_found_by_its_filter(client, auth, admin, therapist):
     page = client.get("/audit/?action=conflict").get_data(as_text=True)
     assert page.count('<span class="badge">conflict</span>') == 1
     assert f"note #{note.id}" in page and therapist.name in page
+
+
+def test_an_idle_timeout_sign_out_is_recorded(app, client, auth, therapist):
+    auth.login(therapist)
+    with client.session_transaction() as session:
+        session["last_seen"] = time.time() - app.config["SESSION_IDLE_MINUTES"] * 60 - 5
+    assert client.get("/clients/").status_code == 302
+    [signed_out] = db.session.query(AuditEvent).filter_by(action="sign-out").all()
+    assert signed_out.detail == "idle timeout"
+    assert (signed_out.user_id, signed_out.practice_id) == (therapist.id, therapist.practice_id)
+    assert (signed_out.object_type, signed_out.object_id) == ("user", therapist.id)
+
+
+def test_an_active_session_writes_no_sign_out(app, client, auth, therapist):
+    auth.login(therapist)
+    client.get("/clients/")
+    assert db.session.query(AuditEvent).filter_by(action="sign-out").count() == 0
