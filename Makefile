@@ -22,7 +22,7 @@ migrate: setup
 # Serves on 127.0.0.1 with gunicorn: never the interactive debugger (see `make dev`).
 run: migrate
 	@echo "integration is at http://127.0.0.1:$(PORT)  (first visit: set up your practice)"
-	$(BIN)/gunicorn --no-control-socket --workers 2 --bind 127.0.0.1:$(PORT) --access-logfile - app:app
+	$(BIN)/gunicorn --no-control-socket --workers 2 --bind 127.0.0.1:$(PORT) app:app
 
 # For developers on their own machine only: the debugger gives whoever reaches it a shell.
 dev: migrate

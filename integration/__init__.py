@@ -7,7 +7,7 @@ from . import config
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    """Build the app: configuration, extensions, blueprints, error pages, headers, CLI."""
+    """Build the app: configuration, logging, extensions, blueprints, error pages, headers, CLI."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH") or os.path.join(root, "instance"),
                 template_folder=os.path.join(root, "templates"), static_folder=os.path.join(root, "static"))
@@ -21,6 +21,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    register_logging(app)
     register_extensions(app)
     register_blueprints(app)
     register_record_contributions()
@@ -29,6 +30,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_template_helpers(app)
     register_commands(app)
     return app
+
+
+def register_logging(app: Flask) -> None:
+    from .logs import register
+
+    register(app)
 
 
 def register_extensions(app: Flask) -> None:

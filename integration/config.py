@@ -36,7 +36,8 @@ def from_environment(instance_path: str) -> dict:
     return {
         "SECRET_KEY": os.environ.get("SECRET_KEY") or instance_secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # hide_parameters: a database error in the log shows the SQL, never the values typed.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         "SESSION_IDLE_MINUTES": idle_minutes,
         "PERMANENT_SESSION_LIFETIME": idle_minutes * 60,
         "SESSION_COOKIE_HTTPONLY": True,
@@ -58,4 +59,5 @@ def from_environment(instance_path: str) -> dict:
         # How many reverse proxies stand in front of the app; their X-Forwarded-For is trusted
         # so the audit log records the person's address, not the proxy's.
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO").strip().upper(),
     }

@@ -1,8 +1,9 @@
 """Error pages that say what happened in plain words and leak nothing about the system."""
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 
 from .auth.forms import LoginForm
+from .extensions import db
 from .http import wants_json
 
 MESSAGES = {
@@ -28,6 +29,8 @@ def register(app: Flask) -> None:
 
 def _error_page(error):
     code = getattr(error, "code", 500) or 500
+    if code == 500:
+        _roll_back()
     if code == 429 and request.endpoint == "auth.login":
         form = LoginForm()
         form.password.errors = [
@@ -38,6 +41,14 @@ def _error_page(error):
     if wants_json():
         return {"error": title, "message": text}, code
     return render_template("errors/error.html", code=code, title=title, text=text), code
+
+
+def _roll_back() -> None:
+    """Drop the failed request's transaction, so the error page itself can still use the database."""
+    try:
+        db.session.rollback()
+    except Exception:  # the database itself is gone: still answer with the page
+        current_app.logger.exception("Rollback after an error failed")
 
 
 def _form_expired(error: CSRFError):

@@ -12,6 +12,6 @@ class AuditFilterForm(BaseForm):
 
     user_id = SelectField("Person", coerce=int, validators=[Optional()])
     client_id = SelectField("Client", coerce=int, validators=[Optional()])
-    action = SelectField("Action", choices=[("", "Any action")] + [(a, a) for a in ACTIONS], validators=[Optional()])
+    action = SelectField("Action", choices=[("", "Any action")] + list(ACTIONS.items()), validators=[Optional()])
     date_from = DateField("From", validators=[Optional()])
     date_to = DateField("To", validators=[Optional()])

@@ -53,6 +53,8 @@ def enforce_idle_timeout():
     last_seen = session.get("last_seen", now)
     limit = current_app.config["SESSION_IDLE_MINUTES"] * 60
     if now - last_seen > limit:
+        record("sign-out", obj=current_user._get_current_object(), detail="idle timeout")
+        db.session.commit()
         logout_user()
         session.clear()
         if wants_json():
