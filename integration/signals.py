@@ -23,6 +23,9 @@ kwargs: goal=None, history_item=None. Returns list of insights, newest first."""
 insight_counts = _signals.signal("insight-counts", doc="""How many insights link to each goal or history item.
 kwargs: of ("goal" or "history"). Returns dict[id, count].""")
 
+client_names = _signals.signal("client-names", doc="""Names of a practice's clients, for pages below clients/.
+Sender: the practice id. kwargs: ids (a set) or name_contains (text). Returns dict[id, full name].""")
+
 
 def gather(signal, sender, **kwargs) -> list:
     """Every receiver's list, joined."""

@@ -1,5 +1,5 @@
 """Filters for browsing the audit log."""
-from wtforms import DateField, SelectField
+from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.validators import Optional
 
 from ..forms import BaseForm
@@ -11,7 +11,8 @@ class AuditFilterForm(BaseForm):
         csrf = False  # a GET search form that changes nothing
 
     user_id = SelectField("Person", coerce=int, validators=[Optional()])
-    client_id = SelectField("Client", coerce=int, validators=[Optional()])
+    client = StringField("Client", validators=[Optional()], description="A name, or part of one.")
+    client_id = IntegerField(validators=[Optional()])  # a link from a client's name on this page
     action = SelectField("Action", choices=[("", "Any action")] + list(ACTIONS.items()), validators=[Optional()])
     date_from = DateField("From", validators=[Optional()])
     date_to = DateField("To", validators=[Optional()])

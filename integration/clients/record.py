@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import url_for
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
 from .. import signals
@@ -52,6 +52,21 @@ def timeline(client: Client, tz_name: str, limit: int = TIMELINE_LIMIT) -> list[
 
 def connect() -> None:
     signals.timeline.connect(check_in_entries)
+    signals.client_names.connect(names_of_clients)
+
+
+def names_of_clients(practice_id: int, *, ids=None, name_contains: str | None = None,
+                     limit: int = 200) -> dict[int, str]:
+    """Full names of the practice's clients, by id or by a part of a name (at most `limit`)."""
+    query = select(Client.id, Client.first_name, Client.last_name).where(Client.practice_id == practice_id)
+    if ids is not None:
+        query = query.where(Client.id.in_(ids))
+    if name_contains:
+        pattern = f"%{name_contains.lower()}%"
+        query = query.where(or_(*(func.lower(column).like(pattern) for column in
+                                  (Client.first_name, Client.last_name, Client.preferred_name))))
+    rows = db.session.execute(query.order_by(Client.last_name, Client.first_name).limit(limit))
+    return {row.id: f"{row.first_name} {row.last_name}" for row in rows}
 
 
 def check_in_entries(client: Client, *, tz_name: str, limit: int) -> list[Entry]:
