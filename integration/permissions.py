@@ -72,6 +72,14 @@ def matrix_markdown() -> str:
     return "\n".join(lines)
 
 
+def _one_or_404(query: Select):
+    """The one row the query finds, or a 404 that says nothing about why."""
+    found = db.session.scalar(query)
+    if found is None:
+        abort(404)
+    return found
+
+
 # --- clients: the one access rule -------------------------------------------------------------
 
 def accessible_clients() -> Select:
@@ -88,10 +96,7 @@ def get_client_or_404(client_id: int) -> Client:
 
     :raise 404: when it does not exist or the user may not reach it.
     """
-    client = db.session.scalar(accessible_clients().where(Client.id == client_id))
-    if client is None:
-        abort(404)
-    return client
+    return _one_or_404(accessible_clients().where(Client.id == client_id))
 
 
 def client_scoped(view=None, *, audit_views: bool = True):
@@ -124,11 +129,7 @@ def child_or_404(model, client: Client, object_id: int, *options):
 
     :raise 404: when it does not exist or belongs to another client.
     """
-    obj = db.session.scalar(select(model).where(model.id == object_id, model.client_id == client.id)
-                            .options(*options))
-    if obj is None:
-        abort(404)
-    return obj
+    return _one_or_404(select(model).where(model.id == object_id, model.client_id == client.id).options(*options))
 
 
 def practice_object_or_404(model, object_id: int, *options):
@@ -136,12 +137,8 @@ def practice_object_or_404(model, object_id: int, *options):
 
     :raise 404: when it does not exist or belongs to another practice.
     """
-    obj = db.session.scalar(select(model).where(model.id == object_id,
-                                                model.practice_id == current_user.practice_id)
-                            .options(*options))
-    if obj is None:
-        abort(404)
-    return obj
+    return _one_or_404(select(model).where(model.id == object_id, model.practice_id == current_user.practice_id)
+                       .options(*options))
 
 
 # --- circles ---------------------------------------------------------------------------------
@@ -161,10 +158,7 @@ def series_or_404(series_id: int, *options) -> GroupSeries:
 
     :raise 404: when it does not exist, belongs to another practice, or the user does not run it.
     """
-    series = db.session.scalar(visible_series().where(GroupSeries.id == series_id).options(*options))
-    if series is None:
-        abort(404)
-    return series
+    return _one_or_404(visible_series().where(GroupSeries.id == series_id).options(*options))
 
 
 def series_child_or_404(model, series: GroupSeries, object_id: int, *options):
@@ -172,11 +166,7 @@ def series_child_or_404(model, series: GroupSeries, object_id: int, *options):
 
     :raise 404: when it does not exist or belongs to another series.
     """
-    obj = db.session.scalar(select(model).where(model.id == object_id, model.series_id == series.id)
-                            .options(*options))
-    if obj is None:
-        abort(404)
-    return obj
+    return _one_or_404(select(model).where(model.id == object_id, model.series_id == series.id).options(*options))
 
 
 def can_open_series(series: GroupSeries) -> bool:
