@@ -5,7 +5,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import Column, ForeignKey, MetaData, Table
 from sqlalchemy.orm import DeclarativeBase
 
 
@@ -27,3 +27,12 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
+
+
+def link_table(name: str, left: tuple[str, str], right: tuple[str, str], *, index_right: bool = True) -> Table:
+    """A many-to-many table of (left id, right id), e.g. link_table("insight_goal", ("insight_id",
+    "insight.id"), ("goal_id", "goal.id")). The primary key serves lookups from the left; the
+    right column gets its own index unless index_right is False."""
+    return Table(name, db.metadata,
+                 Column(left[0], ForeignKey(left[1]), primary_key=True),
+                 Column(right[0], ForeignKey(right[1]), primary_key=True, index=index_right))

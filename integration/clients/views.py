@@ -1,5 +1,5 @@
 """Client list and search, the client overview, care teams, personal history, goals and check-ins."""
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
@@ -143,17 +143,8 @@ def new_history(client):
     form = HistoryItemForm()
     if request.method == "GET" and request.args.get("category") in HISTORY_CATEGORIES:
         form.category.data = request.args["category"]
-    if form.validate_on_submit():
-        item = HistoryItem(client_id=client.id, created_by_id=current_user.id)
-        form.populate_obj(item)
-        db.session.add(item)
-        db.session.flush()
-        record("create", obj=item, client=client)
-        db.session.commit()
-        flash("Added to their history.", "success")
-        return redirect(url_for("clients.show_history", client_id=client.id, history_id=item.id))
-    return render_template("clients/history_form.html", client=client, form=form, item=None), \
-        422 if form.errors else 200
+    item = HistoryItem(client_id=client.id, created_by_id=current_user.id)
+    return _save_or_show_form(client, item, form, "Added to their history.", "clients/history_form.html")
 
 
 @bp.route("/<int:client_id>/history/<int:history_id>")
@@ -169,32 +160,51 @@ def show_history(client, history_id: int):
 @client_scoped
 def edit_history(client, history_id: int):
     item = child_or_404(HistoryItem, client, history_id)
-    form = HistoryItemForm(obj=item)
-    if form.validate_on_submit():
-        form.populate_obj(item)
-        record("change", obj=item, client=client)
-        db.session.commit()
-        flash("Saved.", "success")
-        return redirect(url_for("clients.show_history", client_id=client.id, history_id=item.id))
-    return render_template("clients/history_form.html", client=client, form=form, item=item), \
-        422 if form.errors else 200
+    return _save_or_show_form(client, item, HistoryItemForm(obj=item), "Saved.", "clients/history_form.html")
 
 
 @bp.route("/<int:client_id>/history/<int:history_id>/archive", methods=["POST"])
 @client_scoped
 def archive_history(client, history_id: int):
     item = child_or_404(HistoryItem, client, history_id)
-    _set_archived(item, client, request.form.get("archived") != "0")
-    flash("Archived. It stays linked to its insights." if item.archived else "Back in their history.", "success")
-    return redirect(url_for("clients.show_history", client_id=client.id, history_id=item.id))
+    return _archive_or_restore(client, item, "Back in their history.")
 
 
-def _set_archived(obj, client: Client, archived: bool) -> None:
+# A history item and a goal are kept the same way: one form to add or change them, archived
+# rather than deleted.
+
+def _page_of(obj) -> str:
+    if isinstance(obj, Goal):
+        return url_for("clients.show_goal", client_id=obj.client_id, goal_id=obj.id)
+    return url_for("clients.show_history", client_id=obj.client_id, history_id=obj.id)
+
+
+def _save_or_show_form(client: Client, obj, form, saved_message: str, template: str):
+    """Save a new or changed history item or goal and go to its page; else the form again, as typed."""
+    if form.validate_on_submit():
+        is_new = obj.id is None
+        form.populate_obj(obj)
+        if is_new:
+            db.session.add(obj)
+            db.session.flush()
+        record("create" if is_new else "change", obj=obj, client=client)
+        db.session.commit()
+        flash(saved_message, "success")
+        return redirect(_page_of(obj))
+    shown = None if obj.id is None else obj
+    return render_template(template, client=client, form=form, item=shown, goal=shown), \
+        422 if form.errors else 200
+
+
+def _archive_or_restore(client: Client, obj, restored_message: str):
     """Archive or bring back a history item or goal; nothing in the record is ever deleted."""
+    archived = request.form.get("archived") != "0"
     if obj.archived != archived:
         obj.archived = archived
         record("change", obj=obj, client=client, detail="archived" if archived else "unarchived")
         db.session.commit()
+    flash("Archived. It stays linked to its insights." if obj.archived else restored_message, "success")
+    return redirect(_page_of(obj))
 
 
 # ---------------------------------------------------------------- goals
@@ -218,26 +228,12 @@ def goals(client):
 @bp.route("/<int:client_id>/goals/new", methods=["GET", "POST"])
 @client_scoped
 def new_goal(client):
-    form = GoalForm()
-    if form.validate_on_submit():
-        goal = Goal(client_id=client.id, created_by_id=current_user.id)
-        form.populate_obj(goal)
-        db.session.add(goal)
-        db.session.flush()
-        record("create", obj=goal, client=client)
-        db.session.commit()
-        flash("Goal added.", "success")
-        return redirect(url_for("clients.show_goal", client_id=client.id, goal_id=goal.id))
-    return render_template("clients/goal_form.html", client=client, form=form, goal=None), \
-        422 if form.errors else 200
+    goal = Goal(client_id=client.id, created_by_id=current_user.id)
+    return _save_or_show_form(client, goal, GoalForm(), "Goal added.", "clients/goal_form.html")
 
 
 def _goal_page(client: Client, goal_id: int, checkin_form: CheckInForm, status: int = 200):
-    goal = db.session.scalar(
-        select(Goal).where(Goal.id == goal_id, Goal.client_id == client.id).options(selectinload(Goal.check_ins))
-    )
-    if goal is None:
-        abort(404)
+    goal = child_or_404(Goal, client, goal_id, selectinload(Goal.check_ins))
     chart = client_record.checkin_chart(goal.title, goal.check_ins)
     insights = client_record.linked_insights(client, goal=goal)
     return render_template("clients/goal.html", client=client, goal=goal, chart=chart, insights=insights,
@@ -256,24 +252,14 @@ def show_goal(client, goal_id: int):
 @client_scoped
 def edit_goal(client, goal_id: int):
     goal = child_or_404(Goal, client, goal_id)
-    form = GoalForm(obj=goal)
-    if form.validate_on_submit():
-        form.populate_obj(goal)
-        record("change", obj=goal, client=client)
-        db.session.commit()
-        flash("Saved.", "success")
-        return redirect(url_for("clients.show_goal", client_id=client.id, goal_id=goal.id))
-    return render_template("clients/goal_form.html", client=client, form=form, goal=goal), \
-        422 if form.errors else 200
+    return _save_or_show_form(client, goal, GoalForm(obj=goal), "Saved.", "clients/goal_form.html")
 
 
 @bp.route("/<int:client_id>/goals/<int:goal_id>/archive", methods=["POST"])
 @client_scoped
 def archive_goal(client, goal_id: int):
     goal = child_or_404(Goal, client, goal_id)
-    _set_archived(goal, client, request.form.get("archived") != "0")
-    flash("Archived. It stays linked to its insights." if goal.archived else "Back with their goals.", "success")
-    return redirect(url_for("clients.show_goal", client_id=client.id, goal_id=goal.id))
+    return _archive_or_restore(client, goal, "Back with their goals.")
 
 
 @bp.route("/<int:client_id>/goals/<int:goal_id>/check-ins", methods=["POST"])

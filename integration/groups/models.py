@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
 from ..clients.models import Client
 from ..clock import WEEKDAYS, utcnow
-from ..extensions import db
+from ..extensions import db, link_table
 from ..notes.models import AddendumMixin, LifecycleMixin, RevisionMixin
 
 SERIES_STATUSES = {"active": "Active", "archived": "Archived"}
@@ -23,18 +23,10 @@ ATTENDANCE_STATUSES = {"present": "Present", "late": "Late", "absent": "Absent",
 # Those who were in the room, and so may have an individual note.
 ATTENDED = ("present", "late")
 
-group_series_facilitator = Table(
-    "group_series_facilitator",
-    db.metadata,
-    Column("series_id", ForeignKey("group_series.id"), primary_key=True),
-    Column("user_id", ForeignKey("user.id"), primary_key=True, index=True),
-)
-group_session_facilitator = Table(
-    "group_session_facilitator",
-    db.metadata,
-    Column("group_session_id", ForeignKey("group_session.id"), primary_key=True),
-    Column("user_id", ForeignKey("user.id"), primary_key=True, index=True),
-)
+group_series_facilitator = link_table(
+    "group_series_facilitator", ("series_id", "group_series.id"), ("user_id", "user.id"))
+group_session_facilitator = link_table(
+    "group_session_facilitator", ("group_session_id", "group_session.id"), ("user_id", "user.id"))
 
 
 class GroupSeries(db.Model):

@@ -270,33 +270,33 @@ def _fill_session(session: GroupSession, form: SessionForm) -> None:
 @bp.route("/groups/<int:series_id>/sessions/new", methods=["GET", "POST"])
 @group_scoped
 def new_session(series):
-    form = _session_form(series)
-    if form.validate_on_submit() and _date_confirmed_or_ask(form):
-        session = GroupSession(series_id=series.id, created_by_id=current_user.id)
-        _fill_session(session, form)
-        db.session.add(session)
-        db.session.flush()
-        record("create", obj=session, detail=f"{series.name} on {form.starts_on.data:%Y-%m-%d}")
-        db.session.commit()
-        flash("The session is on the calendar.", "success")
-        return redirect(url_for("groups.show_session", series_id=series.id, group_session_id=session.id))
-    status = 422 if request.method == "POST" else 200
-    return render_template("groups/session_form.html", series=series, form=form, group_session=None), status
+    session = GroupSession(series_id=series.id, created_by_id=current_user.id)
+    return _save_or_show_session(series, session, "The session is on the calendar.")
 
 
 @bp.route("/groups/<int:series_id>/sessions/<int:group_session_id>/edit", methods=["GET", "POST"])
 @group_scoped
 def edit_session(series, group_session_id: int):
-    session = _session_or_404(series, group_session_id)
-    form = _session_form(series, session)
+    return _save_or_show_session(series, _session_or_404(series, group_session_id), "Saved.")
+
+
+def _save_or_show_session(series: GroupSeries, session: GroupSession, saved_message: str):
+    """Save a new or changed session and go to it; else the form again, as typed."""
+    is_new = session.id is None
+    form = _session_form(series, None if is_new else session)
     if form.validate_on_submit() and _date_confirmed_or_ask(form):
         _fill_session(session, form)
-        record("change", obj=session, detail=f"{series.name} on {form.starts_on.data:%Y-%m-%d}")
+        if is_new:
+            db.session.add(session)
+            db.session.flush()
+        record("create" if is_new else "change", obj=session,
+               detail=f"{series.name} on {form.starts_on.data:%Y-%m-%d}")
         db.session.commit()
-        flash("Saved.", "success")
+        flash(saved_message, "success")
         return redirect(url_for("groups.show_session", series_id=series.id, group_session_id=session.id))
     status = 422 if request.method == "POST" else 200
-    return render_template("groups/session_form.html", series=series, form=form, group_session=session), status
+    return render_template("groups/session_form.html", series=series, form=form,
+                           group_session=None if is_new else session), status
 
 
 def _attendance_rows(series: GroupSeries, session: GroupSession) -> list[dict]:

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, ForeignKey, Numeric, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from ..auth.models import User
 from ..clients.models import Client, Goal, HistoryItem
 from ..clock import utcnow
-from ..extensions import db
+from ..extensions import db, link_table
 from . import sections
 
 ROUTES = {
@@ -21,24 +21,13 @@ ROUTES = {
 NOTE_KINDS = {"debrief": "Post-session debrief", "integration": "Integration session", "group": "Group circle"}
 NOTE_STATUSES = {"draft": "Draft", "signed": "Signed"}
 
-dosing_session_practitioner = Table(
-    "dosing_session_practitioner",
-    db.metadata,
-    Column("dosing_session_id", ForeignKey("dosing_session.id"), primary_key=True),
-    Column("user_id", ForeignKey("user.id"), primary_key=True),
-)
-insight_goal = Table(
-    "insight_goal",
-    db.metadata,
-    Column("insight_id", ForeignKey("insight.id"), primary_key=True),
-    Column("goal_id", ForeignKey("goal.id"), primary_key=True, index=True),
-)
-insight_history_item = Table(
-    "insight_history_item",
-    db.metadata,
-    Column("insight_id", ForeignKey("insight.id"), primary_key=True),
-    Column("history_item_id", ForeignKey("history_item.id"), primary_key=True, index=True),
-)
+dosing_session_practitioner = link_table(
+    "dosing_session_practitioner", ("dosing_session_id", "dosing_session.id"), ("user_id", "user.id"),
+    index_right=False)
+insight_goal = link_table(
+    "insight_goal", ("insight_id", "insight.id"), ("goal_id", "goal.id"))
+insight_history_item = link_table(
+    "insight_history_item", ("insight_id", "insight.id"), ("history_item_id", "history_item.id"))
 
 
 class DosingSession(db.Model):

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, ForeignKey, LargeBinary, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
 from ..clients.models import Client, Goal
 from ..clock import WEEKDAYS, utcnow
-from ..extensions import db
+from ..extensions import db, link_table
 from ..notes.models import DosingSession, Insight
 
 LIBRARY_CATEGORIES = {
@@ -104,18 +104,10 @@ class LibraryPractice(ScheduleMixin, db.Model):
     created_by: Mapped[User | None] = relationship()
 
 
-plan_item_goal = Table(
-    "plan_item_goal",
-    db.metadata,
-    Column("plan_item_id", ForeignKey("plan_item.id"), primary_key=True),
-    Column("goal_id", ForeignKey("goal.id"), primary_key=True, index=True),
-)
-plan_item_insight = Table(
-    "plan_item_insight",
-    db.metadata,
-    Column("plan_item_id", ForeignKey("plan_item.id"), primary_key=True),
-    Column("insight_id", ForeignKey("insight.id"), primary_key=True, index=True),
-)
+plan_item_goal = link_table(
+    "plan_item_goal", ("plan_item_id", "plan_item.id"), ("goal_id", "goal.id"))
+plan_item_insight = link_table(
+    "plan_item_insight", ("plan_item_id", "plan_item.id"), ("insight_id", "insight.id"))
 
 
 class Plan(db.Model):
