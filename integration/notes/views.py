@@ -38,10 +38,13 @@ def debrief_state(session: DosingSession) -> str | None:
 
 # --- dosing sessions -------------------------------------------------------------------------
 
+# What a session's pages show with it: who was there and the notes written after it.
+SESSION_LOADS = (selectinload(DosingSession.practitioners),
+                 selectinload(DosingSession.notes_written).joinedload(Note.author))
+
+
 def _sessions_query(client: Client):
-    return (select(DosingSession).where(DosingSession.client_id == client.id)
-            .options(selectinload(DosingSession.practitioners),
-                     selectinload(DosingSession.notes_written).joinedload(Note.author)))
+    return select(DosingSession).where(DosingSession.client_id == client.id).options(*SESSION_LOADS)
 
 
 @bp.route("/sessions")
@@ -139,9 +142,7 @@ def new_session(client):
 @bp.route("/sessions/<int:session_id>")
 @client_scoped
 def show_session(client, session_id: int):
-    session = db.session.scalar(_sessions_query(client).where(DosingSession.id == session_id))
-    if session is None:
-        child_or_404(DosingSession, client, session_id)  # answers 404
+    session = child_or_404(DosingSession, client, session_id, *SESSION_LOADS)
     tz_name = viewer_tz()
     return render_template("notes/session.html", client=client, session=session,
                            window=integration_window(session, client.practice), debriefed=has_debrief(session),
