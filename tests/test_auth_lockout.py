@@ -120,7 +120,8 @@ def test_per_address_limit_holds_across_two_workers(tmp_path):
         worker_a, worker_b = app.test_client(), other.test_client()
         for n in range(4):
             worker = worker_a if n % 2 else worker_b
-            assert worker.post("/login", data={"email": f"person{n}@nowhere.test", "password": WRONG}).status_code == 200
+            response = worker.post("/login", data={"email": f"person{n}@nowhere.test", "password": WRONG})
+            assert response.status_code == 200
         assert worker_a.post("/login", data={"email": "new@nowhere.test", "password": WRONG}).status_code == 429
         assert worker_b.post("/login", data={"email": "new@nowhere.test", "password": WRONG}).status_code == 429
         assert worker_a.get("/login").status_code == 200  # reading the page is not an attempt

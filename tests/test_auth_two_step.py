@@ -37,8 +37,8 @@ def test_set_up_from_the_account_page(client, auth, therapist, phone):
     assert 'src="data:image/svg+xml' in page  # drawn here: nothing is fetched from anywhere
     assert secret_on(client.get("/account/two-step/setup").get_data(as_text=True)) == secret  # a reload keeps it
 
-    wrong = client.post("/account/two-step/setup", data={"code": "000000"})
-    assert "That code did not match" in wrong.get_data(as_text=True) and 'value="000000"' in wrong.get_data(as_text=True)
+    wrong = client.post("/account/two-step/setup", data={"code": "000000"}).get_data(as_text=True)
+    assert "That code did not match" in wrong and 'value="000000"' in wrong  # the message at the field
     response = client.post("/account/two-step/setup", data={"code": phone.code(secret)})
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and "shown only this once" in page
@@ -242,3 +242,13 @@ def test_deactivated_users_cannot_finish_the_second_step(client, auth, therapist
     db.session.commit()
     response = client.post("/login/two-step", data={"code": phone.code(therapist.totp_secret)})
     assert response.headers["Location"].endswith("/login")
+
+
+def test_a_new_password_ends_a_sign_in_between_its_steps(client, auth, therapist, phone):
+    enrol(therapist)
+    auth.login(therapist)
+    therapist.set_password("violet harbor engine sunrise")
+    db.session.commit()
+    response = client.post("/login/two-step", data={"code": phone.code(therapist.totp_secret)})
+    assert response.headers["Location"].endswith("/login")
+    assert client.get("/clients/").status_code == 302

@@ -66,7 +66,8 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # No longer read: sessions are SignInSession rows. Kept until the test factories stop setting it.
+    # Changes with every new password. A sign-in between its two steps is bound to it, so a new
+    # password ends that too. (Sessions themselves are SignInSession rows.)
     session_token: Mapped[str] = mapped_column(String(64))
     # Two-step sign-in (TOTP). The secret is set when setting up starts; two-step is on from
     # two_step_since. totp_last_step is the time step of the last code accepted: each code works once.

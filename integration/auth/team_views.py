@@ -111,8 +111,8 @@ def reset_member_two_step(user_id: int):
     sessions.end_all(member, "second step reset")
     record("two-step-reset", obj=member)
     db.session.commit()
-    flash(f"{member.name}'s second step is reset and their sign-ins have ended. "
-          f"They set it up again {'at their next sign-in' if member.practice.require_two_step else 'when they choose'}.",
+    when = "at their next sign-in" if member.practice.require_two_step else "when they choose"
+    flash(f"{member.name}'s second step is reset and their sign-ins have ended. They set it up again {when}.",
           "success")
     return redirect(url_for("auth.edit_member", user_id=member.id))
 

@@ -16,7 +16,7 @@ from ..extensions import db, limiter, login_manager
 from ..http import wants_json
 from . import recovery, sessions, throttle, two_step
 from .forms import CodeForm, LoginForm, ResetPasswordForm, SetupCodeForm, SetupForm
-from .models import Practice, User, token_hash
+from .models import Practice, User
 
 bp = Blueprint("auth", __name__)
 
@@ -110,7 +110,7 @@ def login():
             form.password.errors.append("That email and password do not match an active account.")
         elif user.has_two_step or user.practice.require_two_step:
             session.clear()
-            session[PENDING] = {"user": user.id, "at": time.time(), "password": token_hash(user.password_hash),
+            session[PENDING] = {"user": user.id, "at": time.time(), "password_generation": user.session_token,
                                 "next": _safe_next(request.args.get("next"))}
             return redirect(url_for("auth.second_step" if user.has_two_step else "auth.two_step_at_sign_in"))
         else:
@@ -122,7 +122,8 @@ def login():
 
 def _paused(form: LoginForm, email: str, minutes: int):
     """The same answer for every email, known or not: sign-in for it is paused for a while."""
-    record("sign-in-paused", detail=email[:254])
+    user = User.by_email(email)  # only to file the audit row with the account's practice
+    record("sign-in-paused", detail=email[:254], user=user, practice_id=user.practice_id if user else None)
     db.session.commit()
     form.password.errors = ["Too many sign-in attempts. For safety, sign-in is paused for a while. "
                             f"Try again in {minutes} minute{'s' if minutes != 1 else ''}."]
@@ -144,7 +145,7 @@ def _pending_user() -> User | None:
     if not isinstance(pending, dict) or time.time() - pending.get("at", 0) > PENDING_MINUTES * 60:
         return None
     user = db.session.get(User, pending.get("user"))
-    if user is None or not user.active or token_hash(user.password_hash) != pending.get("password"):
+    if user is None or not user.active or user.session_token != pending.get("password_generation"):
         return None
     return user
 
