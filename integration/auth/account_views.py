@@ -6,7 +6,7 @@ from ..audit.log import record
 from ..extensions import db
 from . import sessions, throttle, two_step
 from .forms import ChangePasswordForm, ConfirmPasswordForm, SetupCodeForm
-from .views import bp
+from .views import SETUP_CODE_WRONG, bp, setup_page
 
 
 def _password_confirmed(field) -> bool:
@@ -74,15 +74,13 @@ def two_step_setup():
     if form.validate_on_submit():
         codes = two_step.finish_setup(user, form.code.data)
         if codes is None:
-            form.code.errors.append("That code did not match. Check the app shows integration, "
-                                    "then type its newest code.")
+            form.code.errors.append(SETUP_CODE_WRONG)
         else:
             record("two-step-on", obj=user)
             db.session.commit()
             return render_template("auth/recovery_codes.html", codes=codes,
                                    next_url=url_for("auth.account_security"))
-    return render_template("auth/two_step_setup.html", form=form, user=user, during_sign_in=False,
-                           qr_code=two_step.qr_code(user), secret=two_step.grouped_secret(user))
+    return setup_page(form, user, during_sign_in=False)
 
 
 def _confirm_page(form, action: str):

@@ -64,29 +64,22 @@ class NewUserForm(NewPasswordMixin, UserForm):
     )
 
 
-class ChangePasswordForm(BaseForm):
+class NewPasswordForm(BaseForm):
+    """A new password for one's own account (a reset link); ChangePasswordForm adds the current one."""
+
+    password = PasswordField(
+        "New password",
+        validators=[DataRequired(), StrongPassword()],
+        description="At least 12 characters. A few unrelated words make a strong, memorable password.",
+    )
+    confirm = PasswordField(
+        "Repeat the new password",
+        validators=[DataRequired(), EqualTo("password", message="The two passwords differ.")],
+    )
+
+
+class ChangePasswordForm(NewPasswordForm):
     current = PasswordField("Current password", validators=[DataRequired(), Length(max=MAX_LENGTH)])
-    password = PasswordField(
-        "New password",
-        validators=[DataRequired(), StrongPassword()],
-        description="At least 12 characters. A few unrelated words make a strong, memorable password.",
-    )
-    confirm = PasswordField(
-        "Repeat the new password",
-        validators=[DataRequired(), EqualTo("password", message="The two passwords differ.")],
-    )
-
-
-class ResetPasswordForm(BaseForm):
-    password = PasswordField(
-        "New password",
-        validators=[DataRequired(), StrongPassword()],
-        description="At least 12 characters. A few unrelated words make a strong, memorable password.",
-    )
-    confirm = PasswordField(
-        "Repeat the new password",
-        validators=[DataRequired(), EqualTo("password", message="The two passwords differ.")],
-    )
 
 
 class CodeForm(BaseForm):

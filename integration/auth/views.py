@@ -4,6 +4,7 @@ The signed-in person's own pages are in account_views.py and the admins' team pa
 team_views.py; all are routes of this one blueprint.
 """
 import time
+from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import (Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, session,
@@ -15,7 +16,7 @@ from ..audit.log import record
 from ..extensions import db, limiter, login_manager
 from ..http import wants_json
 from . import recovery, sessions, throttle, two_step
-from .forms import CodeForm, LoginForm, ResetPasswordForm, SetupCodeForm, SetupForm
+from .forms import CodeForm, LoginForm, NewPasswordForm, SetupCodeForm, SetupForm
 from .models import Practice, User
 
 bp = Blueprint("auth", __name__)
@@ -154,79 +155,90 @@ def _after_second_step() -> str:
     return (session.get(PENDING) or {}).get("next") or url_for("clients.index")
 
 
-def _start_again():
-    session.pop(PENDING, None)
-    flash("Please sign in again: the first step was more than a few minutes ago.", "info")
-    return redirect(url_for("auth.login"))
+def _between_steps(view):
+    """Decorate the pages between the password and the second step: the view receives `user=`."""
+
+    @wraps(view)
+    def wrapper():
+        user = _pending_user()
+        if user is None:
+            session.pop(PENDING, None)
+            flash("Please sign in again: the first step was more than a few minutes ago.", "info")
+            return redirect(url_for("auth.login"))
+        return view(user=user)
+
+    return wrapper
 
 
-def _second_step_failed(user: User, form, what: str, message: str) -> None:
-    throttle.count_failure(user.email)
-    record("sign-in-failed", obj=user, user=user, detail=what)
-    db.session.commit()
-    form.code.errors.append(message)
+def _try_code(user: User, form, check, what: str, message: str):
+    """A code typed between the steps: (the paused page or None, what `check` found or None).
+
+    A wrong code counts toward the same lockout as a wrong password and is explained at the field.
+    """
+    if minutes := throttle.minutes_paused(user.email):
+        session.pop(PENDING, None)
+        return _paused(LoginForm(email=user.email, formdata=None), user.email, minutes), None
+    found = check(user, form.code.data)
+    if found is None:
+        throttle.count_failure(user.email)
+        record("sign-in-failed", obj=user, user=user, detail=what)
+        db.session.commit()
+        form.code.errors.append(message)
+    return None, found
 
 
-def _paused_at_second_step(user: User, minutes: int):
-    session.pop(PENDING, None)
-    return _paused(LoginForm(email=user.email, formdata=None), user.email, minutes)
+SETUP_CODE_WRONG = "That code did not match. Check the app shows integration, then type its newest code."
+
+
+def setup_page(form, user: User, *, during_sign_in: bool):
+    """The page with the QR code and the key, for setting up two-step sign-in."""
+    return render_template("auth/two_step_setup.html", form=form, user=user, during_sign_in=during_sign_in,
+                           qr_code=two_step.qr_code(user), secret=two_step.grouped_secret(user))
 
 
 @bp.route("/login/two-step", methods=["GET", "POST"])
 @sign_in_rate
-def second_step():
-    user = _pending_user()
-    if user is None:
-        return _start_again()
+@_between_steps
+def second_step(user: User):
     if not user.has_two_step:
         return redirect(url_for("auth.two_step_at_sign_in"))
     form = CodeForm()
     if form.validate_on_submit():
-        if minutes := throttle.minutes_paused(user.email):
-            return _paused_at_second_step(user, minutes)
-        how = two_step.check_second_step(user, form.code.data)
-        if how is None:
-            _second_step_failed(user, form, "second step",
+        paused, how = _try_code(user, form, two_step.check_second_step, "second step",
                                 "That code did not work. Codes change every 30 seconds: type the newest one.")
-        else:
-            target = _after_second_step()
-            _sign_in(user, detail=f"with {how}")
-            left = two_step.recovery_codes_left(user) if how == "recovery code" else None
-            db.session.commit()
-            if left is not None:
-                flash(f"You used a recovery code; {left} left. Make new ones on "
-                      "Sign-in and security if you are running low.", "info")
-            return redirect(target)
+        if paused or how is None:
+            return paused or render_template("auth/second_step.html", form=form)
+        target = _after_second_step()
+        _sign_in(user, detail=f"with {how}")
+        if how == "recovery code":
+            flash(f"You used a recovery code; {two_step.recovery_codes_left(user)} left. Make new ones on "
+                  "Sign-in and security if you are running low.", "info")
+        db.session.commit()
+        return redirect(target)
     return render_template("auth/second_step.html", form=form)
 
 
 @bp.route("/login/two-step/setup", methods=["GET", "POST"])
 @sign_in_rate
-def two_step_at_sign_in():
+@_between_steps
+def two_step_at_sign_in(user: User):
     """The practice asks for two steps and this person has none yet: they set it up now."""
-    user = _pending_user()
-    if user is None:
-        return _start_again()
     if user.has_two_step:
         return redirect(url_for("auth.second_step"))
     two_step.start_setup(user)
     db.session.commit()
     form = SetupCodeForm()
     if form.validate_on_submit():
-        if minutes := throttle.minutes_paused(user.email):
-            return _paused_at_second_step(user, minutes)
-        codes = two_step.finish_setup(user, form.code.data)
-        if codes is None:
-            _second_step_failed(user, form, "two-step setup",
-                                "That code did not match. Check the app shows integration, then type its newest code.")
-        else:
+        paused, codes = _try_code(user, form, two_step.finish_setup, "two-step setup", SETUP_CODE_WRONG)
+        if paused:
+            return paused
+        if codes is not None:
             target = _after_second_step()
             record("two-step-on", obj=user, user=user)
             _sign_in(user, detail="with authenticator app, just set up")
             db.session.commit()
             return render_template("auth/recovery_codes.html", codes=codes, next_url=target)
-    return render_template("auth/two_step_setup.html", form=form, user=user, during_sign_in=True,
-                           qr_code=two_step.qr_code(user), secret=two_step.grouped_secret(user))
+    return setup_page(form, user, during_sign_in=True)
 
 
 @bp.route("/logout", methods=["POST"])
@@ -279,7 +291,7 @@ def reset_password(token: str):
     if link is None:
         return _no_referrer((render_template("auth/reset_unavailable.html"), 404))
     user = link.user
-    form = ResetPasswordForm()
+    form = NewPasswordForm()
     form.password_hints = (user.email, user.name)
     if form.validate_on_submit():
         recovery.use_link(link, form.password.data)
