@@ -7,6 +7,7 @@
 (c)  a warm headless Chromium (Playwright page.pdf) printing the same HTML.
 (d)  serving an already-delivered version: stored bytes through the download route and the private link.
 (e)  resident memory over 100 renders in one process.
+(f)  signing in through the route: a wrong password, an email whose sign-in is paused, the right one.
 """
 import os
 import resource
@@ -220,6 +221,32 @@ def bench_delivered(app, client_id: int, plan_id: int, email: str):
             timed(fetch(stranger, "/healthz"), runs=200))
 
 
+def bench_sign_in(app, email: str):
+    """(f) The sign-in route on the lockout path: a wrong password (one argon2 check, the failure
+    counted in the database, an audit row, one commit), an email whose sign-in is paused (no argon2:
+    the count is read first), and the right password (a session row, the count cleared)."""
+    app.config["LOGIN_RATE_PER_ADDRESS"] = "1000000 per minute"  # measure the lockout, not the address limit
+    http = app.test_client()
+    attempt = iter(range(1_000_000))
+    paused_email = "paused@bench.invalid"
+    for _ in range(10):
+        http.post("/login", data={"email": paused_email, "password": "not the password"})
+
+    def wrong():
+        response = http.post("/login", data={"email": f"bench{next(attempt)}@bench.invalid", "password": "not it"})
+        assert response.status_code == 200, response.status_code
+
+    def paused():
+        assert http.post("/login", data={"email": paused_email, "password": "x"}).status_code == 429
+
+    def right():
+        response = http.post("/login", data={"email": email, "password": PASSWORD_FOR[email]})
+        assert response.status_code == 302, response.status_code
+        http.post("/logout")
+
+    return timed(wrong), timed(paused), timed(right)
+
+
 def rss_mb() -> float:
     with open("/proc/self/statm") as statm:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
@@ -265,6 +292,10 @@ def main() -> int:
     rows.append(("(d)  download a delivered version (stored bytes)", fmt(d), "target <= 5 ms"))
     rows.append(("(d') the client's private link to it (no account)", fmt(link), "same stored bytes"))
     rows.append(("(d0) for scale: /healthz, the cheapest request", fmt(floor), "this machine's floor per request"))
+    wrong, paused, right = bench_sign_in(app, email)
+    rows.append(("(f)  sign-in, wrong password: argon2 + lockout count", fmt(wrong), "the same for unknown emails"))
+    rows.append(("(f') sign-in while paused (10 failures): no argon2", fmt(paused), "refused before the hash"))
+    rows.append(("(f'') sign-in, right password (+ sign-out)", fmt(right), "session row, count cleared"))
     with app.app_context():
         first10, last10, peak = bench_memory(warm)
     rows.append(("(e)  RSS over 100 renders: first 10 -> last 10", f"{first10:6.0f} -> {last10:.0f} MB",

@@ -39,6 +39,7 @@ def register_logging(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    from .auth import throttle  # noqa: F401  (registers the database:// limiter storage)
     from .database import configure_sqlite
     from .extensions import csrf, db, limiter, login_manager, migrate
 

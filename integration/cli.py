@@ -1,6 +1,6 @@
-"""Flask commands: create-user, demo-data."""
+"""Flask commands: create-user, reset-password, demo-data."""
 import click
-from flask import Flask
+from flask import Flask, current_app, url_for
 
 from .auth.models import ROLES, Practice, User
 from .auth.passwords import password_problem
@@ -9,6 +9,7 @@ from .extensions import db
 
 def register(app: Flask) -> None:
     app.cli.add_command(create_user)
+    app.cli.add_command(reset_password)
     app.cli.add_command(demo_data)
 
 
@@ -32,6 +33,32 @@ def create_user(email, password, name, role, practice_name, credentials):
     db.session.add(user)
     db.session.commit()
     click.echo(f"created {role} {user.email} in {user.practice.name}")
+
+
+@click.command("reset-password")
+@click.option("--email", required=True, help="The person who cannot sign in (for example the last admin).")
+@click.option("--base-url", default="http://127.0.0.1:5000", show_default=True,
+              help="The address people open the app at, for the printed link.")
+@click.option("--reset-two-step", is_flag=True, help="Also remove their second step (a lost phone).")
+def reset_password(email, base_url, reset_two_step):
+    """Print a one-time link (valid one hour) that sets a new password and ends every session."""
+    from .audit.log import record
+    from .auth import recovery, sessions, two_step
+
+    user = User.by_email(email)
+    if user is None or not user.active:
+        raise click.BadParameter("no active account has this email", param_hint="--email")
+    with current_app.test_request_context(base_url=base_url):
+        if reset_two_step and user.has_two_step:
+            two_step.turn_off(user)
+            sessions.end_all(user, "second step reset")
+            record("two-step-reset", obj=user, practice_id=user.practice_id, detail="command line")
+        link, token = recovery.create_link(user, None, how="made with flask reset-password")
+        db.session.commit()
+        url = url_for("auth.reset_password", token=token, _external=True)
+    click.echo(f"A one-time link for {user.email}, valid until {link.expires_at:%Y-%m-%d %H:%M} UTC:")
+    click.echo(url)
+    click.echo("Opening it sets a new password and ends every session of this account.")
 
 
 @click.command("demo-data")

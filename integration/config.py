@@ -39,6 +39,8 @@ def from_environment(instance_path: str) -> dict:
         # hide_parameters: a database error in the log shows the SQL, never the values typed.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         "SESSION_IDLE_MINUTES": idle_minutes,
+        # However busy, a sign-in ends after this long (checked on the server, see auth/sessions.py).
+        "SESSION_MAX_HOURS": int(os.environ.get("SESSION_MAX_HOURS", "12")),
         "PERMANENT_SESSION_LIFETIME": idle_minutes * 60,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -46,7 +48,9 @@ def from_environment(instance_path: str) -> dict:
         "REMEMBER_COOKIE_SECURE": secure,
         "PREFERRED_URL_SCHEME": "https" if secure else "http",
         "HTTPS": secure,
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # database:// keeps the per-address counts in the app's database, shared by every worker
+        # and server (auth/throttle.py). The sign-in lockout is always in the database.
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "database://"),
         "LOGIN_LOCKOUT": os.environ.get("LOGIN_LOCKOUT", "10 per 15 minutes"),
         "LOGIN_RATE_PER_ADDRESS": os.environ.get("LOGIN_RATE_PER_ADDRESS", "60 per 15 minutes"),
         # Private plan links: requests per network address, so tokens cannot be guessed by brute force.

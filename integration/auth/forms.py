@@ -1,6 +1,6 @@
 """Sign-in, first-run setup, team and password forms."""
 from ..forms import BaseForm
-from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from .models import ROLES
@@ -19,6 +19,7 @@ class StrongPassword:
 
     def __call__(self, form, field):
         hints = tuple(str(form[name].data or "") for name in self.hint_fields if name in form)
+        hints += tuple(getattr(form, "password_hints", ()))  # e.g. the account's own email and name
         problem = password_problem(field.data or "", hints=hints)
         if problem:
             raise ValidationError(problem)
@@ -63,8 +64,9 @@ class NewUserForm(NewPasswordMixin, UserForm):
     )
 
 
-class ChangePasswordForm(BaseForm):
-    current = PasswordField("Current password", validators=[DataRequired(), Length(max=MAX_LENGTH)])
+class NewPasswordForm(BaseForm):
+    """A new password for one's own account (a reset link); ChangePasswordForm adds the current one."""
+
     password = PasswordField(
         "New password",
         validators=[DataRequired(), StrongPassword()],
@@ -74,3 +76,30 @@ class ChangePasswordForm(BaseForm):
         "Repeat the new password",
         validators=[DataRequired(), EqualTo("password", message="The two passwords differ.")],
     )
+
+
+class ChangePasswordForm(NewPasswordForm):
+    current = PasswordField("Current password", validators=[DataRequired(), Length(max=MAX_LENGTH)])
+
+
+class CodeForm(BaseForm):
+    """The second step at sign-in: a code from the app, or a recovery code."""
+
+    code = StringField("Code", validators=[DataRequired(message="Type the code from your app."), Length(max=40)],
+                       description="The 6-digit code your authenticator app shows now, or one of your "
+                                   "recovery codes.")
+
+
+class SetupCodeForm(BaseForm):
+    code = StringField("The 6-digit code your app shows",
+                       validators=[DataRequired(message="Type the code your app shows."), Length(max=20)])
+
+
+class ConfirmPasswordForm(BaseForm):
+    """Asks for the password again before a change to how this person signs in."""
+
+    current = PasswordField("Your password", validators=[DataRequired(), Length(max=MAX_LENGTH)])
+
+
+class SecuritySettingsForm(BaseForm):
+    require_two_step = BooleanField("Everyone signs in with two steps")

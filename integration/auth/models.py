@@ -1,6 +1,7 @@
 """A practice (clinic) and the people who work in it."""
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import datetime
 
@@ -34,6 +35,8 @@ class Practice(db.Model):
     large_print_default: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Plans: how clients reach the practice (phone, email, hours), printed on every plan.
     client_contact: Mapped[str] = mapped_column(String(500), default="", server_default=text("''"))
+    # Security: everyone signs in with a second step (members without one set it up at sign-in).
+    require_two_step: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     users: Mapped[list[User]] = relationship(back_populates="practice", order_by="User.name")
@@ -63,10 +66,19 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # Changing the password changes this, which signs out every other session.
+    # Changes with every new password. A sign-in between its two steps is bound to it, so a new
+    # password ends that too. (Sessions themselves are SignInSession rows.)
     session_token: Mapped[str] = mapped_column(String(64))
+    # Two-step sign-in (TOTP). The secret is set when setting up starts; two-step is on from
+    # two_step_since. totp_last_step is the time step of the last code accepted: each code works once.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    two_step_since: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None]
 
     practice: Mapped[Practice] = relationship(back_populates="users")
+
+    # The raw token of the sign-in session this object was loaded for (never stored; see get_id).
+    sign_in_token = None
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses sessions for inactive users.
@@ -84,30 +96,101 @@ class User(UserMixin, db.Model):
     def role_label(self) -> str:
         return ROLES.get(self.role, self.role)
 
+    @property
+    def has_two_step(self) -> bool:
+        return self.two_step_since is not None
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
+        """What the session cookie carries: "<user id>:<sign-in session token>" (see auth/sessions.py)."""
+        return f"{self.id}:{self.sign_in_token}"
 
     def set_password(self, password: str) -> None:
         self.password_hash = _hasher.hash(password)
         self.session_token = secrets.token_hex(16)
 
     def check_password(self, password: str) -> bool:
-        try:
-            return _hasher.verify(self.password_hash, password)
-        except (VerificationError, InvalidHashError):
-            return False
+        return _verify(self.password_hash, password)
 
     @classmethod
     def by_email(cls, email: str) -> User | None:
-        return db.session.scalar(select(cls).where(func.lower(cls.email) == email.strip().lower()))
+        return db.session.scalar(select(cls).where(func.lower(cls.email) == normalise_email(email)))
+
+    @classmethod
+    def check_credentials(cls, email: str, password: str) -> tuple[User | None, bool]:
+        """The account this email names (or None), and whether it is active and the password opens it.
+
+        Exactly one argon2 verification whatever the email names (no one, a deactivated account,
+        an active one), so the time taken reveals nothing about which it was.
+        """
+        user = cls.by_email(email)
+        matches = _verify(user.password_hash if user is not None else _DUMMY_HASH, password)
+        return user, user is not None and user.active and matches
 
 
-def verify_dummy_password() -> None:
-    """Spend the same time as a real check, so timing does not reveal unknown emails."""
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()[:254]
+
+
+def _verify(password_hash: str, password: str) -> bool:
     try:
-        _hasher.verify(_DUMMY_HASH, "not the password")
-    except VerificationError:
-        pass
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def token_hash(token: str) -> str:
+    """How tokens handed out once (sessions, reset links, recovery codes) are stored: a fingerprint."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 _DUMMY_HASH = _hasher.hash("dummy password for constant timing")
+
+
+class SignInSession(db.Model):
+    """One signed-in browser. The cookie names it by a token stored here only as a hash, so
+    ending the row ends that cookie wherever a copy of it is (sign-out, all devices, time limit)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+    end_reason: Mapped[str] = mapped_column(String(30), default="")
+
+    user: Mapped[User] = relationship()
+
+
+class RecoveryCode(db.Model):
+    """A single-use code for signing in without the authenticator app; stored as a hash."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None]
+
+
+class PasswordResetLink(db.Model):
+    """A single-use link to set a new password, made by an admin (or `flask reset-password`)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))  # None: the command line
+    used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    def is_live(self, now: datetime) -> bool:
+        return self.used_at is None and self.revoked_at is None and now < self.expires_at
+
+
+class RateCounter(db.Model):
+    """A counter with a fixed window: sign-in lockout per email and Flask-Limiter's per-address
+    limits (auth/throttle.py). In the database, so every worker and server shares it."""
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    count: Mapped[int]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
