@@ -58,4 +58,7 @@ def from_environment(instance_path: str) -> dict:
         # How many reverse proxies stand in front of the app; their X-Forwarded-For is trusted
         # so the audit log records the person's address, not the proxy's.
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
+        # Tests only, never read from the environment: hash new passwords with argon2's cheapest
+        # parameters instead of production strength (existing hashes verify either way).
+        "PASSWORD_HASH_FAST": False,
     }

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
+from functools import cache
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, false, func, select, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -14,7 +16,22 @@ from ..clock import utcnow
 from ..extensions import db
 
 ROLES = {"admin": "Admin", "therapist": "Therapist", "coach": "Coach"}
-_hasher = PasswordHasher()
+_STRONG_HASHER = PasswordHasher()
+_FAST_HASHER = PasswordHasher.from_parameters(profiles.CHEAPEST)  # tests only (PASSWORD_HASH_FAST)
+
+
+def _hasher() -> PasswordHasher:
+    """The argon2 hasher for new hashes: production strength unless the app is a test app.
+
+    Any hasher verifies any argon2 hash: a hash carries its own parameters.
+    """
+    fast = has_app_context() and current_app.config.get("PASSWORD_HASH_FAST", False)
+    return _FAST_HASHER if fast else _STRONG_HASHER
+
+
+def hash_password(password: str) -> str:
+    """An argon2 hash of the password, with the parameters _hasher() chooses."""
+    return _hasher().hash(password)
 
 
 class Practice(db.Model):
@@ -78,12 +95,12 @@ class User(UserMixin, db.Model):
         return f"{self.id}:{self.session_token}"
 
     def set_password(self, password: str) -> None:
-        self.password_hash = _hasher.hash(password)
+        self.password_hash = hash_password(password)
         self.session_token = secrets.token_hex(16)
 
     def check_password(self, password: str) -> bool:
         try:
-            return _hasher.verify(self.password_hash, password)
+            return _hasher().verify(self.password_hash, password)
         except (VerificationError, InvalidHashError):
             return False
 
@@ -94,10 +111,14 @@ class User(UserMixin, db.Model):
 
 def verify_dummy_password() -> None:
     """Spend the same time as a real check, so timing does not reveal unknown emails."""
+    hasher = _hasher()
     try:
-        _hasher.verify(_DUMMY_HASH, "not the password")
+        hasher.verify(_dummy_hash(hasher), "not the password")
     except VerificationError:
         pass
 
 
-_DUMMY_HASH = _hasher.hash("dummy password for constant timing")
+@cache
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    """A hash with the hasher's parameters, made on first use (not at import: argon2 is slow on purpose)."""
+    return hasher.hash("dummy password for constant timing")
