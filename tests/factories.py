@@ -1,21 +1,13 @@
 """Factories for test objects: tests say what matters and let these fill in the rest."""
 import secrets
-from functools import lru_cache
 
 import factory
-from argon2 import PasswordHasher
 
-from integration.auth.models import Practice, User
+from integration.auth.models import Practice, User, hash_password
 from integration.clients.models import CareTeamMember, Client
 from integration.extensions import db
 
 PASSWORD = "copper lantern meadow ridge"
-
-
-@lru_cache(maxsize=1)
-def _password_hash() -> str:
-    # Hash once per run: argon2 is slow on purpose, and tests make many users.
-    return PasswordHasher().hash(PASSWORD)
 
 
 class Base(factory.alchemy.SQLAlchemyModelFactory):
@@ -33,6 +25,8 @@ class PracticeFactory(Base):
 
 
 class UserFactory(Base):
+    """A practitioner whose password is PASSWORD (hashed with the test app's fast parameters)."""
+
     class Meta:
         model = User
 
@@ -42,7 +36,7 @@ class UserFactory(Base):
     credentials = "LMFT"
     role = "therapist"
     active = True
-    password_hash = factory.LazyFunction(_password_hash)
+    password_hash = factory.LazyFunction(lambda: hash_password(PASSWORD))
     session_token = factory.LazyFunction(lambda: secrets.token_hex(16))
 
 

@@ -158,11 +158,9 @@ def test_every_client_scoped_view_uses_the_rule(app):
     assert missing == []
 
 
-def test_the_walker_catches_a_route_that_skips_the_rule(tmp_path):
+def test_the_walker_catches_a_route_that_skips_the_rule(make_app):
     """A test of the test: add a route that reads a client by id alone and see it reported."""
-    from tests.conftest import make_test_app
-
-    app = make_test_app(tmp_path)
+    app = make_app()
 
     @app.route("/clients/<int:client_id>/leak")
     def leak(client_id):
@@ -256,12 +254,11 @@ def test_the_facilitator_and_the_admin_reach_every_group_page(app, client, auth,
         auth.logout()
 
 
-def test_the_group_walker_catches_a_route_that_skips_the_rule(tmp_path):
+def test_the_group_walker_catches_a_route_that_skips_the_rule(make_app):
     """A test of the test: a circle route that loads the series by id alone is reported."""
-    from tests.conftest import make_test_app
     from integration.groups.models import GroupSeries
 
-    app = make_test_app(tmp_path)
+    app = make_app()
 
     @app.route("/groups/<int:series_id>/leak")
     def leak(series_id):
