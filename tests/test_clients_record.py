@@ -12,15 +12,8 @@ from integration.clients.models import Goal, GoalCheckIn, HistoryItem
 from integration.clock import local_today, utcnow
 from integration.extensions import db
 from integration.notes.models import DosingSession, Insight, InsightTheme, Note
-from tests.factories import ClientFactory, UserFactory
-from tests.factories_clients import (
-    CheckInFactory,
-    DosingSessionFactory,
-    GoalFactory,
-    HistoryItemFactory,
-    InsightFactory,
-    NoteFactory,
-)
+from tests.factories import (CheckInFactory, ClientFactory, DosingSessionFactory, GoalFactory,
+                             HistoryItemFactory, InsightFactory, NoteFactory, UserFactory)
 
 
 @pytest.fixture
@@ -104,7 +97,7 @@ def test_sensitive_item_is_collapsed_and_labelled_in_the_list(client, signed_in,
 def test_history_item_page_lists_linked_insights_with_date_and_note(client, signed_in, therapist, person):
     item = HistoryItemFactory(client=person, title="Father left when she was eight")
     other = HistoryItemFactory(client=person, title="Moved cities for work")
-    note = NoteFactory(client=person, author=therapist, kind="debrief", occurred_on=date(2025, 2, 3))
+    note = NoteFactory.signed(client=person, author=therapist, kind="debrief", occurred_on=date(2025, 2, 3))
     linked = InsightFactory(note=note, text="Waiting by the window is a feeling she still carries")
     linked.history_items.append(item)
     unlinked = InsightFactory(note=note, text="Enjoys the drive home in silence")
@@ -198,8 +191,8 @@ def test_check_in_refuses_bad_input_at_the_field_and_keeps_what_was_typed(
 
 def test_goal_page_lists_every_linked_insight_with_its_date_and_note(client, signed_in, therapist, person):
     goal = GoalFactory(client=person, title="Say no without apologising")
-    first = NoteFactory(client=person, author=therapist, kind="debrief", occurred_on=date(2025, 3, 2))
-    later = NoteFactory(client=person, author=therapist, kind="integration", occurred_on=date(2025, 3, 9))
+    first = NoteFactory.signed(client=person, author=therapist, kind="debrief", occurred_on=date(2025, 3, 2))
+    later = NoteFactory.signed(client=person, author=therapist, kind="integration", occurred_on=date(2025, 3, 9))
     a = InsightFactory(note=first, text="Her yes has been a way to stay safe", themes=["boundaries"])
     b = InsightFactory(note=later, text="She declined a shift and felt proud", client_words="I said no and the sky stayed up")
     InsightFactory(note=later, text="Not about this goal at all")
@@ -237,7 +230,7 @@ def test_chart_geometry_spans_the_dates_and_the_scale():
 def test_overview_shows_timeline_newest_first(client, signed_in, therapist, person):
     goal = GoalFactory(client=person, title="Play guitar again")
     DosingSessionFactory(client=person, number=1, started_at=datetime(2025, 1, 10, 17, 0))
-    note = NoteFactory(client=person, author=therapist, kind="integration", occurred_on=date(2025, 1, 20))
+    note = NoteFactory.signed(client=person, author=therapist, kind="integration", occurred_on=date(2025, 1, 20))
     InsightFactory(note=note, text="Music was where she felt unwatched")
     CheckInFactory(goal=goal, checked_on=date(2025, 2, 1), rating=6)
     page = client.get(f"/clients/{person.id}").get_data(as_text=True)

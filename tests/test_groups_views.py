@@ -10,9 +10,8 @@ from integration.clock import local_today, utcnow
 from integration.extensions import db
 from integration.groups.models import Attendance, Enrollment, GroupNote, GroupSeries, GroupSession
 from integration.notes.models import Note
-from tests.factories import ClientFactory, PracticeFactory, UserFactory
-from tests.factories_groups import (AttendanceFactory, EnrollmentFactory, GroupSeriesFactory,
-                                    GroupSessionFactory, group_note_for)
+from tests.factories import (AttendanceFactory, ClientFactory, EnrollmentFactory, GroupSeriesFactory,
+                             GroupSessionFactory, NoteFactory, PlanFactory, PracticeFactory, UserFactory)
 
 
 @pytest.fixture
@@ -114,7 +113,7 @@ def test_removing_a_client_keeps_attendance_and_notes_and_promotes_the_waitlist(
                                                                                 last_name="Lark"),
                                 status="waitlisted")
     attendance = AttendanceFactory(group_session=meeting, client=wren, status="present")
-    note = group_note_for(attendance, therapist, brought="Wren spoke about the orchard.")
+    note = NoteFactory.for_attendance(attendance, therapist, brought="Wren spoke about the orchard.")
     page = signed_in.post(f"/groups/{series.id}/roster/{enrolment.id}/withdraw",
                           follow_redirects=True).get_data(as_text=True)
     assert "Wren Halloway has left the circle. Their attendance and notes are kept." in page
@@ -339,7 +338,7 @@ def test_the_session_page_runs_in_a_fixed_number_of_queries(signed_in, series, m
             EnrollmentFactory(series=series, client=person)
             attendance = AttendanceFactory(group_session=meeting, client=person, status="present")
             if i % 2:
-                group_note_for(attendance, therapist, brought="Something")
+                NoteFactory.for_attendance(attendance, therapist, brought="Something")
         statements = []
         listener = lambda *args: statements.append(1)  # noqa: E731
         event.listen(db.engine, "before_cursor_execute", listener)
@@ -365,7 +364,6 @@ def test_sessions_of_another_practice_never_appear(signed_in, series):
 
 def test_a_plan_item_points_at_a_circle_of_the_practice_only(signed_in, series, wren, therapist):
     from integration.plans.models import PlanItem
-    from tests.factories_plans import PlanFactory
 
     plan = PlanFactory(client=wren, created_by_id=therapist.id)
     other_admin = UserFactory(practice=PracticeFactory(), role="admin")

@@ -1,4 +1,5 @@
 """Insights: adding them in a note, linking them to history and goals, the per-client insights page."""
+import copy
 from datetime import date, datetime
 
 import pytest
@@ -9,8 +10,8 @@ from integration.clients.models import Goal, HistoryItem
 from integration.extensions import db
 from integration.notes.insights import parse_themes
 from integration.notes.models import Insight, InsightTheme, Note
-from tests.factories import ClientFactory, UserFactory
-from tests.factories_insights import GoalFactory, HistoryItemFactory, InsightFactory, NoteFactory
+from tests.factories import (ClientFactory, GoalFactory, HistoryItemFactory, InsightFactory, NoteFactory,
+                             UserFactory)
 
 HTMX = {"HX-Request": "true"}
 
@@ -78,10 +79,11 @@ def test_insights_can_be_added_to_a_signed_note_without_touching_its_text(signed
     note.status, note.signed_at, note.signed_by_id = "signed", datetime(2025, 1, 1), therapist.id
     note.content_hash = "a" * 64
     db.session.commit()
+    signed_text = copy.deepcopy(note.content)
     response = signed_in.post(add_url(record), data=insight_data())
     assert response.status_code == 302
     db.session.refresh(note)
-    assert note.content == {"focus": "We talked about the week."}
+    assert note.content == signed_text and note.content["focus"] == "We talked about the week."
     assert note.content_hash == "a" * 64 and note.version == 1
     assert only_insight().note_id == note.id
     assert "signed" in db.session.scalars(select(AuditEvent.detail).where(AuditEvent.object_type == "insight")).one()

@@ -5,14 +5,13 @@ from sqlalchemy import select
 from integration.extensions import db
 from integration.notes import lifecycle, sections
 from integration.notes.models import NoteRevision
-from tests.factories import ClientFactory
-from tests.factories_notes import NoteFactory, debrief_content
+from tests.factories import ClientFactory, NoteFactory, UserFactory, debrief_content
 
 
 @pytest.fixture
 def note(therapist):
     person = ClientFactory.for_team(therapist)
-    return NoteFactory(client=person, author=therapist)
+    return NoteFactory(client=person, author=therapist, kind="debrief")
 
 
 def test_a_save_on_the_current_version_is_kept_and_bumps_the_version(note, therapist):
@@ -36,7 +35,6 @@ def test_search_text_follows_every_section(note, therapist):
 
 
 def test_a_stale_save_is_refused_and_both_texts_are_kept(note, therapist, practice):
-    from tests.factories import UserFactory
     colleague = UserFactory(practice=practice)
     lifecycle.save_draft(note, debrief_content(experience="Mine: the lake"), 1, therapist)
     db.session.commit()
@@ -106,7 +104,7 @@ def test_signing_an_outdated_view_is_refused(note, therapist):
 
 def test_an_empty_note_cannot_be_signed(therapist):
     person = ClientFactory.for_team(therapist)
-    empty = NoteFactory(client=person, author=therapist, content=sections.content_from_fields("debrief", {})[0])
+    empty = NoteFactory(client=person, author=therapist, kind="debrief", content=sections.content_from_fields("debrief", {})[0])
     with pytest.raises(lifecycle.Invalid):
         lifecycle.sign(empty, therapist, 1)
 

@@ -9,8 +9,7 @@ from integration.audit.models import AuditEvent
 from integration.extensions import db
 from integration.notes import lifecycle
 from integration.notes.models import Addendum, Note, NoteRevision
-from tests.factories import ClientFactory, UserFactory
-from tests.factories_notes import DosingSessionFactory, NoteFactory, debrief_content
+from tests.factories import ClientFactory, DosingSessionFactory, NoteFactory, UserFactory, debrief_content
 
 JSON = {"Accept": "application/json"}
 SESSION_AND_NOTE_ENDPOINTS = {
@@ -26,7 +25,7 @@ def person(therapist):
 @pytest.fixture
 def note(person, therapist):
     session = DosingSessionFactory(client=person, number=1)
-    return NoteFactory(client=person, author=therapist, dosing_session_id=session.id)
+    return NoteFactory(client=person, author=therapist, kind="debrief", dosing_session_id=session.id)
 
 
 @pytest.fixture

@@ -4,8 +4,7 @@ from sqlalchemy import select
 
 from integration.extensions import db
 from integration.plans.models import PlanExport, ShareLink
-from tests.factories import PASSWORD, ClientFactory, UserFactory
-from tests.factories_plans import PlanFactory, PlanItemFactory
+from tests.factories import PASSWORD, ClientFactory, PlanFactory, PlanItemFactory, UserFactory
 
 
 def test_outsiders_get_404_on_every_plans_route_and_insiders_can_open_the_pages(app, practice, coach):
