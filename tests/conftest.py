@@ -4,8 +4,8 @@
   it, the configuration put back after it.
 - ``make_app(**settings)``: for the few tests that need other settings (CSRF on, limits, a
   route of their own): a new app over the same, already emptied database.
-- ``client``, ``runner``, ``auth`` (sign in and out through the login form), and the people:
-  ``practice``, ``admin``, ``therapist``, ``coach``.
+- ``client``, ``runner``, ``auth`` (sign in and out through the login form), ``signed_in``
+  (the therapist, signed in), and the people: ``practice``, ``admin``, ``therapist``, ``coach``.
 
 The database is TEST_DATABASE_URL (PostgreSQL in CI) or a SQLite file, in memory-backed
 /dev/shm when there is one.
@@ -184,3 +184,11 @@ def therapist(practice):
 @pytest.fixture
 def coach(practice):
     return UserFactory(practice=practice, role="coach", name="Cora Coach")
+
+
+@pytest.fixture
+def signed_in(client, auth, therapist):
+    """The test client, with the therapist signed in through the login form."""
+    response = auth.login(therapist)
+    assert response.status_code == 302, "the therapist could not sign in"
+    return client

@@ -63,13 +63,6 @@ def circle(practice, therapist):
             "notes": notes}
 
 
-@pytest.fixture
-def signed_in(client, auth, therapist):
-    """The facilitator, on both clients' care teams: the strongest test, since they may see both."""
-    auth.login(therapist)
-    return client
-
-
 def test_a_record_pages_never_show_b_or_the_group_note(signed_in, circle):
     a = circle["a"]
     note = circle["notes"][a.id]

@@ -29,12 +29,6 @@ def wren(therapist):
     return ClientFactory.for_team(therapist, first_name="Wren", last_name="Halloway")
 
 
-@pytest.fixture
-def signed_in(client, auth, therapist):
-    auth.login(therapist)
-    return client
-
-
 def flashes(response) -> str:
     return response.get_data(as_text=True)
 

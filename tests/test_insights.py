@@ -28,12 +28,6 @@ def record(therapist):
     }
 
 
-@pytest.fixture
-def signed_in(client, auth, therapist):
-    auth.login(therapist)
-    return client
-
-
 def add_url(record):
     return f"/clients/{record['client'].id}/notes/{record['note'].id}/insights"
 

@@ -11,12 +11,6 @@ from tests.factories import ClientFactory, DosingSessionFactory, NoteFactory, Us
 
 
 @pytest.fixture
-def signed_in(client, auth, therapist):
-    auth.login(therapist)
-    return client
-
-
-@pytest.fixture
 def person(therapist):
     return ClientFactory.for_team(therapist, first_name="Wren", last_name="Halloway")
 

@@ -28,12 +28,6 @@ def note(person, therapist):
     return NoteFactory(client=person, author=therapist, kind="debrief", dosing_session_id=session.id)
 
 
-@pytest.fixture
-def signed_in(client, auth, therapist):
-    auth.login(therapist)
-    return client
-
-
 def url(note, action=""):
     return f"/clients/{note.client_id}/notes/{note.id}" + (f"/{action}" if action else "")
 
