@@ -68,6 +68,15 @@ expect.set_options(timeout=10_000)
 
 # --- browser -------------------------------------------------------------------------------
 
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
+def pytest_collection_modifyitems(items):
+    """Every test in this directory drives a browser: mark it, so `-m "not browser"` leaves it out."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.browser)
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     """pytest-playwright's options (--headed, --slowmo) plus Debian's Chromium and its flags."""
