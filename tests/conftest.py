@@ -69,7 +69,8 @@ def _empty_tables(connection) -> None:
     # tables this small (TRUNCATE makes new files for every table and index).
     for table in reversed(db.metadata.sorted_tables):
         connection.execute(table.delete())
-    if connection.dialect.name == "postgresql":  # (SQLite's next id follows the largest left: none)
+    # SQLite (no AUTOINCREMENT tables here) starts ids from 1 again once the rows are gone.
+    if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT setval(c.oid, 1, false) FROM pg_class c JOIN pg_namespace n "
                                 "ON n.oid = c.relnamespace WHERE c.relkind = 'S' AND n.nspname = current_schema()"))
 
@@ -115,6 +116,7 @@ def config_restored(app: Flask):
 
 @pytest.fixture
 def app(session_app):
+    """The session's app in an app context, for one test: empty tables before, settings back after."""
     start_afresh(session_app)
     with session_app.app_context(), config_restored(session_app):
         yield session_app
