@@ -375,7 +375,7 @@ def test_ids_of_another_clients_objects_are_404(signed_in, therapist, person):
     assert signed_in.get(f"/clients/{person.id}/goals/{goal.id}").status_code == 404
     assert signed_in.get(f"/clients/{person.id}/history/{item.id}").status_code == 404
     assert signed_in.post(f"/clients/{person.id}/goals/{goal.id}/check-ins",
-                       data={"checked_on": "2025-01-01", "rating": "4"}).status_code == 404
+                          data={"checked_on": "2025-01-01", "rating": "4"}).status_code == 404
 
 
 # ---------------------------------------------------------------- demo data

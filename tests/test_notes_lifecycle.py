@@ -104,7 +104,8 @@ def test_signing_an_outdated_view_is_refused(note, therapist):
 
 def test_an_empty_note_cannot_be_signed(therapist):
     person = ClientFactory.for_team(therapist)
-    empty = NoteFactory(client=person, author=therapist, kind="debrief", content=sections.content_from_fields("debrief", {})[0])
+    empty = NoteFactory(client=person, author=therapist, kind="debrief",
+                        content=sections.content_from_fields("debrief", {})[0])
     with pytest.raises(lifecycle.Invalid):
         lifecycle.sign(empty, therapist, 1)
 

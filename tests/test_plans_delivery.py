@@ -159,7 +159,8 @@ def test_the_pdf_holds_the_plan_and_nothing_private(client, auth, coach, person,
     hushed_insight = InsightFactory(note=note, text="clinical", client_words="HUSHWILLOW words")
     hushed_insight.history_items = [secret_history]
     foreign_goal = GoalFactory(client=other, title="GRANITEOTTER goal", why="GRANITEOTTER why")
-    foreign_insight = InsightFactory(note=NoteFactory.signed(client=other, author=coach), client_words="LICHENMOTH words")
+    foreign_insight = InsightFactory(note=NoteFactory.signed(client=other, author=coach),
+                                     client_words="LICHENMOTH words")
 
     plan = PlanFactory(client=person, message="You showed up for yourself this week.")
     item = PlanItemFactory(plan=plan, title="Evening pages", instructions="Write by hand for ten minutes.",
