@@ -40,6 +40,10 @@ browser:
 test: setup browser
 	$(BIN)/pytest -q
 
+# The suite without the browser tests (tests/e2e, marked `browser`): no Chromium needed.
+test-fast: setup
+	$(BIN)/pytest -q -m "not browser"
+
 # The same suite on PostgreSQL: TEST_DATABASE_URL names an empty database that the tests may fill
 # and empty, e.g. postgresql+psycopg://postgres@127.0.0.1:54329/integration_test (.ci/run makes one).
 test-pg: setup browser

@@ -64,4 +64,7 @@ def from_environment(instance_path: str) -> dict:
         # so the audit log records the person's address, not the proxy's.
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO").strip().upper(),
+        # Tests only, never read from the environment: hash new passwords with argon2's cheapest
+        # parameters instead of production strength (existing hashes verify either way).
+        "PASSWORD_HASH_FAST": False,
     }

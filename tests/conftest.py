@@ -1,16 +1,39 @@
-"""Fixtures: an app and an empty database per test, a client to drive it, sign-in helpers."""
+"""Fixtures: one app per test session, its schema built once; each test starts from empty tables.
+
+- ``app``: the session's app inside an app context, for one test: every table emptied before
+  it, the configuration put back after it.
+- ``make_app(**settings)``: for the few tests that need other settings (CSRF on, limits, a
+  route of their own): a new app over the same, already emptied database.
+- ``client``, ``runner``, ``auth`` (sign in and out through the login form), ``signed_in``
+  (the therapist, signed in), and the people: ``practice``, ``admin``, ``therapist``, ``coach``.
+
+The database is TEST_DATABASE_URL (PostgreSQL in CI) or a SQLite file, in memory-backed
+/dev/shm when there is one.
+"""
 import contextvars
 import os
+import shutil
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
-from flask import has_app_context
+from flask import Flask, has_app_context
 from flask.testing import FlaskClient
+from sqlalchemy import text
 
 from integration import create_app
-from integration.extensions import db
+from integration.extensions import db, limiter
 from tests.factories import PASSWORD, PracticeFactory, UserFactory
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+SETTINGS = {
+    "TESTING": True,
+    "SECRET_KEY": "test-only-secret",
+    "WTF_CSRF_ENABLED": False,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "PASSWORD_HASH_FAST": True,
+}
 
 
 class IsolatedClient(FlaskClient):
@@ -27,33 +50,97 @@ class IsolatedClient(FlaskClient):
         return response
 
 
-def make_test_app(tmp_path, **overrides):
-    """An app on a fresh temporary SQLite file, or on TEST_DATABASE_URL (PostgreSQL in CI)."""
-    config = {
-        "TESTING": True,
-        "SECRET_KEY": "test-only-secret",
-        "SQLALCHEMY_DATABASE_URI": POSTGRES_URL or f"sqlite:///{tmp_path / 'test.db'}",
-        "WTF_CSRF_ENABLED": False,
-        "RATELIMIT_STORAGE_URI": "memory://",
-    }
-    config.update(overrides)
-    app = create_app(config)
+def build_app(database_url: str, **overrides) -> Flask:
+    """A test app on the database at database_url; it neither creates nor empties tables."""
+    app = create_app({**SETTINGS, "SQLALCHEMY_DATABASE_URI": database_url, **overrides})
     app.test_client_class = IsolatedClient
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
     return app
 
 
-@pytest.fixture
-def app(tmp_path):
-    app = make_test_app(tmp_path)
+def start_afresh(app: Flask) -> None:
+    """Empty every table (ids start from 1 again) and the rate-limit counts kept in memory."""
     with app.app_context():
-        yield app
-        db.session.remove()
+        with db.engine.begin() as connection:
+            _empty_tables(connection)
+        # One Limiter serves every app made in this process, so its store is whichever app was made
+        # last (the database store needs an app context to be emptied).
+        limiter.reset()
+
+
+def _empty_tables(connection) -> None:
+    # DELETE, children before parents: on PostgreSQL several times faster than TRUNCATE for
+    # tables this small (TRUNCATE makes new files for every table and index).
+    for table in reversed(db.metadata.sorted_tables):
+        connection.execute(table.delete())
+    # SQLite (no AUTOINCREMENT tables here) starts ids from 1 again once the rows are gone.
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT setval(c.oid, 1, false) FROM pg_class c JOIN pg_namespace n "
+                                "ON n.oid = c.relnamespace WHERE c.relkind = 'S' AND n.nspname = current_schema()"))
+
+
+@pytest.fixture(scope="session")
+def database_url():
+    """TEST_DATABASE_URL, or a SQLite file that lives as long as the test session."""
+    if POSTGRES_URL:
+        yield POSTGRES_URL
+        return
+    shm = Path("/dev/shm")
+    # Memory-backed when possible: the schema's DDL and every commit skip the disk's fsync.
+    directory = tempfile.mkdtemp(prefix="integration-tests-",
+                                 dir=shm if shm.is_dir() and os.access(shm, os.W_OK) else None)
+    yield f"sqlite:///{directory}/test.db"
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def session_app(database_url):
+    """The app every test shares, built once, with the schema created once."""
+    app = build_app(database_url)
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield app
+    with app.app_context():
         if POSTGRES_URL:
-            db.drop_all()
+            db.drop_all()  # leave TEST_DATABASE_URL as it was given: empty
         db.engine.dispose()
+
+
+@contextmanager
+def config_restored(app: Flask):
+    """Afterwards the app's configuration is what it was before (a test may change a setting)."""
+    saved = dict(app.config)
+    try:
+        yield
+    finally:
+        app.config.clear()
+        app.config.update(saved)
+
+
+@pytest.fixture
+def app(session_app):
+    """The session's app in an app context, for one test: empty tables before, settings back after."""
+    start_afresh(session_app)
+    with session_app.app_context(), config_restored(session_app):
+        yield session_app
+        db.session.remove()
+
+
+@pytest.fixture
+def make_app(session_app, database_url):
+    """make_app(**settings): an app with other settings over the session's database, emptied."""
+    start_afresh(session_app)
+    made = []
+
+    def make(**overrides) -> Flask:
+        made.append(build_app(database_url, **overrides))
+        return made[-1]
+
+    yield make
+    for other in made:
+        with other.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 @pytest.fixture
@@ -102,3 +189,11 @@ def therapist(practice):
 @pytest.fixture
 def coach(practice):
     return UserFactory(practice=practice, role="coach", name="Cora Coach")
+
+
+@pytest.fixture
+def signed_in(client, auth, therapist):
+    """The test client, with the therapist signed in through the login form."""
+    response = auth.login(therapist)
+    assert response.status_code == 302, "the therapist could not sign in"
+    return client

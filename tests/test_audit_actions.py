@@ -9,8 +9,8 @@ import pytest
 import integration
 from integration.audit.models import ACTIONS, AuditEvent
 from integration.extensions import db
-from tests.factories import ClientFactory
-from tests.factories_notes import DosingSessionFactory, NoteFactory
+from tests.factories import ClientFactory, DosingSessionFactory, NoteFactory
+
 
 PACKAGE = Path(integration.__file__).parent
 FORMERLY_MISSING = ("conflict", "finalize", "revoke", "retire", "restore", "delete")
@@ -103,7 +103,8 @@ def test_filtering_by_a_formerly_missing_action_shows_just_those_rows(client, au
 
 def test_a_save_conflict_is_found_by_its_filter(client, auth, admin, therapist):
     person = ClientFactory.for_team(therapist)
-    note = NoteFactory(client=person, author=therapist, dosing_session_id=DosingSessionFactory(client=person).id)
+    note = NoteFactory(client=person, author=therapist, kind="debrief",
+                       dosing_session_id=DosingSessionFactory(client=person).id)
     auth.login(therapist)
     autosave = f"/clients/{person.id}/notes/{note.id}/autosave"
     stale_version = note.version

@@ -1,9 +1,12 @@
 """Accounts: first-run setup, sign-in and lockout, idle timeout, passwords, team management."""
 import time
 
+from argon2 import PasswordHasher, extract_parameters
+
 from integration.audit.models import AuditEvent
 from integration.auth.models import Practice, User
 from integration.auth.passwords import password_problem
+from integration.config import from_environment
 from integration.extensions import db
 from tests.factories import PASSWORD, UserFactory
 
@@ -53,6 +56,21 @@ def test_password_policy():
     assert password_problem("aaaaaaaaaaaa") is not None
     assert password_problem(STRONG) is None
     assert password_problem("x" * 200).startswith("Use at most")
+
+
+def test_passwords_are_hashed_at_full_strength_unless_a_test_app_asks_otherwise(make_app, tmp_path):
+    assert from_environment(str(tmp_path))["PASSWORD_HASH_FAST"] is False
+    hashes = {}
+    for fast in (False, True):
+        with make_app(PASSWORD_HASH_FAST=fast).app_context():
+            user = User()
+            user.set_password(STRONG)
+            hashes[fast] = user.password_hash
+            assert user.check_password(STRONG) and not user.check_password("not the password")
+    assert extract_parameters(hashes[False]) == extract_parameters(PasswordHasher().hash(STRONG))
+    assert extract_parameters(hashes[True]).memory_cost < extract_parameters(hashes[False]).memory_cost
+    with make_app().app_context():  # either hash verifies in any app: it carries its parameters
+        assert all(User(password_hash=h).check_password(STRONG) for h in hashes.values())
 
 
 # --- sign in ------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from integration.auth.throttle import DatabaseStorage
 from integration.clock import utcnow
 from integration.config import from_environment
 from integration.extensions import db
-from tests.conftest import IsolatedClient, make_test_app
+from tests.conftest import IsolatedClient
 from tests.factories import PASSWORD, UserFactory
 
 WRONG = "not the right password at all"
@@ -112,8 +112,8 @@ def test_unknown_inactive_and_active_accounts_take_the_same_path(client, practic
     assert len(verifications) == 1
 
 
-def test_per_address_limit_holds_across_two_workers(tmp_path):
-    app = make_test_app(tmp_path, RATELIMIT_STORAGE_URI="database://", LOGIN_RATE_PER_ADDRESS="4 per 15 minutes")
+def test_per_address_limit_holds_across_two_workers(make_app):
+    app = make_app(RATELIMIT_STORAGE_URI="database://", LOGIN_RATE_PER_ADDRESS="4 per 15 minutes")
     with app.app_context():
         UserFactory()
         other = second_worker(app)
@@ -127,8 +127,6 @@ def test_per_address_limit_holds_across_two_workers(tmp_path):
         assert worker_a.get("/login").status_code == 200  # reading the page is not an attempt
         keys = db.session.scalars(select(RateCounter.key).where(RateCounter.key.like("limiter/%"))).all()
         assert len(keys) == 1 and "sign-in" in keys[0]
-        db.session.remove()
-        db.engine.dispose()
 
 
 def test_the_database_is_the_default_store_for_limits(tmp_path, monkeypatch):

@@ -18,10 +18,8 @@ from integration.extensions import db
 from integration.groups.models import GroupNote
 from integration.notes.models import Insight
 from integration.plans.models import PlanExport
-from tests.factories import ClientFactory, UserFactory
-from tests.factories_groups import (AttendanceFactory, EnrollmentFactory, GroupSeriesFactory,
-                                    GroupSessionFactory, group_note_for)
-from tests.factories_plans import PlanFactory, PlanItemFactory
+from tests.factories import (AttendanceFactory, ClientFactory, EnrollmentFactory, GroupSeriesFactory,
+                             GroupSessionFactory, NoteFactory, PlanFactory, PlanItemFactory, UserFactory)
 
 A_WORD, B_WORD, GROUP_WORD = "zephyrquill", "marrowlark", "thistledown"
 B_NAMES = ("Casimir", "Fenwhistle")
@@ -50,7 +48,7 @@ def circle(practice, therapist):
     for person, word in ((a, A_WORD), (b, B_WORD)):
         EnrollmentFactory(series=series, client=person)
         attendance = AttendanceFactory(group_session=past, client=person, status="present")
-        notes[person.id] = group_note_for(
+        notes[person.id] = NoteFactory.for_attendance(
             attendance, therapist, participation=f"Engaged throughout ({word}).",
             brought=f"Shared the image of a {word} over the water.", reflections=f"{word} as a sign of rest.")
     insight = Insight(client_id=a.id, note_id=notes[a.id].id, text=f"The {A_WORD} stands for slowing down",
@@ -63,13 +61,6 @@ def circle(practice, therapist):
     db.session.commit()
     return {"a": a, "b": b, "series": series, "past": past, "upcoming": upcoming, "plan": plan,
             "notes": notes}
-
-
-@pytest.fixture
-def signed_in(client, auth, therapist):
-    """The facilitator, on both clients' care teams: the strongest test, since they may see both."""
-    auth.login(therapist)
-    return client
 
 
 def test_a_record_pages_never_show_b_or_the_group_note(signed_in, circle):

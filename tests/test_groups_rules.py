@@ -6,9 +6,8 @@ import pytest
 from integration.groups import rules
 from integration.groups.models import Attendance
 from integration.extensions import db
-from tests.factories import ClientFactory, PracticeFactory, UserFactory
-from tests.factories_groups import (AttendanceFactory, EnrollmentFactory, GroupSeriesFactory,
-                                    GroupSessionFactory)
+from tests.factories import (AttendanceFactory, ClientFactory, EnrollmentFactory, GroupSeriesFactory,
+                             GroupSessionFactory, PracticeFactory, UserFactory)
 
 
 @pytest.fixture

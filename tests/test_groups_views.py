@@ -12,9 +12,8 @@ from integration.groups.models import (Attendance, Enrollment, GroupNote, GroupN
                                        GroupSession)
 from integration.notes import lifecycle
 from integration.notes.models import Note
-from tests.factories import ClientFactory, PracticeFactory, UserFactory
-from tests.factories_groups import (AttendanceFactory, EnrollmentFactory, GroupSeriesFactory,
-                                    GroupSessionFactory, group_note_for)
+from tests.factories import (AttendanceFactory, ClientFactory, EnrollmentFactory, GroupSeriesFactory,
+                             GroupSessionFactory, NoteFactory, PlanFactory, PracticeFactory, UserFactory)
 
 
 @pytest.fixture
@@ -30,12 +29,6 @@ def meeting(series):
 @pytest.fixture
 def wren(therapist):
     return ClientFactory.for_team(therapist, first_name="Wren", last_name="Halloway")
-
-
-@pytest.fixture
-def signed_in(client, auth, therapist):
-    auth.login(therapist)
-    return client
 
 
 def flashes(response) -> str:
@@ -116,7 +109,7 @@ def test_removing_a_client_keeps_attendance_and_notes_and_promotes_the_waitlist(
                                                                                 last_name="Lark"),
                                 status="waitlisted")
     attendance = AttendanceFactory(group_session=meeting, client=wren, status="present")
-    note = group_note_for(attendance, therapist, brought="Wren spoke about the orchard.")
+    note = NoteFactory.for_attendance(attendance, therapist, brought="Wren spoke about the orchard.")
     page = signed_in.post(f"/groups/{series.id}/roster/{enrolment.id}/withdraw",
                           follow_redirects=True).get_data(as_text=True)
     assert "Wren Halloway has left the circle. Their attendance and notes are kept." in page
@@ -388,7 +381,7 @@ def test_the_session_page_runs_in_a_fixed_number_of_queries(signed_in, series, m
             EnrollmentFactory(series=series, client=person)
             attendance = AttendanceFactory(group_session=meeting, client=person, status="present")
             if i % 2:
-                group_note_for(attendance, therapist, brought="Something")
+                NoteFactory.for_attendance(attendance, therapist, brought="Something")
         statements = []
         listener = lambda *args: statements.append(1)  # noqa: E731
         event.listen(db.engine, "before_cursor_execute", listener)
@@ -414,7 +407,6 @@ def test_sessions_of_another_practice_never_appear(signed_in, series):
 
 def test_a_plan_item_points_at_a_circle_of_the_practice_only(signed_in, series, wren, therapist):
     from integration.plans.models import PlanItem
-    from tests.factories_plans import PlanFactory
 
     plan = PlanFactory(client=wren, created_by_id=therapist.id)
     other_admin = UserFactory(practice=PracticeFactory(), role="admin")

@@ -6,16 +6,26 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from integration import config, create_app
+from integration import config
 from integration.auth.models import User
 from integration.extensions import db
 from integration.logs import REQUEST_ID_HEADER
-from tests.factories import PASSWORD, ClientFactory
-from tests.factories_notes import DosingSessionFactory, NoteFactory
+from tests.factories import PASSWORD, ClientFactory, DosingSessionFactory, NoteFactory
+
 
 REQUEST_LINE = re.compile(
     r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ INFO integration\.request request_id=(?P<id>\S+) user=(?P<user>\S+) "
     r"method=(?P<method>[A-Z]+) endpoint=(?P<endpoint>\S+) status=(?P<status>\d{3}) duration_ms=(?P<ms>\d+\.\d)$")
+
+
+@pytest.fixture
+def app(make_app):
+    """An app of this test's own: its log handler writes to the stderr this test captures, and
+    routes added here (test-only failures) never reach the session's shared app."""
+    made = make_app()
+    with made.app_context():
+        yield made
+        db.session.remove()
 
 
 def request_lines(output: str) -> list[dict]:
@@ -84,7 +94,8 @@ def test_typed_words_client_names_and_emails_never_reach_the_log(client, auth, t
     planted = ["Quillonia", "Marrowdale", "Thistlewick", "Periwinkle", "lanternfish", "Gossamerword",
                "hidden.person@planted.example"]
     person = ClientFactory.for_team(therapist)
-    note = NoteFactory(client=person, author=therapist, dosing_session_id=DosingSessionFactory(client=person).id)
+    note = NoteFactory(client=person, author=therapist, kind="debrief",
+                       dosing_session_id=DosingSessionFactory(client=person).id)
 
     def walk():
         client.post("/login", data={"email": "hidden.person@planted.example", "password": "Gossamerword"})
@@ -188,12 +199,11 @@ def test_log_level_comes_from_the_environment(monkeypatch, tmp_path):
     assert config.from_environment(str(tmp_path))["LOG_LEVEL"] == "WARNING"
 
 
-def test_log_level_warning_leaves_out_request_lines(tmp_path, capsys):
-    quiet = create_app({"TESTING": True, "SECRET_KEY": "test-only-secret", "LOG_LEVEL": "WARNING",
-                        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'quiet.db'}"})
-    output, response = log_after(capsys, lambda: quiet.test_client().get("/static/css/app.css"))
-    assert response.status_code == 200 and response.headers[REQUEST_ID_HEADER]
-    assert request_lines(output) == []
-    with quiet.app_context():
-        db.engine.dispose()
-
+def test_log_level_warning_leaves_out_request_lines(make_app, capsys):
+    quiet = make_app(LOG_LEVEL="WARNING")
+    try:
+        output, response = log_after(capsys, lambda: quiet.test_client().get("/healthz"))
+        assert response.status_code == 200 and response.headers[REQUEST_ID_HEADER]
+        assert request_lines(output) == []
+    finally:
+        make_app()  # the log level is the process's: put it back for the tests after this one

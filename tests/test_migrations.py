@@ -6,7 +6,7 @@ result is compared with `db.metadata` by Alembic's autogenerate.
 
 On SQLite this uses a fresh temporary file. With TEST_DATABASE_URL (PostgreSQL in CI) it uses
 a separate database created next to the test database and dropped afterwards, so the shared
-test database is left as the other tests expect it: empty.
+test database is left as the other tests expect it: with the session's schema, and empty.
 """
 import logging
 import uuid
@@ -63,6 +63,14 @@ def _drop_everything(url) -> None:
         engine.dispose()
 
 
+def _create_schema(url) -> None:
+    engine = create_engine(url)
+    try:
+        db.metadata.create_all(engine)
+    finally:
+        engine.dispose()
+
+
 @pytest.fixture
 def empty_database_url(tmp_path):
     """A URL of a database with no tables in it, removed or emptied afterwards."""
@@ -77,11 +85,13 @@ def empty_database_url(tmp_path):
         with admin.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
     except DBAPIError:
-        # No CREATEDB right: use the test database itself, emptied before and after.
+        # No CREATEDB right: use the test database itself, emptied before and after, and then
+        # given back the schema that the other tests of the session share.
         admin.dispose()
         _drop_everything(base)
         yield base.render_as_string(hide_password=False)
         _drop_everything(base)
+        _create_schema(base)
         return
     try:
         yield base.set(database=name).render_as_string(hide_password=False)

@@ -5,8 +5,7 @@ from sqlalchemy import select, text
 from integration.extensions import db
 from integration.notes import lifecycle, sections
 from integration.notes.models import NoteRevision
-from tests.factories import ClientFactory
-from tests.factories_notes import NoteFactory, debrief_content
+from tests.factories import ClientFactory, NoteFactory, UserFactory, debrief_content
 
 
 def fields(**overrides) -> dict:
@@ -17,7 +16,7 @@ def fields(**overrides) -> dict:
 @pytest.fixture
 def note(therapist):
     person = ClientFactory.for_team(therapist)
-    return NoteFactory(client=person, author=therapist)
+    return NoteFactory(client=person, author=therapist, kind="debrief")
 
 
 def test_a_save_on_the_current_version_is_kept_and_bumps_the_version(note, therapist):
@@ -41,7 +40,6 @@ def test_search_text_follows_every_section(note, therapist):
 
 
 def test_a_stale_save_is_refused_and_both_texts_are_kept(note, therapist, practice):
-    from tests.factories import UserFactory
     colleague = UserFactory(practice=practice)
     lifecycle.save_draft(note, fields(experience="Mine: the lake"), 1, therapist)
     db.session.commit()
@@ -111,7 +109,8 @@ def test_signing_an_outdated_view_is_refused(note, therapist):
 
 def test_an_empty_note_cannot_be_signed(therapist):
     person = ClientFactory.for_team(therapist)
-    empty = NoteFactory(client=person, author=therapist, content=sections.content_from_fields("debrief", {})[0])
+    empty = NoteFactory(client=person, author=therapist, kind="debrief",
+                        content=sections.content_from_fields("debrief", {})[0])
     with pytest.raises(lifecycle.Invalid):
         lifecycle.sign(empty, therapist, 1)
 

@@ -7,14 +7,7 @@ from sqlalchemy import select
 from integration.clock import local_today, utcnow
 from integration.extensions import db
 from integration.notes.models import DosingSession
-from tests.factories import ClientFactory, UserFactory
-from tests.factories_notes import DosingSessionFactory, NoteFactory
-
-
-@pytest.fixture
-def signed_in(client, auth, therapist):
-    auth.login(therapist)
-    return client
+from tests.factories import ClientFactory, DosingSessionFactory, NoteFactory, UserFactory
 
 
 @pytest.fixture
@@ -147,7 +140,7 @@ def test_list_shows_window_and_debrief_state(signed_in, person, therapist):
     today = local_today("America/New_York")
     recent = DosingSessionFactory(client=person, number=1, started_at=utcnow())
     older = DosingSessionFactory(client=person, number=2, started_at=datetime(2024, 5, 1, 15, 0))
-    NoteFactory(client=person, author=therapist, dosing_session_id=older.id)
+    NoteFactory(client=person, author=therapist, kind="debrief", dosing_session_id=older.id)
     NoteFactory(client=person, author=therapist, kind="integration", occurred_on=today)
     page = signed_in.get(f"/clients/{person.id}/sessions").get_data(as_text=True)
     assert "Integration window open · day 0 of 3" in page

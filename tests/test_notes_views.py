@@ -9,8 +9,8 @@ from integration.audit.models import AuditEvent
 from integration.extensions import db
 from integration.notes import lifecycle, sections
 from integration.notes.models import Addendum, Note, NoteRevision
-from tests.factories import ClientFactory, UserFactory
-from tests.factories_notes import DosingSessionFactory, NoteFactory, debrief_content
+from tests.factories import ClientFactory, DosingSessionFactory, NoteFactory, UserFactory, debrief_content
+from tests.routes import CLIENT_SCOPED, answers_other_than_404, methods, rule_id
 
 JSON = {"Accept": "application/json"}
 
@@ -31,13 +31,7 @@ def person(therapist):
 @pytest.fixture
 def note(person, therapist):
     session = DosingSessionFactory(client=person, number=1)
-    return NoteFactory(client=person, author=therapist, dosing_session_id=session.id)
-
-
-@pytest.fixture
-def signed_in(client, auth, therapist):
-    auth.login(therapist)
-    return client
+    return NoteFactory(client=person, author=therapist, kind="debrief", dosing_session_id=session.id)
 
 
 def url(note, action=""):
@@ -248,18 +242,18 @@ def test_no_route_changes_a_signed_note(app, signed_in, note, method):
 
 # --- access -----------------------------------------------------------------------------------
 
-def test_outsiders_get_404_on_every_route(app, client, auth, note, practice):
-    outsider = UserFactory(practice=practice, role="therapist")
-    auth.login(outsider)
+SESSION_AND_NOTE_ROUTES = [rule for rule in CLIENT_SCOPED if rule.endpoint in SESSION_AND_NOTE_ENDPOINTS]
+
+
+def test_the_session_and_note_routes_are_all_found():
+    assert {rule.endpoint for rule in SESSION_AND_NOTE_ROUTES} == SESSION_AND_NOTE_ENDPOINTS
+    assert sum(len(methods(rule)) for rule in SESSION_AND_NOTE_ROUTES) == 12
+
+
+@pytest.mark.parametrize("rule", SESSION_AND_NOTE_ROUTES, ids=rule_id)
+def test_outsiders_get_404_and_change_nothing(client, auth, note, practice, rule):
+    auth.login(UserFactory(practice=practice, role="therapist"))
     ids = {"client_id": note.client_id, "note_id": note.id, "session_id": note.dosing_session_id}
-    checked = 0
-    for rule in app.url_map.iter_rules():
-        if rule.endpoint not in SESSION_AND_NOTE_ENDPOINTS:
-            continue
-        path = rule.build({k: ids[k] for k in rule.arguments}, append_unknown=False)[1]
-        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            response = client.open(path, method=method, data={"version": "1", "experience": "x"})
-            assert response.status_code == 404, (rule.endpoint, method)
-            checked += 1
-    assert checked == 12
+    path = rule.build({k: ids[k] for k in rule.arguments}, append_unknown=False)[1]
+    assert answers_other_than_404(client, rule, path, data={"version": "1", "experience": "x"}) == []
     assert _snapshot(note.id)[0]["experience"] != "x"

@@ -28,9 +28,11 @@ def poppler(tool: str, pdf: bytes, tmp_path) -> str:
     return subprocess.run([tool, str(path)], capture_output=True, text=True, check=True).stdout
 
 
-@pytest.fixture
-def sample_pdf(app):
-    return render_plan_pdf(sample_document())
+@pytest.fixture(scope="module")
+def sample_pdf(session_app):
+    """The sample plan's PDF, rendered once for the tests that only read it (bytes cannot change)."""
+    with session_app.app_context():
+        return render_plan_pdf(sample_document())
 
 
 def test_the_pdf_shows_the_plan_items_prompts_goals_and_crisis_text(sample_pdf):

@@ -1,40 +1,46 @@
-"""Every plans route under /clients/<id>/ answers 404 to someone outside the care team, with real ids."""
-from flask import url_for
-from sqlalchemy import select
+"""Every plans route under /clients/<id>/, on a delivered plan: 404 to a coach outside the care team,
+and each page open to the coach on it (a delivered plan's edit pages send them back to the plan)."""
+import pytest
 
+from integration.clock import utcnow
 from integration.extensions import db
-from integration.plans.models import PlanExport, ShareLink
-from tests.factories import PASSWORD, ClientFactory, UserFactory
-from tests.factories_plans import PlanFactory, PlanItemFactory
+from tests.factories import ClientFactory, UserFactory
+from tests.routes import CLIENT_SCOPED, answers_other_than_404, build_url, full_record, get_rules, rule_id
+
+PLANS_ROUTES = [rule for rule in CLIENT_SCOPED if rule.endpoint.startswith("plans.")]
+# Pages that change a draft: a finalized plan answers them with a redirect back to the plan.
+DRAFT_ONLY_PAGES = {"plans.edit", "plans.item_new", "plans.item_edit"}
 
 
-def test_outsiders_get_404_on_every_plans_route_and_insiders_can_open_the_pages(app, practice, coach):
-    person = ClientFactory.for_team(coach)
-    plan = PlanFactory(client=person)
-    item = PlanItemFactory(plan=plan)
-    insider = app.test_client()
-    insider.post("/login", data={"email": coach.email, "password": PASSWORD})
-    insider.post(f"/clients/{person.id}/plans/{plan.id}/finalize")
-    export = db.session.scalar(select(PlanExport))
-    insider.post(f"/clients/{person.id}/plans/{plan.id}/exports/{export.id}/share")
-    link = db.session.scalar(select(ShareLink))
-    ids = {"client_id": person.id, "plan_id": plan.id, "item_id": item.id, "export_id": export.id,
-           "link_id": link.id}
+@pytest.fixture
+def delivered(coach):
+    """A coach's client with a finalized plan, its stored version and a private link to it."""
+    record = full_record(ClientFactory.for_team(coach), coach)
+    plan = record["plan"]
+    plan.status, plan.finalized_at, plan.finalized_by_id = "finalized", utcnow(), coach.id
+    db.session.commit()
+    return record
 
-    outsider = app.test_client()
-    other = UserFactory(practice=practice, role="coach")
-    outsider.post("/login", data={"email": other.email, "password": PASSWORD})
-    rules = [r for r in app.url_map.iter_rules() if r.endpoint.startswith("plans.") and "client_id" in r.arguments]
-    assert len(rules) >= 15
-    leaks, broken = [], []
-    for rule in rules:
-        with app.test_request_context():
-            url = url_for(rule.endpoint, **{name: ids[name] for name in rule.arguments})
-        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            if outsider.open(url, method=method, data={}).status_code != 404:
-                leaks.append(f"{method} {url}")
-            if method == "GET" and insider.get(url).status_code != 200:
-                broken.append(url)
-    assert leaks == []
-    # A finalized plan's edit pages redirect back to the plan; everything else opens.
-    assert all("/edit" in url or "/items/new" in url for url in broken), broken
+
+def test_the_plans_routes_are_every_plans_route_of_the_url_map(app):
+    in_the_app = [rule for rule in app.url_map.iter_rules()
+                  if rule.endpoint.startswith("plans.") and "client_id" in rule.arguments]
+    assert [rule.rule for rule in PLANS_ROUTES] == [rule.rule for rule in in_the_app]
+    assert DRAFT_ONLY_PAGES <= {rule.endpoint for rule in get_rules(PLANS_ROUTES)}
+
+
+@pytest.mark.parametrize("rule", PLANS_ROUTES, ids=rule_id)
+def test_a_coach_off_the_care_team_gets_404(app, client, auth, practice, delivered, rule):
+    auth.login(UserFactory(practice=practice, role="coach"))
+    assert answers_other_than_404(client, rule, build_url(app, rule, delivered)) == []
+
+
+@pytest.mark.parametrize("rule", get_rules(PLANS_ROUTES), ids=rule_id)
+def test_the_coach_on_the_care_team_opens_the_page(app, client, auth, coach, delivered, rule):
+    auth.login(coach)
+    response = client.get(build_url(app, rule, delivered))
+    if rule.endpoint in DRAFT_ONLY_PAGES:
+        assert response.status_code == 302
+        assert response.location == f"/clients/{delivered['client'].id}/plans/{delivered['plan'].id}"
+    else:
+        assert response.status_code == 200

@@ -7,9 +7,8 @@ from sqlalchemy import func, select
 from integration.extensions import db
 from integration.plans.library import DEFAULT_LIBRARY
 from integration.plans.models import LibraryPractice, Plan, PlanItem
-from tests.factories import ClientFactory, UserFactory
-from tests.factories_clients import DosingSessionFactory, GoalFactory, InsightFactory, NoteFactory
-from tests.factories_plans import LibraryPracticeFactory, PlanFactory, PlanItemFactory
+from tests.factories import (ClientFactory, DosingSessionFactory, GoalFactory, InsightFactory,
+                             LibraryPracticeFactory, NoteFactory, PlanFactory, PlanItemFactory, UserFactory)
 
 
 def _library_count(practice):
@@ -161,8 +160,8 @@ def test_items_link_only_to_the_clients_own_goals_and_insights(client, auth, coa
     other = ClientFactory.for_team(coach)
     own_goal = GoalFactory(client=person, title="Sleep before midnight")
     foreign_goal = GoalFactory(client=other, title="Someone else's goal")
-    own_insight = InsightFactory(note=NoteFactory(client=person, author=coach), client_words="I can rest")
-    foreign_insight = InsightFactory(note=NoteFactory(client=other, author=coach), client_words="not yours")
+    own_insight = InsightFactory(note=NoteFactory.signed(client=person, author=coach), client_words="I can rest")
+    foreign_insight = InsightFactory(note=NoteFactory.signed(client=other, author=coach), client_words="not yours")
     plan = PlanFactory(client=person)
     item = PlanItemFactory(plan=plan)
     auth.login(coach)
@@ -266,7 +265,7 @@ def test_settings_are_for_admins(client, auth, admin, coach, practice):
 def test_form_pages_open_for_a_draft(client, auth, coach, practice):
     person = ClientFactory.for_team(coach)
     GoalFactory(client=person, title="Walk more")
-    InsightFactory(note=NoteFactory(client=person, author=coach), client_words="", text="Clinical only")
+    InsightFactory(note=NoteFactory.signed(client=person, author=coach), client_words="", text="Clinical only")
     plan = PlanFactory(client=person)
     item = PlanItemFactory(plan=plan)
     entry = LibraryPracticeFactory(practice_id=practice.id, created_by_id=coach.id)

@@ -12,10 +12,8 @@ from sqlalchemy import select
 from integration.audit.models import AuditEvent
 from integration.extensions import db
 from integration.plans.models import PlanExport, ShareLink
-from tests.factories import ClientFactory
-from tests.factories_clients import (DosingSessionFactory, GoalFactory, HistoryItemFactory, InsightFactory,
-                                     NoteFactory)
-from tests.factories_plans import PlanFactory, PlanItemFactory
+from tests.factories import (ClientFactory, DosingSessionFactory, GoalFactory, HistoryItemFactory,
+                             InsightFactory, NoteFactory, PlanFactory, PlanItemFactory)
 
 
 @pytest.fixture
@@ -148,7 +146,7 @@ def test_calendar_file_parses_and_holds_the_scheduled_practices(app, client, aut
 def test_the_pdf_holds_the_plan_and_nothing_private(client, auth, coach, person, practice):
     other = ClientFactory.for_team(coach, first_name="Ottoline", last_name="Greaves")
     session = DosingSessionFactory(client=person, intention="PEPPERCOMET intention", notes="QUARTZHERON dose notes")
-    note = NoteFactory(client=person, author=coach, kind="debrief", dosing_session_id=session.id, content={
+    note = NoteFactory.signed(client=person, author=coach, kind="debrief", dosing_session_id=session.id, content={
         "experience": "ZEBRAQUILL experience", "observations": "MARMOTLANTERN observation",
         "safety": {"mood": "low", "asked": "yes", "answer": "OBSIDIANFERN answer", "follow_up": "no", "plan": ""}})
     secret_history = HistoryItemFactory(client=person, title="CORMORANTSECRET", detail="BRAMBLEVEIL detail",
@@ -161,7 +159,8 @@ def test_the_pdf_holds_the_plan_and_nothing_private(client, auth, coach, person,
     hushed_insight = InsightFactory(note=note, text="clinical", client_words="HUSHWILLOW words")
     hushed_insight.history_items = [secret_history]
     foreign_goal = GoalFactory(client=other, title="GRANITEOTTER goal", why="GRANITEOTTER why")
-    foreign_insight = InsightFactory(note=NoteFactory(client=other, author=coach), client_words="LICHENMOTH words")
+    foreign_insight = InsightFactory(note=NoteFactory.signed(client=other, author=coach),
+                                     client_words="LICHENMOTH words")
 
     plan = PlanFactory(client=person, message="You showed up for yourself this week.")
     item = PlanItemFactory(plan=plan, title="Evening pages", instructions="Write by hand for ten minutes.",
@@ -198,7 +197,7 @@ def test_first_days_describe_a_practice_once_and_spread_its_prompts(person, coac
     from integration.plans.assemble import build_document, load_plan
 
     goal = GoalFactory(client=person, title="Rest without guilt")
-    insight = InsightFactory(note=NoteFactory(client=person, author=coach), client_words="I am allowed to stop")
+    insight = InsightFactory(note=NoteFactory.signed(client=person, author=coach), client_words="I am allowed to stop")
     plan = PlanFactory(client=person, start_date=date(2025, 3, 3))
     item = PlanItemFactory(plan=plan, title="Evening pages", instructions="Write by hand for ten minutes.",
                            schedule_kind="days", schedule_values=[0, 1, 2],

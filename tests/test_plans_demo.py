@@ -4,8 +4,7 @@ from sqlalchemy import func, select
 from integration.extensions import db
 from integration.plans.demo import load_demo
 from integration.plans.models import Plan, PlanExport
-from tests.factories import ClientFactory, UserFactory
-from tests.factories_clients import GoalFactory
+from tests.factories import ClientFactory, GoalFactory, UserFactory
 
 
 def test_demo_plans_are_finalized_delivered_and_not_duplicated(app, practice, coach):

@@ -10,8 +10,7 @@ from integration.audit.models import AuditEvent
 from integration.extensions import db
 from integration.notes.models import Note
 from integration.search.query import highlight, note_text, parse_terms
-from tests.factories import ClientFactory, PracticeFactory, UserFactory
-from tests.factories_insights import InsightFactory, NoteFactory
+from tests.factories import ClientFactory, InsightFactory, NoteFactory, PracticeFactory, UserFactory
 
 
 @pytest.fixture

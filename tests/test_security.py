@@ -5,8 +5,7 @@ from pathlib import Path
 import pytest
 
 from integration.config import instance_secret_key
-from tests.conftest import make_test_app
-from tests.factories import PASSWORD, ClientFactory
+from tests.factories import PASSWORD, ClientFactory, UserFactory
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -21,8 +20,8 @@ def test_security_headers_on_every_page(client):
     assert "Strict-Transport-Security" not in response.headers
 
 
-def test_https_mode_sets_secure_cookies_and_hsts(tmp_path):
-    app = make_test_app(tmp_path, HTTPS=True, SESSION_COOKIE_SECURE=True)
+def test_https_mode_sets_secure_cookies_and_hsts(make_app):
+    app = make_app(HTTPS=True, SESSION_COOKIE_SECURE=True)
     response = app.test_client().get("/healthz")
     assert "max-age" in response.headers["Strict-Transport-Security"]
     assert app.config["SESSION_COOKIE_SECURE"] is True
@@ -35,8 +34,8 @@ def test_session_cookie_is_httponly_and_lax(client, therapist):
 
 
 @pytest.fixture
-def csrf_app(tmp_path):
-    app = make_test_app(tmp_path, WTF_CSRF_ENABLED=True)
+def csrf_app(make_app):
+    app = make_app(WTF_CSRF_ENABLED=True)
     with app.app_context():
         yield app
 
@@ -61,7 +60,6 @@ def test_every_state_changing_route_requires_a_csrf_token(csrf_app):
 
 def test_stale_form_keeps_what_was_typed(csrf_app):
     from integration.extensions import db
-    from tests.factories import UserFactory
 
     user = UserFactory(role="therapist")
     person = ClientFactory.for_team(user)
@@ -92,8 +90,8 @@ def test_not_found_answers_htmx_with_a_message_not_a_page(client):
     assert response.is_json and "<html" not in response.get_data(as_text=True)
 
 
-def test_request_over_the_limit_is_refused_politely(tmp_path):
-    app = make_test_app(tmp_path, MAX_CONTENT_LENGTH=10_000)
+def test_request_over_the_limit_is_refused_politely(make_app):
+    app = make_app(MAX_CONTENT_LENGTH=10_000)
     response = app.test_client().post("/login", data={"email": "a" * 20_000, "password": "x"})
     assert response.status_code == 413
     assert "too large" in response.get_data(as_text=True)
@@ -107,8 +105,8 @@ def test_a_megabyte_in_a_name_field_gets_a_field_message(client, auth, therapist
     assert "Field cannot be longer than 100 characters." in response.get_data(as_text=True)
 
 
-def test_error_pages_leak_nothing(tmp_path):
-    app = make_test_app(tmp_path, TESTING=False, PROPAGATE_EXCEPTIONS=False)
+def test_error_pages_leak_nothing(make_app):
+    app = make_app(TESTING=False, PROPAGATE_EXCEPTIONS=False)
 
     @app.route("/boom")
     def boom():
@@ -156,12 +154,11 @@ def test_secret_key_is_generated_once_and_kept(tmp_path):
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
 
 
-def test_behind_a_trusted_proxy_the_audit_log_sees_the_person(tmp_path):
+def test_behind_a_trusted_proxy_the_audit_log_sees_the_person(make_app):
     from integration.audit.models import AuditEvent
     from integration.extensions import db
-    from tests.factories import UserFactory
 
-    app = make_test_app(tmp_path, TRUSTED_PROXIES=1)
+    app = make_app(TRUSTED_PROXIES=1)
     with app.app_context():
         user = UserFactory()
         app.test_client().post("/login", data={"email": user.email, "password": PASSWORD},

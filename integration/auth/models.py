@@ -4,9 +4,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime
+from functools import cache
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, false, func, select, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -15,7 +17,22 @@ from ..clock import utcnow
 from ..extensions import db
 
 ROLES = {"admin": "Admin", "therapist": "Therapist", "coach": "Coach"}
-_hasher = PasswordHasher()
+_STRONG_HASHER = PasswordHasher()
+_FAST_HASHER = PasswordHasher.from_parameters(profiles.CHEAPEST)  # tests only (PASSWORD_HASH_FAST)
+
+
+def _hasher() -> PasswordHasher:
+    """The argon2 hasher for new hashes: production strength unless the app is a test app.
+
+    Any hasher verifies any argon2 hash: a hash carries its own parameters.
+    """
+    fast = has_app_context() and current_app.config.get("PASSWORD_HASH_FAST", False)
+    return _FAST_HASHER if fast else _STRONG_HASHER
+
+
+def hash_password(password: str) -> str:
+    """An argon2 hash of the password, with the parameters _hasher() chooses."""
+    return _hasher().hash(password)
 
 
 class Practice(db.Model):
@@ -105,7 +122,7 @@ class User(UserMixin, db.Model):
         return f"{self.id}:{self.sign_in_token}"
 
     def set_password(self, password: str) -> None:
-        self.password_hash = _hasher.hash(password)
+        self.password_hash = hash_password(password)
         self.session_token = secrets.token_hex(16)
 
     def check_password(self, password: str) -> bool:
@@ -123,7 +140,7 @@ class User(UserMixin, db.Model):
         an active one), so the time taken reveals nothing about which it was.
         """
         user = cls.by_email(email)
-        matches = _verify(user.password_hash if user is not None else _DUMMY_HASH, password)
+        matches = _verify(user.password_hash if user is not None else _dummy_hash(_hasher()), password)
         return user, user is not None and user.active and matches
 
 
@@ -133,17 +150,20 @@ def normalise_email(email: str) -> str:
 
 def _verify(password_hash: str, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash, password)
+        return _hasher().verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+@cache
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    """A hash to check unknown emails against, made on first use (not at import: argon2 is slow on purpose)."""
+    return hasher.hash("dummy password for constant timing")
 
 
 def token_hash(token: str) -> str:
     """How tokens handed out once (sessions, reset links, recovery codes) are stored: a fingerprint."""
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-_DUMMY_HASH = _hasher.hash("dummy password for constant timing")
 
 
 class SignInSession(db.Model):

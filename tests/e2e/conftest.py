@@ -2,7 +2,8 @@
 
 What this gives a test:
 
-- ``live_server``: the app (fresh database, CSRF on) served on 127.0.0.1 on a free port.
+- ``live_server``: the app (CSRF on) served on 127.0.0.1 on a free port, one server for the
+  whole session over the session's database; every table is emptied before each test.
 - ``browse``: a page in a context that bypasses the Content-Security-Policy, so axe-core can be
   injected. It records every request, every page the tab lands on, page errors, console errors,
   failed requests and error responses. ``browse.check(name)`` runs axe on the current page and
@@ -42,7 +43,7 @@ for _var, _prefix in (("XDG_CONFIG_HOME", "e2e-xdg-config-"), ("XDG_CACHE_HOME",
         atexit.register(shutil.rmtree, _dir, ignore_errors=True)
 
 from integration.extensions import db  # noqa: E402
-from tests.conftest import POSTGRES_URL, make_test_app  # noqa: E402
+from tests.conftest import build_app, config_restored, start_afresh  # noqa: E402
 from tests.factories import PASSWORD, PracticeFactory, UserFactory  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
@@ -67,6 +68,15 @@ expect.set_options(timeout=10_000)
 
 # --- browser -------------------------------------------------------------------------------
 
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
+def pytest_collection_modifyitems(items):
+    """Every test in this directory drives a browser: mark it, so `-m "not browser"` leaves it out."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.browser)
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     """pytest-playwright's options (--headed, --slowmo) plus Debian's Chromium and its flags."""
@@ -90,23 +100,13 @@ class LiveServer:
         return url == self.url or url.startswith(self.url + "/")
 
 
-def _database_dir(tmp_path: Path) -> Path:
-    """Where the test SQLite file goes: memory-backed /dev/shm when there is one.
+@pytest.fixture(scope="session")
+def session_live_server(session_app, database_url):
+    """The app with CSRF protection on, as in production, on a real socket for the whole session.
 
-    Creating the schema is about 60 DDL statements, each synced to disk: 0.4-0.5 s per test
-    on this machine's disk, about 0.1 s in /dev/shm.
+    It shares the test session's database (schema made once by `session_app`).
     """
-    shm = Path("/dev/shm")
-    if shm.is_dir() and os.access(shm, os.W_OK):
-        return Path(tempfile.mkdtemp(prefix="e2e-db-", dir=shm))
-    return tmp_path
-
-
-@pytest.fixture
-def live_server(tmp_path):
-    """The app on a fresh database, with CSRF protection on as in production."""
-    db_dir = _database_dir(tmp_path)
-    app = make_test_app(db_dir, WTF_CSRF_ENABLED=True)
+    app = build_app(database_url, WTF_CSRF_ENABLED=True)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                               name="e2e-live-server", daemon=True)
@@ -118,12 +118,15 @@ def live_server(tmp_path):
         server.server_close()
         thread.join(timeout=5)
         with app.app_context():
-            db.session.remove()
-            if POSTGRES_URL:
-                db.drop_all()
             db.engine.dispose()
-        if db_dir != tmp_path:
-            shutil.rmtree(db_dir, ignore_errors=True)
+
+
+@pytest.fixture
+def live_server(session_live_server, session_app):
+    """The served app, its database emptied for this test and its settings put back after it."""
+    start_afresh(session_app)
+    with config_restored(session_live_server.app):
+        yield session_live_server
 
 
 # --- screenshots and accessibility ------------------------------------------------------------

@@ -17,8 +17,7 @@ from integration.auth.models import User
 from integration.clock import utcnow
 from integration.extensions import db
 from tests.e2e.conftest import Account, Browsing
-from tests.factories import ClientFactory
-from tests.factories_groups import EnrollmentFactory, GroupSeriesFactory, GroupSessionFactory
+from tests.factories import ClientFactory, EnrollmentFactory, GroupSeriesFactory, GroupSessionFactory
 
 SERIES = "Tuesday evening integration circle"
 THEME = "The body remembers"

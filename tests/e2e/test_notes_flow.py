@@ -19,9 +19,8 @@ from integration.extensions import db
 from integration.notes import sections
 from integration.notes.models import Note
 from tests.e2e.conftest import Account, Browsing, _open_browsing, sign_in
-from tests.factories import PASSWORD, ClientFactory, UserFactory
-from tests.factories_clients import GoalFactory, HistoryItemFactory
-from tests.factories_notes import DosingSessionFactory
+from tests.factories import (PASSWORD, ClientFactory, DosingSessionFactory, GoalFactory, HistoryItemFactory,
+                             UserFactory)
 
 SAVED = re.compile(r"^Saved \d{1,2}:\d{2} [AP]M$")
 EXPERIENCE = "The experience, in the client's words"

@@ -26,10 +26,9 @@ from integration.clients.models import Client
 from integration.clock import utcnow
 from integration.extensions import db
 from tests.e2e.conftest import Account, axe_check, shot, sign_in
-from tests.factories import PASSWORD, ClientFactory, UserFactory
-from tests.factories_clients import GoalFactory, HistoryItemFactory, InsightFactory
-from tests.factories_notes import DosingSessionFactory, NoteFactory, debrief_content
-from tests.factories_plans import PlanFactory, PlanItemFactory
+from tests.factories import (PASSWORD, ClientFactory, DosingSessionFactory, GoalFactory, HistoryItemFactory,
+                             InsightFactory, NoteFactory, PlanFactory, PlanItemFactory, UserFactory,
+                             debrief_content)
 
 # Words that live only in the clinical record: none may reach the preview, the PDF or the calendar.
 CLINICAL = "Quillwort"  # practitioner observations
