@@ -124,13 +124,13 @@ CHANGED_MEANWHILE = ("Someone else changed this plan at the same moment, so this
 CHANGED_WHILE_PREPARING = "The plan changed while it was being prepared. Look it over, then finalize again."
 
 
-def _refused(client, plan: Plan, message: str, status: int = 409):
-    """A change that did not happen: a page saying so; for a script, the message waits for its reload."""
+def _refused(client, plan: Plan, message: str):
+    """A change that did not happen (409): the plan as it is now, saying why; for a script, a short
+    answer (the message waits for the page it reloads)."""
+    flash(message, "error")
     if is_htmx():
-        flash(message, "error")
-        return {"error": "refused", "message": message}, status
-    return render_template("plans/refused.html", client=client, plan=plan, message=message,
-                           active_tab="plans.index"), status
+        return {"error": "refused", "message": message}, 409
+    return _builder_page(client, plan, 409)
 
 
 def _unless_draft(client, plan: Plan):
@@ -249,7 +249,10 @@ def edit(client, plan_id: int):
 @bp.route("/clients/<int:client_id>/plans/<int:plan_id>")
 @client_scoped
 def builder(client, plan_id: int):
-    plan = _plan_or_404(client, plan_id)
+    return _builder_page(client, _plan_or_404(client, plan_id))
+
+
+def _builder_page(client, plan: Plan, status: int = 200):
     library_entries = practice_library(client.practice_id) if plan.is_draft else []
     db.session.commit()
     exports = db.session.scalars(select(PlanExport).where(PlanExport.plan_id == plan.id)
@@ -259,7 +262,7 @@ def builder(client, plan_id: int):
         "plans/builder.html", client=client, plan=plan, exports=exports, now=utcnow(),
         library_by_category={key: [e for e in library_entries if e.category == key] for key in LIBRARY_CATEGORIES},
         categories=LIBRARY_CATEGORIES, successor=delivery.successor(plan),
-        client_facing_insights=client_facing_insights, active_tab="plans.index")
+        client_facing_insights=client_facing_insights, active_tab="plans.index"), status
 
 
 def _next_position(plan: Plan) -> int:
