@@ -20,7 +20,7 @@ from ..auth.models import Practice
 from ..clock import WEEKDAYS, from_local, local_day, local_today, to_local
 from ..extensions import db
 from ..notes.models import Insight
-from .calendar import checkpoint_date, item_dates
+from .calendar import calendar_events, checkpoint_date, item_dates
 from .document import PlanAppointment, PlanDay, PlanDocument, PlanEntry, PlanGoal, long_date, short_date
 from .models import CHECKPOINTS, Plan, PlanItem
 
@@ -89,10 +89,10 @@ def circle_sessions(items: list[PlanItem], practice: Practice, from_day: date) -
     return {item.id: upcoming.get(item.group_series_id, []) for item in items if item.group_series_id}
 
 
-def circle_dates(items: list[PlanItem], practice: Practice, from_day: date) -> dict[int, list[PlanAppointment]]:
-    """The same sessions worded for the client: date and time, and the theme. Never who attends."""
+def circle_dates(sessions_by_item: dict[int, list], practice: Practice) -> dict[int, list[PlanAppointment]]:
+    """Those sessions worded for the client: date and time, and the theme. Never who attends."""
     dates = {}
-    for item_id, sessions in circle_sessions(items, practice, from_day).items():
+    for item_id, sessions in sessions_by_item.items():
         dates[item_id] = []
         for session in sessions:
             moment = to_local(session.starts_at, practice.timezone)
@@ -179,7 +179,8 @@ def _first_days(items: list[PlanItem], start: date, window: int, circles: dict) 
 
 
 def build_document(plan: Plan) -> PlanDocument:
-    """The client's document for this plan, from patient-facing fields only."""
+    """The client's document for this plan, from patient-facing fields only: what the PDF shows and
+    the calendar file's events, from one read of the plan, its settings and its circle dates."""
     client = plan.client
     practice = db.session.get(Practice, client.practice_id)
     window = practice.integration_window_days
@@ -187,7 +188,8 @@ def build_document(plan: Plan) -> PlanDocument:
     items = list(plan.items)
     practitioner = plan.finalized_by or plan.created_by
     issued = issued_on(plan, practice)
-    circles = circle_dates(items, practice, circles_from(plan, practice))
+    sessions = circle_sessions(items, practice, circles_from(plan, practice))
+    circles = circle_dates(sessions, practice)
 
     first_days = _first_days(items, start, window, circles)
 
@@ -216,6 +218,8 @@ def build_document(plan: Plan) -> PlanDocument:
         issued_on=issued,
         paper_size=practice.paper_size if practice.paper_size in ("letter", "a4") else "letter",
         large_print=plan.large_print,
+        calendar=calendar_events(items, plan_id=plan.id, start=start, window_days=window,
+                                 timezone=practice.timezone, circles=sessions),
     )
 
 

@@ -1,17 +1,21 @@
 """When a plan's practices happen, and the .ics calendar file the client can import.
 
 The calendar holds only what the PDF shows: practice titles and instructions in the
-client's words, on their scheduled days and times. No names, no clinical text.
+client's words, on their scheduled days and times. No names, no clinical text. Its events are
+part of the plan document (build_document), so the PDF and the calendar delivered with it are
+made from one read of the plan.
 """
 from __future__ import annotations
 
 import calendar as _months
-from datetime import date, datetime, time, timedelta
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, vRecur
 
-from .models import Plan, PlanItem
+from .document import CalendarEvent
+from .models import PlanItem
 
 # The clock time a calendar event gets for each time of day; "any time" is an all-day event.
 CLOCK_TIMES = {
@@ -26,6 +30,7 @@ CIRCLE_MINUTES = 90
 # Weekly practices are put in the calendar for this long after the start.
 ONGOING_WEEKS = 12
 ICAL_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+DOMAIN = "integration.invalid"  # of the events' UIDs: a name that never resolves (RFC 2606)
 
 
 def add_months(day: date, months: int) -> date:
@@ -60,68 +65,64 @@ def _weekly_days(item: PlanItem) -> list[int]:
     return sorted({d for d in values if isinstance(d, int) and 0 <= d <= 6})
 
 
-def _event(item: PlanItem, day: date, zone: ZoneInfo, uid: str) -> Event:
-    event = Event()
-    event.add("uid", uid)
-    event.add("summary", item.title)
-    if item.instructions:
-        event.add("description", item.instructions)
+def _practice_event(item: PlanItem, day: date, zone: ZoneInfo, uid: str) -> CalendarEvent:
     clock = CLOCK_TIMES.get(item.time_of_day or "")
     if clock is None:
-        event.add("dtstart", day)
-        event.add("dtend", day + timedelta(days=1))
-    else:
-        begins = datetime.combine(day, clock, tzinfo=zone)
-        event.add("dtstart", begins)
-        event.add("dtend", begins + timedelta(minutes=EVENT_MINUTES))
-    return event
+        return CalendarEvent(uid, item.title, item.instructions or "", day, day + timedelta(days=1))
+    begins = datetime.combine(day, clock, tzinfo=zone)
+    return CalendarEvent(uid, item.title, item.instructions or "", begins, begins + timedelta(minutes=EVENT_MINUTES))
 
 
-def _circle_event(item: PlanItem, session, uid: str) -> Event:
-    """A group circle session: the item's title, the session's theme. Never who attends."""
-    event = Event()
-    event.add("uid", uid)
-    event.add("summary", item.title)
-    if session.theme:
-        event.add("description", session.theme)
-    begins = session.starts_at.replace(tzinfo=ZoneInfo("UTC"))
-    event.add("dtstart", begins)
-    event.add("dtend", begins + timedelta(minutes=CIRCLE_MINUTES))
-    return event
+def calendar_events(items: list[PlanItem], *, plan_id: int, start: date, window_days: int, timezone: str,
+                    circles: dict | None = None) -> list[CalendarEvent]:
+    """A plan's calendar: one event per scheduled day, weekly practices as repeating events, and the
+    next sessions of any group circle an item points to (`circles`: item id -> sessions, each with
+    an id, `starts_at` in naive UTC and a theme). Never who attends.
 
-
-def plan_calendar(plan: Plan, *, timezone: str, window_days: int, stamp: datetime,
-                  circles: dict | None = None) -> bytes:
-    """The .ics file for a plan: one event per scheduled day, weekly practices as repeating events,
-    and the next sessions of any group circle an item points to (`circles`: item id -> sessions)."""
+    Items need only their id and the practice fields (title, instructions, schedule, time of day).
+    """
     zone = ZoneInfo(timezone)
+    events = []
+    for item in items:
+        for day in item_dates(item, start, window_days):
+            events.append(_practice_event(item, day, zone, f"plan{plan_id}-item{item.id}-{day:%Y%m%d}@{DOMAIN}"))
+        weekdays = _weekly_days(item)
+        if item.schedule_kind in ("weekdays", "weekly") and weekdays:
+            first = start
+            while first.weekday() not in weekdays:
+                first += timedelta(days=1)
+            until = start + timedelta(weeks=ONGOING_WEEKS)
+            if item.time_of_day in CLOCK_TIMES:  # RFC 5545: a timed series ends at a UTC moment
+                until = datetime.combine(until, time(23, 59), tzinfo=zone).astimezone(UTC)
+            event = _practice_event(item, first, zone, f"plan{plan_id}-item{item.id}-weekly@{DOMAIN}")
+            events.append(replace(event, weekly_on=tuple(weekdays), until=until))
+    for item in items:
+        for session in (circles or {}).get(item.id, []):
+            begins = session.starts_at.replace(tzinfo=UTC)
+            events.append(CalendarEvent(f"plan{plan_id}-item{item.id}-circle{session.id}@{DOMAIN}", item.title,
+                                        session.theme or "", begins, begins + timedelta(minutes=CIRCLE_MINUTES)))
+    return events
+
+
+def ics_file(events: list[CalendarEvent], stamp: datetime) -> bytes:
+    """The .ics file holding a plan document's events; `stamp` (naive UTC) is when it was issued."""
     cal = Calendar()
     cal.add("prodid", "-//integration//integration plan//EN")
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("x-wr-calname", "My integration plan")
-    domain = "integration.invalid"
-    for item in plan.items:
-        for day in item_dates(item, plan.start_date, window_days):
-            event = _event(item, day, zone, f"plan{plan.id}-item{item.id}-{day:%Y%m%d}@{domain}")
-            event.add("dtstamp", stamp)
-            cal.add_component(event)
-        weekdays = _weekly_days(item)
-        if item.schedule_kind in ("weekdays", "weekly") and weekdays:
-            first = plan.start_date
-            while first.weekday() not in weekdays:
-                first += timedelta(days=1)
-            event = _event(item, first, zone, f"plan{plan.id}-item{item.id}-weekly@{domain}")
-            event.add("dtstamp", stamp)
-            until = plan.start_date + timedelta(weeks=ONGOING_WEEKS)
-            if item.time_of_day in CLOCK_TIMES:  # RFC 5545: a timed series ends at a UTC moment
-                until = datetime.combine(until, time(23, 59), tzinfo=zone).astimezone(ZoneInfo("UTC"))
-            event.add("rrule", vRecur(freq="weekly", byday=[ICAL_DAYS[d] for d in weekdays], until=until))
-            cal.add_component(event)
-    for item in plan.items:
-        for session in (circles or {}).get(item.id, []):
-            event = _circle_event(item, session, f"plan{plan.id}-item{item.id}-circle{session.id}@{domain}")
-            event.add("dtstamp", stamp)
-            cal.add_component(event)
+    for entry in events:
+        event = Event()
+        event.add("uid", entry.uid)
+        event.add("summary", entry.summary)
+        if entry.description:
+            event.add("description", entry.description)
+        event.add("dtstart", entry.start)
+        event.add("dtend", entry.end)
+        event.add("dtstamp", stamp.replace(tzinfo=UTC))
+        if entry.weekly_on:
+            event.add("rrule", vRecur(freq="weekly", byday=[ICAL_DAYS[d] for d in entry.weekly_on],
+                                      until=entry.until))
+        cal.add_component(event)
     cal.add_missing_timezones()
     return cal.to_ical()

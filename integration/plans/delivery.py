@@ -1,8 +1,10 @@
 """Finalizing, delivered versions, new versions and private share links.
 
-Finalizing renders the PDF once and keeps the bytes: downloads and share links serve those
-stored bytes, so "what exactly did the client receive" always has an exact answer and no
-one waits for a render on click. Callers commit.
+Finalizing renders the PDF and the calendar file once, from one plan document, and keeps both:
+downloads and share links serve those stored bytes, so "what exactly did the client receive"
+always has an exact answer and no one waits for a render on click. Finalizing is one conditional
+transition on the revision it rendered from (plans/lifecycle.py); revoking a link and counting a
+download through it are one conditional UPDATE each. Callers commit.
 """
 from __future__ import annotations
 
@@ -10,13 +12,15 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from ..audit.log import record
 from ..auth.models import User
 from ..clock import utcnow
 from ..extensions import db
+from . import lifecycle
 from .assemble import build_document
+from .calendar import ics_file
 from .models import Plan, PlanExport, PlanItem, ShareLink
 
 SHARE_LINK_DAYS = 14
@@ -27,25 +31,37 @@ class PlanNotReady(ValueError):
 
 
 def finalize(plan: Plan, user: User) -> PlanExport:
-    """Lock the plan, render its PDF ahead of time and keep it as a delivered version."""
+    """Lock the plan and keep its PDF and calendar file, made from one plan document, as a delivered
+    version. Nothing is written until both are made; then the transition `draft -> finalized` is
+    one UPDATE conditional on the revision they were made from.
+
+    :raise PlanNotReady: the plan has no practice yet.
+    :raise lifecycle.PlanLocked: it is finalized already (or a finalize landed while this one rendered).
+    :raise lifecycle.PlanChanged: it changed while its PDF was made; nothing is stored.
+    """
     from .pdf import render_plan_pdf  # WeasyPrint is loaded only when a PDF is made
 
     if not plan.is_draft:
-        raise PlanNotReady("This plan is already finalized. Make a new version to change it.")
+        raise lifecycle.PlanLocked()
     if not plan.items:
         raise PlanNotReady("Add at least one practice before finalizing: an empty plan would be an empty PDF.")
-    plan.status = "finalized"
-    plan.finalized_at = utcnow()
-    plan.finalized_by_id = user.id
-    plan.finalized_by = user
-    pdf = render_plan_pdf(build_document(plan))
-    export = PlanExport(plan=plan, client_id=plan.client_id, version=plan.version, pdf=pdf, size=len(pdf),
-                        sha256=hashlib.sha256(pdf).hexdigest(), created_by_id=user.id,
-                        created_at=plan.finalized_at)
-    db.session.add(export)
-    db.session.flush()
+    with db.session.no_autoflush:  # the conditional UPDATE goes out only in land() below
+        plan.status = "finalized"
+        plan.finalized_at = utcnow()
+        plan.finalized_by_id = user.id
+        plan.finalized_by = user
+        plan.revision += 1
+        document = build_document(plan)
+        pdf = render_plan_pdf(document)
+        ics = ics_file(document.calendar, stamp=plan.finalized_at)
+        export = PlanExport(plan=plan, client_id=plan.client_id, version=plan.version, pdf=pdf, size=len(pdf),
+                            sha256=hashlib.sha256(pdf).hexdigest(), ics=ics, ics_sha256=hashlib.sha256(ics).hexdigest(),
+                            created_by_id=user.id, created_at=plan.finalized_at)
+        db.session.add(export)
+    lifecycle.land(plan)
     record("finalize", obj=plan, client=plan.client, user=user, detail=f"version {plan.version}")
-    record("export", obj=export, client=plan.client, user=user, detail=f"sha256 {export.sha256}")
+    record("export", obj=export, client=plan.client, user=user,
+           detail=f"sha256 {export.sha256}, calendar sha256 {export.ics_sha256}")
     return export
 
 
@@ -93,11 +109,15 @@ def create_share_link(export: PlanExport, user: User, days: int = SHARE_LINK_DAY
     return link, token
 
 
-def revoke(link: ShareLink, user: User) -> None:
-    if link.revoked_at is None:
-        link.revoked_at = utcnow()
-        link.revoked_by_id = user.id
-        record("revoke", obj=link, client=link.export.plan.client, user=user)
+def revoke(link: ShareLink, user: User) -> bool:
+    """Revoke a link in one conditional UPDATE (`... WHERE revoked_at IS NULL`); whether this one did."""
+    client = link.export.plan.client
+    revoked = db.session.execute(
+        update(ShareLink).where(ShareLink.id == link.id, ShareLink.revoked_at.is_(None))
+        .values(revoked_at=utcnow(), revoked_by_id=user.id), execution_options={"synchronize_session": False})
+    if revoked.rowcount:
+        record("revoke", obj=link, client=client, user=user)
+    return bool(revoked.rowcount)
 
 
 def live_link(token: str, now: datetime | None = None) -> ShareLink | None:
@@ -110,10 +130,25 @@ def live_link(token: str, now: datetime | None = None) -> ShareLink | None:
     return link
 
 
-def note_download(link: ShareLink, what: str) -> None:
-    """Audit a download through a share link (no user: the client has no account)."""
-    link.downloads += 1
-    link.last_used_at = utcnow()
+def open_link(token: str, what: str) -> ShareLink | None:
+    """The live link for this raw token, its download counted and audited (no user: the client has
+    no account); None when it is unknown, expired or revoked.
+
+    The count is one conditional UPDATE (`... WHERE revoked_at IS NULL AND expires_at > :now`), so a
+    download that races a revoke is served only when it was counted before the revoke landed.
+    """
+    link = live_link(token)
+    if link is None:
+        return None
     client = link.export.plan.client
+    now = utcnow()
+    counted = db.session.execute(
+        update(ShareLink).where(ShareLink.id == link.id, ShareLink.revoked_at.is_(None), ShareLink.expires_at > now)
+        .values(downloads=ShareLink.downloads + 1, last_used_at=now),
+        execution_options={"synchronize_session": False})
+    if not counted.rowcount:
+        db.session.rollback()
+        return None
     record("download", obj=link.export, client=client, practice_id=client.practice_id,
            detail=f"{what} via share link {link.id}")
+    return link

@@ -8,7 +8,7 @@ field for them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 PAPER_SIZES = ("letter", "a4")
 
@@ -72,6 +72,19 @@ class PlanAppointment:
 
 
 @dataclass
+class CalendarEvent:
+    """One event of the client's calendar file: a practice on its day, or a circle session."""
+
+    uid: str  # stable across versions of the same practice and day
+    summary: str  # the practice's client-facing title
+    description: str  # its instructions, or the circle session's theme; may be empty
+    start: date | datetime  # a date is an all-day event; a datetime carries its time zone
+    end: date | datetime
+    weekly_on: tuple[int, ...] = ()  # repeats on these weekdays (0 is Monday) ...
+    until: date | datetime | None = None  # ... until then
+
+
+@dataclass
 class PlanDocument:
     """Everything the client's PDF (and its on-screen preview) shows, and nothing else."""
 
@@ -96,6 +109,7 @@ class PlanDocument:
     paper_size: str = "letter"  # "letter" or "a4" (practice setting)
     large_print: bool = False  # bigger base type size throughout
     tracker_weeks: int = 4  # how many weekly tracker tables to print
+    calendar: list[CalendarEvent] = field(default_factory=list)  # the .ics file's events, from the same read
 
     def __post_init__(self):
         if self.paper_size not in PAPER_SIZES:

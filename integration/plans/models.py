@@ -112,7 +112,13 @@ plan_item_insight = link_table(
 
 class Plan(db.Model):
     """A take-home integration plan. A draft until finalized; a finalized plan never changes,
-    a change makes a new version (a copy) that replaces it."""
+    a change makes a new version (a copy) that replaces it.
+
+    `version` is the plan's number for the client (printed on the PDF; a new version is a copy).
+    `revision` counts changes of this row's content and is the mapper's version column: every
+    UPDATE (and the DELETE of a discarded draft) is `... WHERE id = :id AND revision = :read`, so of
+    a change and a finalize that race, one lands and the other finds no row (plans/lifecycle.py).
+    """
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("client.id"), index=True)
@@ -130,6 +136,10 @@ class Plan(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     finalized_at: Mapped[datetime | None]
     finalized_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # server_default: the migration gave plans made before it their first revision.
+    revision: Mapped[int] = mapped_column(default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": revision, "version_id_generator": False}
 
     client: Mapped[Client] = relationship()
     dosing_session: Mapped[DosingSession | None] = relationship()
@@ -168,7 +178,12 @@ class PlanItem(ScheduleMixin, db.Model):
 
 
 class PlanExport(db.Model):
-    """A delivered version: the exact PDF bytes the client received, with who and when."""
+    """A delivered version: the exact PDF and calendar bytes the client receives, with who and when.
+
+    Both files are made once, at finalize, from one plan document; every download and link serves
+    these bytes. (`ics` may be NULL only in rows written outside the app: migration 0007 stored a
+    calendar for every version delivered before calendars were kept.)
+    """
 
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("plan.id"), index=True)
@@ -177,6 +192,8 @@ class PlanExport(db.Model):
     pdf: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     size: Mapped[int]
     sha256: Mapped[str] = mapped_column(String(64))
+    ics: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)  # the calendar file
+    ics_sha256: Mapped[str | None] = mapped_column(String(64))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -187,6 +204,10 @@ class PlanExport(db.Model):
     @property
     def filename(self) -> str:
         return f"integration-plan-v{self.version}-{self.created_at:%Y-%m-%d}.pdf"
+
+    @property
+    def ics_filename(self) -> str:
+        return self.filename.removesuffix(".pdf") + ".ics"
 
 
 class ShareLink(db.Model):

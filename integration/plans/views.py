@@ -16,9 +16,9 @@ from ..http import is_htmx
 from ..permissions import (child_or_404, client_scoped, may_change_library_entry, practice_object_or_404,
                            requires)
 from ..notes.models import DosingSession, Insight
-from . import assemble, delivery
+from . import delivery, lifecycle
 from .assemble import DOCUMENT_LOAD_OPTIONS, build_document, client_facing_insights, start_date_for
-from .calendar import plan_calendar
+from .calendar import ics_file
 from .document import EmptyPlanError
 from .forms import LibraryPracticeForm, PlanForm, PlanItemForm, PlanSettingsForm
 from .library import practice_library
@@ -105,6 +105,7 @@ def settings():
     form = PlanSettingsForm(obj=practice)
     if form.validate_on_submit():
         form.populate_obj(practice)
+        lifecycle.settings_changed(practice.id)
         record("change", obj=practice, detail="plan settings")
         db.session.commit()
         flash("Plan settings saved. They apply to plans finalized from now on.", "success")
@@ -118,12 +119,48 @@ def _plan_or_404(client, plan_id: int) -> Plan:
     return child_or_404(Plan, client, plan_id, *DOCUMENT_LOAD_OPTIONS)
 
 
-def _draft_or_redirect(plan: Plan):
-    """Finalized plans never change: send the practitioner back with a way forward."""
-    if plan.is_draft:
-        return None
-    flash("This plan is finalized and cannot change. Make a new version to change it.", "error")
-    return redirect(url_for("plans.builder", client_id=plan.client_id, plan_id=plan.id))
+CHANGED_MEANWHILE = ("Someone else changed this plan at the same moment, so this change was not saved. "
+                     "Look it over, then make it again.")
+CHANGED_WHILE_PREPARING = "The plan changed while it was being prepared. Look it over, then finalize again."
+
+
+def _refused(client, plan: Plan, message: str):
+    """A change that did not happen (409): the plan as it is now, saying why; for a script, a short
+    answer (the message waits for the page it reloads)."""
+    flash(message, "error")
+    if is_htmx():
+        return {"error": "refused", "message": message}, 409
+    return _builder_page(client, plan, 409)
+
+
+def _unless_draft(client, plan: Plan):
+    """Finalized plans never change: the refusal, or None for a draft."""
+    return None if plan.is_draft else _refused(client, plan, lifecycle.PlanLocked.message)
+
+
+def _claim(client, plan: Plan):
+    """Begin a change of the plan's content (lifecycle.begin_change): None to go ahead, else the refusal."""
+    plan_id = plan.id
+    try:
+        lifecycle.begin_change(plan)
+    except lifecycle.PlanLocked:
+        return _refused(client, plan, lifecycle.PlanLocked.message)
+    except lifecycle.PlanChanged as changed:
+        return _lost(client, plan_id, changed, CHANGED_MEANWHILE,
+                     f"{request.endpoint} refused: another change landed first")
+    return None
+
+
+def _lost(client, plan_id: int, changed: lifecycle.PlanChanged, message: str, detail: str):
+    """The answer to a change that lost a race to another change: kept in the audit log, refused with 409."""
+    db.session.rollback()
+    if changed.gone:
+        flash("This draft was discarded meanwhile, so nothing was changed.", "info")
+        return redirect(url_for("plans.index", client_id=client.id))
+    plan = db.session.get(Plan, plan_id)
+    record("conflict", obj=plan, client=client, detail=detail)
+    db.session.commit()
+    return _refused(client, plan, message)
 
 
 @bp.route("/clients/<int:client_id>/plans")
@@ -194,10 +231,12 @@ def new(client):
 @client_scoped
 def edit(client, plan_id: int):
     plan = _plan_or_404(client, plan_id)
-    if (refusal := _draft_or_redirect(plan)) is not None:
+    if (refusal := _unless_draft(client, plan)) is not None:
         return refusal
     form = _plan_form(client, plan)
     if form.validate_on_submit():
+        if (refusal := _claim(client, plan)) is not None:
+            return refusal
         _apply_plan_form(form, plan, client)
         record("change", obj=plan, client=client)
         db.session.commit()
@@ -210,7 +249,10 @@ def edit(client, plan_id: int):
 @bp.route("/clients/<int:client_id>/plans/<int:plan_id>")
 @client_scoped
 def builder(client, plan_id: int):
-    plan = _plan_or_404(client, plan_id)
+    return _builder_page(client, _plan_or_404(client, plan_id))
+
+
+def _builder_page(client, plan: Plan, status: int = 200):
     library_entries = practice_library(client.practice_id) if plan.is_draft else []
     db.session.commit()
     exports = db.session.scalars(select(PlanExport).where(PlanExport.plan_id == plan.id)
@@ -220,7 +262,7 @@ def builder(client, plan_id: int):
         "plans/builder.html", client=client, plan=plan, exports=exports, now=utcnow(),
         library_by_category={key: [e for e in library_entries if e.category == key] for key in LIBRARY_CATEGORIES},
         categories=LIBRARY_CATEGORIES, successor=delivery.successor(plan),
-        client_facing_insights=client_facing_insights, active_tab="plans.index")
+        client_facing_insights=client_facing_insights, active_tab="plans.index"), status
 
 
 def _next_position(plan: Plan) -> int:
@@ -231,7 +273,7 @@ def _next_position(plan: Plan) -> int:
 @client_scoped
 def add_from_library(client, plan_id: int):
     plan = _plan_or_404(client, plan_id)
-    if (refusal := _draft_or_redirect(plan)) is not None:
+    if (refusal := _unless_draft(client, plan)) is not None:
         return refusal
     library_id = request.form.get("library_id", type=int)
     entry = db.session.scalar(select(LibraryPractice).where(
@@ -240,6 +282,8 @@ def add_from_library(client, plan_id: int):
     if entry is None:
         flash("Choose a practice from the library.", "error")
         return redirect(url_for("plans.builder", client_id=client.id, plan_id=plan.id, _anchor="add-practice"))
+    if (refusal := _claim(client, plan)) is not None:
+        return refusal
     item = PlanItem(client_id=client.id, library_practice_id=entry.id, position=_next_position(plan),
                     category=entry.category, title=entry.title, instructions=entry.instructions,
                     schedule_kind=entry.schedule_kind, schedule_values=list(entry.schedule_values or []),
@@ -297,10 +341,12 @@ def _apply_item_form(form: PlanItemForm, item: PlanItem, client) -> None:
 @client_scoped
 def item_new(client, plan_id: int):
     plan = _plan_or_404(client, plan_id)
-    if (refusal := _draft_or_redirect(plan)) is not None:
+    if (refusal := _unless_draft(client, plan)) is not None:
         return refusal
     form = _item_form(client, plan, None)
     if form.validate_on_submit():
+        if (refusal := _claim(client, plan)) is not None:
+            return refusal
         item = PlanItem(client_id=client.id, position=_next_position(plan))
         _apply_item_form(form, item, client)
         plan.items.append(item)
@@ -318,10 +364,12 @@ def item_new(client, plan_id: int):
 def item_edit(client, plan_id: int, item_id: int):
     plan = _plan_or_404(client, plan_id)
     item = _item_or_404(client, plan, item_id)
-    if (refusal := _draft_or_redirect(plan)) is not None:
+    if (refusal := _unless_draft(client, plan)) is not None:
         return refusal
     form = _item_form(client, plan, item)
     if form.validate_on_submit():
+        if (refusal := _claim(client, plan)) is not None:
+            return refusal
         _apply_item_form(form, item, client)
         record("change", obj=item, client=client)
         db.session.commit()
@@ -343,7 +391,7 @@ def _item_or_404(client, plan: Plan, item_id: int) -> PlanItem:
 def item_delete(client, plan_id: int, item_id: int):
     plan = _plan_or_404(client, plan_id)
     item = _item_or_404(client, plan, item_id)
-    if (refusal := _draft_or_redirect(plan)) is not None:
+    if (refusal := _claim(client, plan)) is not None:
         return refusal
     record("change", obj=plan, client=client, detail=f"removed item {item.id} “{item.title[:80]}”")
     plan.items.remove(item)
@@ -375,12 +423,14 @@ def _items_response(client, plan: Plan, moved: PlanItem | None, status_text: str
 def item_move(client, plan_id: int, item_id: int):
     plan = _plan_or_404(client, plan_id)
     item = _item_or_404(client, plan, item_id)
-    if (refusal := _draft_or_redirect(plan)) is not None:
+    if (refusal := _unless_draft(client, plan)) is not None:
         return refusal
     items = list(plan.items)
     index = items.index(item)
     target = index - 1 if request.form.get("direction") == "up" else index + 1
     if 0 <= target < len(items):
+        if (refusal := _claim(client, plan)) is not None:
+            return refusal
         items[index], items[target] = items[target], items[index]
         _renumber(items)
         record("change", obj=plan, client=client, detail=f"moved item {item.id} to position {target + 1}")
@@ -398,12 +448,14 @@ def item_move(client, plan_id: int, item_id: int):
 def item_order(client, plan_id: int):
     """Set the whole order at once (drag and drop): every item id of the plan, exactly once."""
     plan = _plan_or_404(client, plan_id)
-    if (refusal := _draft_or_redirect(plan)) is not None:
+    if (refusal := _unless_draft(client, plan)) is not None:
         return refusal
     by_id = {item.id: item for item in plan.items}
     wanted = request.form.getlist("item_id", type=int)
     if sorted(wanted) != sorted(by_id):
         abort(400)
+    if (refusal := _claim(client, plan)) is not None:
+        return refusal
     _renumber([by_id[i] for i in wanted])
     record("change", obj=plan, client=client, detail="reordered items")
     db.session.commit()
@@ -427,12 +479,19 @@ def preview(client, plan_id: int):
 @client_scoped
 def finalize(client, plan_id: int):
     plan = _plan_or_404(client, plan_id)
+    read = plan.revision
     try:
         delivery.finalize(plan, current_user._get_current_object())
     except (delivery.PlanNotReady, EmptyPlanError) as problem:
         db.session.rollback()
         flash(str(problem), "error")
         return redirect(url_for("plans.builder", client_id=client.id, plan_id=plan_id))
+    except lifecycle.PlanLocked:
+        flash(lifecycle.PlanLocked.message, "info")
+        return redirect(url_for("plans.builder", client_id=client.id, plan_id=plan_id, _anchor="delivery"))
+    except lifecycle.PlanChanged as changed:
+        return _lost(client, plan_id, changed, CHANGED_WHILE_PREPARING,
+                     f"finalize of revision {read} refused: the plan changed while it was prepared")
     db.session.commit()
     flash(f"Version {plan.version} is finalized and its PDF is ready to download or share.", "success")
     return redirect(url_for("plans.builder", client_id=client.id, plan_id=plan.id, _anchor="delivery"))
@@ -455,22 +514,34 @@ def new_version(client, plan_id: int):
 def delete(client, plan_id: int):
     """Discard a draft. Finalized plans are delivered records and are never deleted."""
     plan = _plan_or_404(client, plan_id)
-    if (refusal := _draft_or_redirect(plan)) is not None:
-        return refusal
     record("delete", obj=plan, client=client, detail=f"draft version {plan.version}")
-    db.session.delete(plan)
+    try:
+        lifecycle.discard(plan)
+    except lifecycle.PlanLocked:
+        db.session.rollback()
+        return _refused(client, plan, lifecycle.PlanLocked.message)
+    except lifecycle.PlanChanged as changed:
+        return _lost(client, plan_id, changed, CHANGED_MEANWHILE, "discard refused: another change landed first")
     db.session.commit()
     flash("Draft discarded.", "success")
     return redirect(url_for("plans.index", client_id=client.id))
 
 
-def _pdf_response(export: PlanExport, disposition: str = "attachment") -> Response:
-    response = Response(export.pdf, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'{disposition}; filename="{export.filename}"'
-    response.headers["Content-Length"] = str(len(export.pdf))
+def _file_response(body: bytes, mimetype: str, filename: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Content-Length"] = str(len(body))
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def _pdf_response(export: PlanExport) -> Response:
+    return _file_response(export.pdf, "application/pdf", export.filename)
+
+
+def _ics_response(export: PlanExport) -> Response:
+    return _file_response(export.ics, "text/calendar", export.ics_filename)
 
 
 def _export_or_404(client, plan_id: int, export_id: int) -> PlanExport:
@@ -516,21 +587,18 @@ def revoke_link(client, plan_id: int, link_id: int):
     return redirect(url_for("plans.builder", client_id=client.id, plan_id=plan_id, _anchor="delivery"))
 
 
-def _calendar_response(plan: Plan) -> Response:
-    practice = db.session.get(Practice, plan.client.practice_id)
-    circles = assemble.circle_sessions(plan.items, practice, assemble.circles_from(plan, practice))
-    body = plan_calendar(plan, timezone=practice.timezone, window_days=practice.integration_window_days,
-                         stamp=plan.finalized_at or utcnow(), circles=circles)
-    response = Response(body, mimetype="text/calendar")
-    response.headers["Content-Disposition"] = 'attachment; filename="integration-plan.ics"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 @bp.route("/clients/<int:client_id>/plans/<int:plan_id>/calendar.ics")
 @client_scoped
 def calendar(client, plan_id: int):
-    return _calendar_response(_plan_or_404(client, plan_id))
+    """A finalized plan's calendar file as delivered; a draft's as it would be made today, like the preview."""
+    plan = _plan_or_404(client, plan_id)
+    if plan.is_draft:
+        body = ics_file(build_document(plan).calendar, stamp=utcnow())
+        return _file_response(body, "text/calendar", "integration-plan-draft.ics")
+    export = plan.exports[-1] if plan.exports else None
+    if export is None or export.ics is None:
+        abort(404)
+    return _ics_response(export)
 
 
 # --- the client's private link (no account) ----------------------------------------------------
@@ -539,40 +607,36 @@ def _share_rate() -> str:
     return current_app.config["SHARE_LINK_RATE"]
 
 
-def _unavailable() -> Response:
-    """The same page for unknown, expired and revoked links: it reveals nothing about anyone."""
-    response = Response(render_template("plans/link_unavailable.html"), status=404)
+def _private(response: Response) -> Response:
+    """Headers for anything the private link answers: never sent on as a referrer, never indexed."""
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
     return response
+
+
+def _unavailable() -> Response:
+    """The same page for unknown, expired and revoked links: it reveals nothing about anyone."""
+    return _private(Response(render_template("plans/link_unavailable.html"), status=404))
 
 
 @bp.route("/p/<token>")
 @limiter.shared_limit(_share_rate, scope="share-link")
 def shared_pdf(token: str):
-    link = delivery.live_link(token)
+    link = delivery.open_link(token, "pdf")
     if link is None:
         return _unavailable()
-    delivery.note_download(link, "pdf")
+    response = _pdf_response(link.export)  # before the commit, which would expire what it reads
     db.session.commit()
-    response = _pdf_response(link.export)
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["X-Robots-Tag"] = "noindex, nofollow"
-    return response
+    return _private(response)
 
 
 @bp.route("/p/<token>/calendar.ics")
 @limiter.shared_limit(_share_rate, scope="share-link")
 def shared_calendar(token: str):
-    link = delivery.live_link(token)
-    if link is None:
+    link = delivery.open_link(token, "calendar")
+    if link is None or link.export.ics is None:
+        db.session.rollback()
         return _unavailable()
-    plan = db.session.scalar(select(Plan).where(Plan.id == link.export.plan_id)
-                             .options(selectinload(Plan.items)))
-    delivery.note_download(link, "calendar")
+    response = _ics_response(link.export)
     db.session.commit()
-    response = _calendar_response(plan)
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["X-Robots-Tag"] = "noindex, nofollow"
-    return response
-
+    return _private(response)
