@@ -114,7 +114,8 @@ def full_record(client: Client, author) -> dict:
     insight = Insight(client_id=client.id, note_id=note.id, text="Felt held", goals=[goal], history_items=[history])
     plan = Plan(client_id=client.id, start_date=date(2025, 3, 3), created_by_id=author.id)
     item = PlanItem(plan=plan, client_id=client.id, category="journaling", title="Evening pages")
-    export = PlanExport(plan=plan, client_id=client.id, version=1, pdf=b"%PDF-1.7 test", size=13, sha256="0" * 64)
+    export = PlanExport(plan=plan, client_id=client.id, version=1, pdf=b"%PDF-1.7 test", size=13, sha256="0" * 64,
+                        ics=b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", ics_sha256="1" * 64)
     link = ShareLink(export=export, client_id=client.id, token_hash="0" * 64,
                      expires_at=datetime.now() + timedelta(days=14))
     series = GroupSeries(practice_id=client.practice_id, name="Circle", facilitators=[author])

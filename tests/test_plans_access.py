@@ -1,5 +1,5 @@
 """Every plans route under /clients/<id>/, on a delivered plan: 404 to a coach outside the care team,
-and each page open to the coach on it (a delivered plan's edit pages send them back to the plan)."""
+and each page open to the coach on it (a delivered plan's edit pages say it is finalized)."""
 import pytest
 
 from integration.clock import utcnow
@@ -8,7 +8,7 @@ from tests.factories import ClientFactory, UserFactory
 from tests.routes import CLIENT_SCOPED, answers_other_than_404, build_url, full_record, get_rules, rule_id
 
 PLANS_ROUTES = [rule for rule in CLIENT_SCOPED if rule.endpoint.startswith("plans.")]
-# Pages that change a draft: a finalized plan answers them with a redirect back to the plan.
+# Pages that change a draft: a finalized plan answers them with the plan as it is and why (409).
 DRAFT_ONLY_PAGES = {"plans.edit", "plans.item_new", "plans.item_edit"}
 
 
@@ -40,7 +40,7 @@ def test_the_coach_on_the_care_team_opens_the_page(app, client, auth, coach, del
     auth.login(coach)
     response = client.get(build_url(app, rule, delivered))
     if rule.endpoint in DRAFT_ONLY_PAGES:
-        assert response.status_code == 302
-        assert response.location == f"/clients/{delivered['client'].id}/plans/{delivered['plan'].id}"
+        assert response.status_code == 409
+        assert "finalized" in response.get_data(as_text=True).lower()
     else:
         assert response.status_code == 200
