@@ -1,6 +1,4 @@
 """Admins browse, filter and export the audit log. Nothing here edits or deletes a row."""
-import csv
-import io
 from datetime import datetime, time, timedelta
 
 from flask import Blueprint, Response, render_template, request
@@ -10,6 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from ..auth.models import User
 from ..clients.models import Client
+from ..csvsafe import csv_text
 from ..extensions import db
 from ..permissions import requires
 from .forms import AuditFilterForm
@@ -72,19 +71,11 @@ def _client_names(client_ids: set[int]) -> dict[int, str]:
 @requires("practice.manage")
 def export_csv():
     form = _filter_form()
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
-    for event in db.session.scalars(_filtered_events(form)):
-        writer.writerow([event.at.isoformat(timespec="seconds"), event.user.email if event.user else "",
-                         event.action, event.object_type, event.object_id or "", event.client_id or "",
-                         event.remote_addr, _csv_safe(event.detail)])
+    rows = ([event.at.isoformat(timespec="seconds"), event.user.email if event.user else "", event.action,
+             event.object_type, event.object_id or "", event.client_id or "", event.remote_addr, event.detail]
+            for event in db.session.scalars(_filtered_events(form)))
+    body = csv_text(CSV_COLUMNS, rows)
     record("export", detail=f"audit log CSV {request.query_string.decode()[:200]}")
     db.session.commit()
-    return Response(buffer.getvalue(), mimetype="text/csv",
+    return Response(body, mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=audit-log.csv"})
-
-
-def _csv_safe(text: str) -> str:
-    """Stop a spreadsheet from running a formula someone typed into a field."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
