@@ -86,9 +86,10 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_security(app: Flask) -> None:
-    from .security import register
+    from . import csrf_tokens, security
 
-    register(app)
+    security.register(app)
+    csrf_tokens.register(app)
 
 
 def register_template_helpers(app: Flask) -> None:
