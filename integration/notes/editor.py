@@ -18,6 +18,7 @@ from sqlalchemy.orm import with_parent
 from ..audit.log import record
 from ..clock import to_local, viewer_tz
 from ..extensions import db
+from ..forms import stored_int
 from ..http import wants_json
 from . import lifecycle, sections
 from .forms import AddendumForm, SignForm
@@ -76,7 +77,7 @@ def editor_context(page: NotePage, *, fields=None, errors=None, conflict=None, a
 
 def requested_conflict(note):
     """The conflict copy named by ?conflict=<revision id>, when it is one of this draft's."""
-    revision_id = request.args.get("conflict", type=int)
+    revision_id = request.args.get("conflict", type=stored_int)
     if not revision_id or note.is_signed:
         return None
     revision_class = type(note).revisions.property.mapper.class_
@@ -98,7 +99,7 @@ def autosave(page: NotePage):
     note = page.note
     if note.is_signed:
         return refuse(page, 409, lifecycle.NoteLocked.message)
-    version = request.form.get("version", type=int)
+    version = request.form.get("version", type=stored_int)
     if version is None:
         return refuse(page, 400, "This save did not say which version of the note it was based on.")
     fields = {name: request.form.get(name, "") for name, _, _ in sections.field_labels(note.kind)}
