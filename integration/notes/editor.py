@@ -115,6 +115,8 @@ def autosave(page: NotePage):
         return page.show(422, fields=fields, errors=refused.errors)
     except lifecycle.StaleVersion as stale:
         return _kept_as_conflict(page, stale, version, quiet)
+    except lifecycle.TooManyConflicts as full:
+        return _conflicts_full(page, full)
     if changed:
         page.audit("change", f"draft saved as version {note.version}")
     db.session.commit()
@@ -142,6 +144,14 @@ def _kept_as_conflict(page: NotePage, stale: lifecycle.StaleVersion, version: in
         return {"error": "conflict", "version": note.version, "conflict_url": conflict_url, "message": message}, 409
     flash(f"{message} Compare them below, then save the one you want.", "error")
     return redirect(conflict_url, code=303)
+
+
+def _conflicts_full(page: NotePage, full: lifecycle.TooManyConflicts):
+    """Refused without storing: the browser keeps the text and sends the person to compare."""
+    conflict_url = f"{page.links.page}?conflict={full.latest.id}"
+    if wants_json():
+        return {"error": "conflicts-full", "message": full.message, "conflict_url": conflict_url}, 409
+    return refuse(page, 409, full.message)
 
 
 def sign(page: NotePage, locked_message: str):

@@ -134,6 +134,11 @@
         fields = collect();
         basedOn = version;
       }
+      if (overLimit(fields) > 0) {
+        refusedFields = fields; // not sent: the server could not take it in one save
+        say(tooLargeMessage(fields));
+        return false;
+      }
       let result;
       inFlight = send(fields, basedOn);
       say("Saving…");
@@ -165,6 +170,11 @@
         say("Signed out — ", { href: loginUrl, text: "sign in", after: " and your text will be here." });
         return false;
       }
+      if (code === 409 && data.error === "conflicts-full") {
+        stopped = true; // the server keeps no more copies until the versions are compared
+        say(data.message, { href: data.conflict_url, text: "Compare the versions" });
+        return false;
+      }
       if (code === 409 && data.error === "conflict") {
         stopped = true;
         say("Someone else saved this note while you were writing. Your text is safe on this device.",
@@ -175,6 +185,11 @@
         stopped = true;
         say(`${data.message || "This note can no longer be changed."} Your text is kept on this device.`,
           { href: noteUrl, text: "Reload the note" });
+        return false;
+      }
+      if (code === 413) {
+        refusedFields = fields;
+        say(tooLargeMessage(fields));
         return false;
       }
       if (code === 422 && data.errors) {
@@ -206,6 +221,28 @@
       } catch (err) {
         return false;
       }
+    }
+
+    // -- a note larger than one save can carry (the server's request limit, in bytes)
+
+    function overLimit(fields) {
+      const limit = Number(form.dataset.maxRequestBytes);
+      if (!limit) return 0;
+      const encoder = new TextEncoder();
+      let bytes = 0;
+      for (const [name, value] of Object.entries(fields)) bytes += encoder.encode(name + value).length + 200;
+      return bytes - limit;
+    }
+
+    function tooLargeMessage(fields) {
+      const limit = Number(form.dataset.maxRequestBytes) || 0;
+      const text = Object.values(fields).join("");
+      const bytes = new TextEncoder().encode(text).length || 1;
+      // Characters beyond what fits, at this text's own bytes per character.
+      const over = Math.ceil(text.length - (text.length * limit) / bytes);
+      const amount = over > 0 ? `${over.toLocaleString("en-US")} characters` : "a little";
+      return `Not saved: this note is ${amount} over the limit for one save. Shorten it, or move part of it ` +
+        "into another note. Your text is kept on this device.";
     }
 
     function changed() {
