@@ -41,7 +41,7 @@ def test_stale_saves_keep_copies_up_to_the_cap_then_refuse(note, therapist):
     db.session.rollback()
     assert conflict_copies(note) == lifecycle.MAX_OPEN_CONFLICTS
     assert full.value.latest.content["focus"].endswith(f" {lifecycle.MAX_OPEN_CONFLICTS - 1}")
-    assert "safe on this device" in full.value.message and "Compare the versions" in full.value.message
+    assert "not stored" in full.value.message and "Compare the versions" in full.value.message
 
 
 def test_the_same_stale_text_again_is_kept_once(note, therapist):
@@ -76,7 +76,7 @@ def test_the_editor_is_told_to_compare_and_keeps_its_copy(client, auth, note, th
     answer = response.get_json()
     assert response.status_code == 409 and answer["error"] == "conflicts-full"
     assert answer["conflict_url"].startswith(f"/clients/{note.client_id}/notes/{note.id}?conflict=")
-    assert "safe on this device" in answer["message"]
+    assert "Compare the versions" in answer["message"]
     assert conflict_copies(note) == lifecycle.MAX_OPEN_CONFLICTS
 
     page = client.post(url, data={"version": 1, "focus": "no script"})

@@ -1,6 +1,6 @@
 """Sign-in, first-run setup, team and password forms."""
 from ..forms import BaseForm
-from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from .models import ROLES
@@ -27,6 +27,9 @@ class StrongPassword:
 class LoginForm(BaseForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=MAX_LENGTH)])
+    shared_computer = BooleanField(
+        "This is a shared computer",
+        description="Then this browser keeps no copy of notes you are writing. Save before you step away.")
 
 
 class NewPasswordMixin:

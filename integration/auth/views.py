@@ -94,6 +94,7 @@ def login():
             session.clear()
             login_user(user)
             session["last_seen"] = time.time()
+            session["shared_computer"] = bool(form.shared_computer.data)  # the note editor keeps no copy
             record("sign-in", obj=user)
             db.session.commit()
             return redirect(_safe_next(request.args.get("next")) or url_for("clients.index"))

@@ -53,8 +53,8 @@ class TooManyConflicts(Exception):
     """The draft already keeps MAX_OPEN_CONFLICTS conflict copies made since it was last saved."""
 
     message = (f"This note already keeps {MAX_OPEN_CONFLICTS} versions from saves that crossed each other, "
-               "so this one was not stored on the server. Your text is safe on this device. Compare the "
-               "versions and save the one you want; after that, saving works again.")
+               "so this one was not stored. Compare the versions and save the one you want; after that, "
+               "saving works again.")
 
     def __init__(self, note, latest):
         super().__init__(f"{note.kind} note {note.id} keeps {MAX_OPEN_CONFLICTS} open conflict copies")
