@@ -8,8 +8,9 @@
   const SAVE_EVERY_MS = 4000;
   // "This is a shared computer" at sign-in: no copy of the text is written to this browser.
   const KEEPS_COPY = document.body.dataset.localCopies !== "off";
-  const KEPT = KEEPS_COPY ? "Your text is kept on this device."
-    : "Keep this page open: on a shared computer nothing is kept in the browser.";
+  const NOT_KEPT = "Keep this page open: on a shared computer nothing is kept in the browser.";
+  const KEPT = KEEPS_COPY ? "Your text is kept on this device." : NOT_KEPT;
+  const SAFE = KEEPS_COPY ? "Your text is safe on this device." : NOT_KEPT;
   const SKIP = new Set(["csrf_token", "version"]);
   const CHOICES = /^(emotion-|safety-asked$|safety-follow_up$|progress-layout$)/;
 
@@ -184,7 +185,7 @@
       }
       if (code === 409 && data.error === "conflict") {
         stopped = true;
-        say(`Someone else saved this note while you were writing. ${KEPT}`,
+        say(`Someone else saved this note while you were writing. ${SAFE}`,
           { href: data.conflict_url, text: "Compare both versions" });
         return false;
       }
