@@ -65,75 +65,66 @@ def assert_plain_refusal(response, coach) -> None:
     assert db.session.get(User, coach.id).role == "coach"
 
 
-def test_a_post_without_a_token_is_refused_with_nothing_filled_in(csrf_app, people):
-    admin, coach = people
-    http = csrf_app.test_client()
-    sign_in(http, admin)
-    assert_plain_refusal(make_admin(http, coach, None), coach)
+def no_token(app, http, coach):
+    return None
 
 
-def test_a_forged_token_is_refused(csrf_app, people):
-    admin, coach = people
-    http = csrf_app.test_client()
-    sign_in(http, admin)
-    assert_plain_refusal(make_admin(http, coach, "stale"), coach)
+def forged_token(app, http, coach):
+    return "stale"
 
 
-def test_a_token_signed_with_another_key_is_refused(csrf_app, people):
-    admin, coach = people
-    http = csrf_app.test_client()
-    sign_in(http, admin)
+def token_signed_with_another_key(app, http, coach):
     with http.session_transaction() as session:
         raw = session["csrf_token"]
-    forged = URLSafeTimedSerializer("not-our-secret", salt="wtf-csrf-token").dumps(raw)
-    assert_plain_refusal(make_admin(http, coach, forged), coach)
+    return URLSafeTimedSerializer("not-our-secret", salt="wtf-csrf-token").dumps(raw)
 
 
-def test_a_token_from_an_anonymous_session_is_refused(csrf_app, people):
+def token_of_an_anonymous_session(app, http, coach):
     """Anyone gets a token signed by us from the sign-in page; it must not unlock the resend."""
-    admin, coach = people
-    attacker = csrf_app.test_client()
-    their_token = token_on(attacker, "/login")
-    http = csrf_app.test_client()
-    sign_in(http, admin)
-    assert_plain_refusal(make_admin(http, coach, their_token), coach)
+    return token_on(app.test_client(), "/login")
 
 
-def test_a_token_from_another_persons_session_is_refused(csrf_app, people):
+def token_of_another_persons_session(app, http, coach):
+    return sign_in(app.test_client(), coach)
+
+
+@pytest.mark.parametrize("token_of", [no_token, forged_token, token_signed_with_another_key,
+                                      token_of_an_anonymous_session, token_of_another_persons_session])
+def test_a_form_without_the_persons_own_token_is_refused_with_nothing_filled_in(csrf_app, people, token_of):
     admin, coach = people
-    attacker = csrf_app.test_client()
-    their_token = sign_in(attacker, coach)
     http = csrf_app.test_client()
     sign_in(http, admin)
-    assert_plain_refusal(make_admin(http, coach, their_token), coach)
+    assert_plain_refusal(make_admin(http, coach, token_of(csrf_app, http, coach)), coach)
+
+
+def old_form_after_signing_out(app, admin, then=None, **typed):
+    """Ada signs in and out; `then` signs in on the same browser; Ada's form from before is posted.
+
+    Returns (browser, client, the old token, the answer)."""
+    person = ClientFactory.for_team(admin, first_name="Wren", last_name="Ng")
+    db.session.commit()
+    http = app.test_client()
+    old_token = sign_in(http, admin)
+    sign_out(http, old_token)
+    if then is not None:
+        sign_in(http, then)
+    response = http.post(f"/clients/{person.id}/edit", data={
+        "csrf_token": old_token, "first_name": "Wren", "emergency_contact": "My sister Ilse, 555-0142", **typed})
+    return http, person, old_token, response
 
 
 def test_another_persons_old_form_on_a_shared_computer_is_refused(csrf_app, people):
     """Ada's tab from before she signed out does not post as Cal, nor show Cal what Ada typed."""
     admin, coach = people
-    person = ClientFactory.for_team(admin, first_name="Wren")
-    db.session.commit()
-    http = csrf_app.test_client()
-    adas_token = sign_in(http, admin)
-    sign_out(http, adas_token)
-    sign_in(http, coach)
-    response = http.post(f"/clients/{person.id}/edit", data={
-        "csrf_token": adas_token, "first_name": "Wren", "emergency_contact": "My sister Ilse, 555-0142"})
+    _, _, _, response = old_form_after_signing_out(csrf_app, admin, then=coach)
     page = response.get_data(as_text=True)
     assert response.status_code == 400 and "Send it again" not in page and "Ilse" not in page
 
 
 def test_the_same_persons_form_from_an_earlier_session_can_be_sent_again(csrf_app, people):
     admin, _ = people
-    person = ClientFactory.for_team(admin, first_name="Wren", last_name="Ng")
-    db.session.commit()
-    http = csrf_app.test_client()
-    old_token = sign_in(http, admin)
-    sign_out(http, old_token)
-    sign_in(http, admin)
-    response = http.post(f"/clients/{person.id}/edit", data={
-        "csrf_token": old_token, "first_name": "Wren", "last_name": "Ng", "status": "active",
-        "preferred_name": "", "emergency_contact": "My sister Ilse, 555-0142"})
+    http, person, old_token, response = old_form_after_signing_out(
+        csrf_app, admin, then=admin, last_name="Ng", status="active", preferred_name="")
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "Send it again" in page and "My sister Ilse, 555-0142" in page
@@ -151,13 +142,7 @@ def test_the_same_persons_form_from_an_earlier_session_can_be_sent_again(csrf_ap
 
 def test_signed_out_the_person_sees_what_they_typed_to_copy_but_no_button(csrf_app, people):
     admin, _ = people
-    person = ClientFactory.for_team(admin, first_name="Wren")
-    db.session.commit()
-    http = csrf_app.test_client()
-    token = sign_in(http, admin)
-    sign_out(http, token)
-    response = http.post(f"/clients/{person.id}/edit", data={
-        "csrf_token": token, "emergency_contact": "My sister Ilse, 555-0142"})
+    _, _, _, response = old_form_after_signing_out(csrf_app, admin)
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "My sister Ilse, 555-0142" in page and "readonly" in page
