@@ -33,17 +33,22 @@ def _filter_form() -> AuditFilterForm:
     return form
 
 
+def _chosen(field):
+    """A filter's value, if it is one the form offers (a refused value filters nothing)."""
+    return field.data if field.data and not field.errors else None
+
+
 def _filtered_events(form: AuditFilterForm):
     query = select(AuditEvent).where(AuditEvent.practice_id == current_user.practice_id)
-    if form.user_id.data:
+    if _chosen(form.user_id):
         query = query.where(AuditEvent.user_id == form.user_id.data)
-    if form.client_id.data:
+    if _chosen(form.client_id):
         query = query.where(AuditEvent.client_id == form.client_id.data)
-    if form.action.data:
+    if _chosen(form.action):
         query = query.where(AuditEvent.action == form.action.data)
-    if form.date_from.data and not form.date_from.errors:
+    if _chosen(form.date_from):
         query = query.where(AuditEvent.at >= datetime.combine(form.date_from.data, time.min))
-    if form.date_to.data and not form.date_to.errors:
+    if _chosen(form.date_to):
         query = query.where(AuditEvent.at < datetime.combine(form.date_to.data + timedelta(days=1), time.min))
     return query.options(selectinload(AuditEvent.user)).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
 
