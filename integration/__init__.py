@@ -22,6 +22,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     register_logging(app)
+    register_converters(app)
     register_extensions(app)
     register_blueprints(app)
     register_record_contributions()
@@ -36,6 +37,12 @@ def register_logging(app: Flask) -> None:
     from .logs import register
 
     register(app)
+
+
+def register_converters(app: Flask) -> None:
+    from .http import StoredIntConverter
+
+    app.url_map.converters["int"] = StoredIntConverter
 
 
 def register_extensions(app: Flask) -> None:
@@ -87,9 +94,10 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_security(app: Flask) -> None:
-    from .security import register
+    from . import csrf_tokens, security
 
-    register(app)
+    security.register(app)
+    csrf_tokens.register(app)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -2,6 +2,10 @@
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+# PostgreSQL's `integer`, the type of every id, version and count column. A number beyond it
+# names nothing that exists: looking it up must answer "not found", not a database error.
+MAX_INTEGER = 2**31 - 1
+
 
 def configure_sqlite(engine: Engine) -> None:
     """SQLite: enforce foreign keys, use WAL so readers never block the writer, wait when busy."""

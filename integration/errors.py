@@ -2,6 +2,7 @@
 from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 
+from . import csrf_tokens
 from .auth.forms import LoginForm
 from .extensions import db
 from .http import wants_json
@@ -17,8 +18,12 @@ MESSAGES = {
           "your last change. The error has been logged."),
 }
 
-# Values never echoed back on the "form expired" page.
+# Fields never echoed back on the "form expired" page (by name, after any form prefix).
 _NEVER_ECHO = ("csrf_token", "password", "confirm", "current")
+REFUSED_FORM = ("This form was not accepted",
+                "Nothing was changed. The form did not carry this app's safety check for your session, "
+                "which is what happens when another page tries to send it for you. If you sent it yourself, "
+                "go back, reload the page and try again.")
 
 
 def register(app: Flask) -> None:
@@ -52,9 +57,19 @@ def _roll_back() -> None:
 
 
 def _form_expired(error: CSRFError):
-    """A stale or missing CSRF token: show what was typed and offer to send it again."""
-    kept = [(key, value) for key, value in request.form.items(multi=True)
-            if not key.startswith(_NEVER_ECHO) and value]
+    """A failed CSRF check. The signed-in person's own form from an earlier session of theirs comes
+    back with what they typed and a button to send it again; signed out, they see it to copy. No
+    token, a forged one, or another person's is refused plainly with nothing filled in, so that no
+    page elsewhere can turn this page into a one-click form."""
     if wants_json():
         return {"error": "form-expired"}, 400
-    return render_template("errors/form_expired.html", kept=kept, action=request.path), 400
+    verdict = csrf_tokens.judge(error.description)
+    if verdict == csrf_tokens.REFUSED:
+        title, text = REFUSED_FORM
+        return render_template("errors/error.html", code=400, title=title, text=text), 400
+    fields = [(key, value) for key, value in request.form.items(multi=True)
+              if not key.rpartition("-")[2].startswith(_NEVER_ECHO)]
+    return render_template("errors/form_expired.html", action=request.path,
+                           resend=verdict == csrf_tokens.RESEND,
+                           kept=[(key, value) for key, value in fields if value],
+                           blank=[key for key, value in fields if not value]), 400

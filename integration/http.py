@@ -1,5 +1,8 @@
-"""What kind of answer a request wants: the one predicate every area asks."""
+"""What kind of answer a request wants: the one predicate every area asks; ids in URLs."""
 from flask import request
+from werkzeug.routing import IntegerConverter
+
+from .database import MAX_INTEGER
 
 
 def wants_json() -> bool:
@@ -12,3 +15,10 @@ def wants_json() -> bool:
 def is_htmx() -> bool:
     """An htmx request: answer with the fragment it swaps in."""
     return request.headers.get("HX-Request") == "true"
+
+
+class StoredIntConverter(IntegerConverter):
+    """<int:...> in every route: a number beyond the database's integers matches no route (404)."""
+
+    def __init__(self, url_map, fixed_digits=0, min=None, max=MAX_INTEGER, signed=False):
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)

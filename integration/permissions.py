@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort, request
+from flask import abort, make_response
 from flask_login import current_user, login_required
 from sqlalchemy import Select, select
 
-from .audit.log import record
+from .audit.log import record_shown
 from .auth.models import ROLES
 from .clients.models import CareTeamMember, Client
 from .extensions import db
@@ -102,10 +102,11 @@ def get_client_or_404(client_id: int) -> Client:
 def client_scoped(view=None, *, audit_views: bool = True):
     """Decorate every view whose URL has <client_id>: resolves it by the access rule.
 
-    The view receives `client=` instead of `client_id=`. Reading a page of the record (GET) is
-    written to the audit log here, so no view can forget it; changes are recorded by the view
-    next to the change. A view that writes a more precise event for its GET (a download) passes
-    audit_views=False and records it itself.
+    The view receives `client=` instead of `client_id=`. Every answer that shows part of the
+    record (a page, a fragment, a file; a 422 re-render or a refusal page as much as a GET) is
+    written to the audit log here as a "view", so no view can forget it; changes are recorded by
+    the view next to the change, and a request that recorded one writes no second row. A view
+    that writes a more precise event for what it shows (a download) passes audit_views=False.
     """
     if view is None:
         return lambda inner: client_scoped(inner, audit_views=audit_views)
@@ -114,10 +115,10 @@ def client_scoped(view=None, *, audit_views: bool = True):
     @login_required
     def wrapper(client_id: int, **kwargs):
         client = get_client_or_404(client_id)
-        if request.method == "GET" and audit_views:
-            record("view", client=client, detail=f"{request.endpoint} {request.path}")
-            db.session.commit()
-        return view(client=client, **kwargs)
+        response = make_response(view(client=client, **kwargs))
+        if audit_views:
+            record_shown(response, client=client)
+        return response
 
     wrapper.client_scoped = True
     wrapper.audits_views = audit_views
@@ -176,16 +177,16 @@ def can_open_series(series: GroupSeries) -> bool:
 
 
 def group_scoped(view):
-    """Decorate every view whose URL has <series_id>: the view receives `series=`; GETs are audited."""
+    """Decorate every view whose URL has <series_id>: the view receives `series=`; every answer
+    that shows the circle's pages is audited, as client_scoped does for a client's record."""
 
     @wraps(view)
     @login_required
     def wrapper(series_id: int, **kwargs):
         series = series_or_404(series_id)
-        if request.method == "GET":
-            record("view", obj=series, detail=f"{request.endpoint} {request.path}")
-            db.session.commit()
-        return view(series=series, **kwargs)
+        response = make_response(view(series=series, **kwargs))
+        record_shown(response, obj=series)
+        return response
 
     wrapper.group_scoped = True
     return wrapper

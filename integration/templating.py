@@ -1,5 +1,5 @@
 """Jinja filters and globals shared by every template."""
-from flask import Flask
+from flask import Flask, session
 
 from .clock import to_local, viewer_tz
 from .permissions import can, can_open_series
@@ -18,7 +18,15 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def helpers():
-        return {"client_tabs": CLIENT_TABS, "can": can, "can_open_series": can_open_series}
+        return {"client_tabs": CLIENT_TABS, "can": can, "can_open_series": can_open_series,
+                "keeps_local_copies": keeps_local_copies}
+
+
+def keeps_local_copies() -> bool:
+    """Whether the note editor may keep unsaved text in this browser: not when the person said
+    at sign-in that this is a shared computer. (A function: some pages name a dosing session
+    `session`, hiding Flask's.)"""
+    return not session.get("shared_computer")
 
 
 # The tabs of a client's record: (endpoint, label).

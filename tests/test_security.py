@@ -59,17 +59,25 @@ def test_every_state_changing_route_requires_a_csrf_token(csrf_app):
 
 
 def test_stale_form_keeps_what_was_typed(csrf_app):
+    """A form from the same person's earlier session (signed out and in again meanwhile)."""
     from integration.extensions import db
 
     user = UserFactory(role="therapist")
     person = ClientFactory.for_team(user)
     db.session.commit()
     http = csrf_app.test_client()
-    login_page = http.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login_page).group(1)
-    http.post("/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token})
+    token_pattern = r'name="csrf_token"(?: type="hidden")? value="([^"]+)"'
+
+    def sign_in():
+        token = re.search(token_pattern, http.get("/login").get_data(as_text=True)).group(1)
+        http.post("/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token})
+        return re.search(token_pattern, http.get("/clients/").get_data(as_text=True)).group(1)
+
+    stale = sign_in()
+    http.post("/logout", data={"csrf_token": stale})
+    sign_in()
     response = http.post(f"/clients/{person.id}/edit", data={
-        "csrf_token": "stale", "first_name": "Wren", "emergency_contact": "My sister Ilse, 555-0142"})
+        "csrf_token": stale, "first_name": "Wren", "emergency_contact": "My sister Ilse, 555-0142"})
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "My sister Ilse, 555-0142" in page and "Send it again" in page

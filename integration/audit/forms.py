@@ -1,6 +1,6 @@
 """Filters for browsing the audit log."""
 from wtforms import DateField, IntegerField, SelectField, StringField
-from wtforms.validators import Optional
+from wtforms.validators import Length, Optional
 
 from ..forms import BaseForm
 from .models import ACTIONS
@@ -11,7 +11,7 @@ class AuditFilterForm(BaseForm):
         csrf = False  # a GET search form that changes nothing
 
     user_id = SelectField("Person", coerce=int, validators=[Optional()])
-    client = StringField("Client", validators=[Optional()], description="A name, or part of one.")
+    client = StringField("Client", validators=[Optional(), Length(max=100)], description="A name, or part of one.")
     client_id = IntegerField(validators=[Optional()])  # a link from a client's name on this page
     action = SelectField("Action", choices=[("", "Any action")] + list(ACTIONS.items()), validators=[Optional()])
     date_from = DateField("From", validators=[Optional()])

@@ -1,6 +1,4 @@
 """Admins browse, filter and export the audit log. Nothing here edits or deletes a row."""
-import csv
-import io
 from datetime import datetime, time, timedelta
 
 from flask import Blueprint, Response, render_template, request
@@ -10,6 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from .. import signals
 from ..auth.models import User
+from ..csvsafe import csv_text
 from ..extensions import db
 from ..permissions import requires
 from .forms import AuditFilterForm
@@ -35,19 +34,24 @@ def _client_names(**which) -> dict[int, str]:
     return signals.merged(signals.client_names, current_user.practice_id, **which)
 
 
+def _chosen(field):
+    """A filter's value, if it is one the form offers (a refused value filters nothing)."""
+    return field.data if field.data and not field.errors else None
+
+
 def _filtered_events(form: AuditFilterForm):
     query = select(AuditEvent).where(AuditEvent.practice_id == current_user.practice_id)
-    if form.user_id.data:
+    if _chosen(form.user_id):
         query = query.where(AuditEvent.user_id == form.user_id.data)
-    if form.client_id.data:
+    if _chosen(form.client_id):
         query = query.where(AuditEvent.client_id == form.client_id.data)
-    if form.client.data:  # a name, not a list of every client: the practice may have thousands
+    if _chosen(form.client):  # a name, not a list of every client: the practice may have thousands
         query = query.where(AuditEvent.client_id.in_(list(_client_names(name_contains=form.client.data))))
-    if form.action.data:
+    if _chosen(form.action):
         query = query.where(AuditEvent.action == form.action.data)
-    if form.date_from.data and not form.date_from.errors:
+    if _chosen(form.date_from):
         query = query.where(AuditEvent.at >= datetime.combine(form.date_from.data, time.min))
-    if form.date_to.data and not form.date_to.errors:
+    if _chosen(form.date_to):
         query = query.where(AuditEvent.at < datetime.combine(form.date_to.data + timedelta(days=1), time.min))
     return query.options(selectinload(AuditEvent.user)).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
 
@@ -66,19 +70,11 @@ def index():
 @requires("practice.manage")
 def export_csv():
     form = _filter_form()
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
-    for event in db.session.scalars(_filtered_events(form)):
-        writer.writerow([event.at.isoformat(timespec="seconds"), event.user.email if event.user else "",
-                         event.action, event.object_type, event.object_id or "", event.client_id or "",
-                         event.remote_addr, _csv_safe(event.detail)])
+    rows = ([event.at.isoformat(timespec="seconds"), event.user.email if event.user else "", event.action,
+             event.object_type, event.object_id or "", event.client_id or "", event.remote_addr, event.detail]
+            for event in db.session.scalars(_filtered_events(form)))
+    body = csv_text(CSV_COLUMNS, rows)
     record("export", detail=f"audit log CSV {request.query_string.decode()[:200]}")
     db.session.commit()
-    return Response(buffer.getvalue(), mimetype="text/csv",
+    return Response(body, mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=audit-log.csv"})
-
-
-def _csv_safe(text: str) -> str:
-    """Stop a spreadsheet from running a formula someone typed into a field."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

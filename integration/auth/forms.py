@@ -28,6 +28,9 @@ class StrongPassword:
 class LoginForm(BaseForm):
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=MAX_LENGTH)])
+    shared_computer = BooleanField(
+        "This is a shared computer",
+        description="Then this browser keeps no copy of notes you are writing. Save before you step away.")
 
 
 class NewPasswordMixin:

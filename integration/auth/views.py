@@ -112,10 +112,11 @@ def login():
         elif user.has_two_step or user.practice.require_two_step:
             session.clear()
             session[PENDING] = {"user": user.id, "at": time.time(), "password_generation": user.session_token,
-                                "next": _safe_next(request.args.get("next"))}
+                                "next": _safe_next(request.args.get("next")),
+                                "shared_computer": bool(form.shared_computer.data)}
             return redirect(url_for("auth.second_step" if user.has_two_step else "auth.two_step_at_sign_in"))
         else:
-            _sign_in(user)
+            _sign_in(user, shared_computer=bool(form.shared_computer.data))
             db.session.commit()
             return redirect(_safe_next(request.args.get("next")) or url_for("clients.index"))
     return render_template("auth/login.html", form=form)
@@ -131,12 +132,17 @@ def _paused(form: LoginForm, email: str, minutes: int):
     return render_template("auth/login.html", form=form), 429
 
 
-def _sign_in(user: User, detail: str = "") -> None:
-    """Both steps passed: start this browser's session (the caller commits)."""
+def _sign_in(user: User, detail: str = "", *, shared_computer: bool | None = None) -> None:
+    """Both steps passed: start this browser's session (the caller commits).
+
+    On a shared computer (ticked at sign-in) the note editor keeps no copy of unsaved text."""
+    if shared_computer is None:
+        shared_computer = bool((session.get(PENDING) or {}).get("shared_computer"))
     throttle.clear_failures(user.email)
     throttle.prune()
     sessions.prune(user)
     sessions.start(user)
+    session["shared_computer"] = shared_computer
     record("sign-in", obj=user, detail=detail)
 
 

@@ -62,8 +62,8 @@ def names_of_clients(practice_id: int, *, ids=None, name_contains: str | None = 
     if ids is not None:
         query = query.where(Client.id.in_(ids))
     if name_contains:
-        pattern = f"%{name_contains.lower()}%"
-        query = query.where(or_(*(func.lower(column).like(pattern) for column in
+        typed = name_contains.lower()[:100].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(or_(*(func.lower(column).like(f"%{typed}%", escape="\\") for column in
                                   (Client.first_name, Client.last_name, Client.preferred_name))))
     rows = db.session.execute(query.order_by(Client.last_name, Client.first_name).limit(limit))
     return {row.id: f"{row.first_name} {row.last_name}" for row in rows}

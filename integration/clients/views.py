@@ -8,6 +8,7 @@ from ..audit.log import record
 from ..auth.models import User
 from ..clock import local_today, viewer_tz
 from ..extensions import db
+from ..forms import query_text
 from ..permissions import accessible_clients, can, child_or_404, client_scoped, requires
 from . import record as client_record
 from .forms import CareTeamForm, CheckInForm, ClientForm, GoalForm, HistoryItemForm
@@ -19,7 +20,7 @@ bp = Blueprint("clients", __name__, url_prefix="/clients")
 @bp.route("/")
 @login_required
 def index():
-    q = request.args.get("q", "").strip()[:100]
+    q = query_text(request.args.get("q"))[:100]
     status = request.args.get("status", "active")
     query = accessible_clients().options(selectinload(Client.care_team).selectinload(CareTeamMember.user))
     if status in ("active", "archived"):

@@ -17,7 +17,9 @@ from ..audit.log import record
 from ..auth.models import User
 from ..clients.models import Client
 from ..clock import from_local, local_day, local_today, to_local, utcnow, viewer_tz
+from ..database import MAX_INTEGER
 from ..extensions import db
+from ..forms import stored_int
 from ..notes import editor, lifecycle
 from ..notes.models import Note
 from ..permissions import (accessible_clients, can_open_series, client_scoped, get_client_or_404, group_scoped,
@@ -184,7 +186,7 @@ def _flash_moved(moved: list[Enrollment]) -> None:
 @bp.route("/groups/<int:series_id>/roster", methods=["POST"])
 @group_scoped
 def enrol(series):
-    client_id = request.form.get("client_id", type=int)
+    client_id = request.form.get("client_id", type=stored_int)
     if not client_id:
         flash("Choose a client to enrol.", "error")
         return redirect(url_for("groups.show_series", series_id=series.id, _anchor="roster"))
@@ -336,8 +338,9 @@ def take_attendance(series, group_session_id: int):
     session = _session_or_404(series, group_session_id)
     marks = {}
     for key, value in request.form.items():
-        if key.startswith("status-") and key.removeprefix("status-").isdigit():
-            marks[int(key.removeprefix("status-"))] = value
+        client_id = key.removeprefix("status-")
+        if key.startswith("status-") and client_id.isdecimal() and int(client_id) <= MAX_INTEGER:
+            marks[int(client_id)] = value
     if request.form.get("everyone") == "present":  # everyone not marked on the form, nor before
         marked = set(db.session.scalars(select(Attendance.client_id).where(
             Attendance.group_session_id == session.id)))

@@ -18,6 +18,7 @@ from sqlalchemy.orm import with_parent
 from ..audit.log import record
 from ..clock import to_local, viewer_tz
 from ..extensions import db
+from ..forms import stored_int
 from ..http import wants_json
 from . import lifecycle, sections
 from .forms import AddendumForm, SignForm
@@ -76,7 +77,7 @@ def editor_context(page: NotePage, *, fields=None, errors=None, conflict=None, a
 
 def requested_conflict(note):
     """The conflict copy named by ?conflict=<revision id>, when it is one of this draft's."""
-    revision_id = request.args.get("conflict", type=int)
+    revision_id = request.args.get("conflict", type=stored_int)
     if not revision_id or note.is_signed:
         return None
     revision_class = type(note).revisions.property.mapper.class_
@@ -98,7 +99,7 @@ def autosave(page: NotePage):
     note = page.note
     if note.is_signed:
         return refuse(page, 409, lifecycle.NoteLocked.message)
-    version = request.form.get("version", type=int)
+    version = request.form.get("version", type=stored_int)
     if version is None:
         return refuse(page, 400, "This save did not say which version of the note it was based on.")
     fields = {name: request.form.get(name, "") for name, _, _ in sections.field_labels(note.kind)}
@@ -114,6 +115,8 @@ def autosave(page: NotePage):
         return page.show(422, fields=fields, errors=refused.errors)
     except lifecycle.StaleVersion as stale:
         return _kept_as_conflict(page, stale, version, quiet)
+    except lifecycle.TooManyConflicts as full:
+        return _conflicts_full(page, full)
     if changed:
         page.audit("change", f"draft saved as version {note.version}")
     db.session.commit()
@@ -141,6 +144,14 @@ def _kept_as_conflict(page: NotePage, stale: lifecycle.StaleVersion, version: in
         return {"error": "conflict", "version": note.version, "conflict_url": conflict_url, "message": message}, 409
     flash(f"{message} Compare them below, then save the one you want.", "error")
     return redirect(conflict_url, code=303)
+
+
+def _conflicts_full(page: NotePage, full: lifecycle.TooManyConflicts):
+    """Refused without storing: the browser keeps the text and sends the person to compare."""
+    conflict_url = f"{page.links.page}?conflict={full.latest.id}"
+    if wants_json():
+        return {"error": "conflicts-full", "message": full.message, "conflict_url": conflict_url}, 409
+    return refuse(page, 409, full.message)
 
 
 def sign(page: NotePage, locked_message: str):

@@ -3,7 +3,7 @@ from wtforms import BooleanField, DateField, SelectField, SelectMultipleField, S
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..clients.models import HISTORY_CATEGORIES, Goal, HistoryItem
-from ..forms import BaseForm
+from ..forms import BaseForm, stored_int
 from .insights import THEME_MAX_LENGTH, THEMES_PER_INSIGHT, parse_themes
 
 
@@ -24,7 +24,7 @@ def optional_int(value):
     """'' or None as None, digits as an int; anything else fails the field."""
     if value in (None, ""):
         return None
-    return int(value)
+    return stored_int(value)
 
 
 class InsightForm(BaseForm):

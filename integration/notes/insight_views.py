@@ -82,11 +82,10 @@ def edit(client, insight_id: int):
     insight = child_or_404(Insight, client, insight_id)
     goals = linkable_goals(client, keep=insight.goals)
     history = linkable_history(client, keep=insight.history_items)
-    form = make_insight_form(goals, history, obj=insight)
-    if request.method == "GET":
-        form.themes.data = ", ".join(insight.theme_names)
-        form.goal_ids.data = [g.id for g in insight.goals]
-        form.history_ids.data = [h.id for h in insight.history_items]
+    # Not obj=insight: its `themes` are rows, and a post without the field would keep them as the text.
+    form = make_insight_form(goals, history, data={
+        "text": insight.text, "client_words": insight.client_words, "themes": ", ".join(insight.theme_names),
+        "goal_ids": [g.id for g in insight.goals], "history_ids": [h.id for h in insight.history_items]})
     if form.validate_on_submit():
         before = audit_detail(insight)
         save_insight(insight, form, client, goals, history)

@@ -19,6 +19,8 @@ import hashlib
 import json
 from collections.abc import Mapping
 
+from sqlalchemy import func, select
+from sqlalchemy.orm import with_parent
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..auth.models import User
@@ -27,6 +29,9 @@ from ..extensions import db
 from . import sections
 
 MAX_REASON_CHARS = 300
+# Conflict copies kept since the draft was last saved. Each is a full copy of the refused text,
+# so a tab left open on an old version must not add one with every autosave, without end.
+MAX_OPEN_CONFLICTS = 20
 
 
 class NoteLocked(Exception):
@@ -42,6 +47,19 @@ class StaleVersion(Exception):
         super().__init__(f"{note.kind} note {note.id} is at version {note.version}")
         self.note = note
         self.revision = revision
+
+
+class TooManyConflicts(Exception):
+    """The draft already keeps MAX_OPEN_CONFLICTS conflict copies made since it was last saved."""
+
+    message = (f"This note already keeps {MAX_OPEN_CONFLICTS} versions from saves that crossed each other, "
+               "so this one was not stored. Compare the versions and save the one you want; after that, "
+               "saving works again.")
+
+    def __init__(self, note, latest):
+        super().__init__(f"{note.kind} note {note.id} keeps {MAX_OPEN_CONFLICTS} open conflict copies")
+        self.note = note
+        self.latest = latest
 
 
 class NotAuthor(Exception):
@@ -96,6 +114,8 @@ def save_draft(note, fields: Mapping, based_on_version: int, user: User) -> bool
     :raise Invalid: a section is too long or a choice unknown; the note is left as it was.
     :raise StaleVersion: the save was based on an older version (or lost a race to another
         save); the refused text is kept as a revision (reason "conflict") so neither is lost.
+    :raise TooManyConflicts: stale, and the draft already keeps MAX_OPEN_CONFLICTS conflict copies
+        since its last save: nothing is stored (the browser keeps its copy).
     """
     if note.is_signed:
         raise NoteLocked()
@@ -121,7 +141,26 @@ def save_draft(note, fields: Mapping, based_on_version: int, user: User) -> bool
     return True
 
 
+def open_conflicts(note) -> tuple[int, object | None]:
+    """How many conflict copies the draft has kept since it was last saved, and the newest one.
+
+    Saving the draft (comparing and choosing a version does that) settles the copies before it.
+    """
+    revision_class = type(note).revisions.property.mapper.class_
+    since_last_save = (with_parent(note, type(note).revisions), revision_class.reason == "conflict",
+                       revision_class.saved_at >= note.updated_at)
+    count = db.session.scalar(select(func.count()).select_from(revision_class).where(*since_last_save))
+    latest = db.session.scalar(select(revision_class).where(*since_last_save)
+                               .order_by(revision_class.id.desc()).limit(1)) if count else None
+    return count, latest
+
+
 def _keep_conflict(note, content: dict, based_on_version: int, user: User):
+    count, latest = open_conflicts(note)
+    if latest is not None and latest.content == content:
+        return latest  # the same refused text again (a retry, a reload): kept once
+    if count >= MAX_OPEN_CONFLICTS:
+        raise TooManyConflicts(note, latest)
     revision = note.new_revision(based_on_version=based_on_version, reason="conflict",
                                  content=copy.deepcopy(content), saved_by_id=user.id)
     db.session.add(revision)

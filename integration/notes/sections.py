@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from ..forms import clean_text
+
 # Generous for a real note, small enough that one section cannot bloat the database.
 MAX_SECTION_CHARS = 100_000
 MAX_LINE_CHARS = 1_000
@@ -147,6 +149,12 @@ def fields_from_content(kind: str, content: Mapping | None) -> dict[str, str]:
     return fields
 
 
+def too_long(length: int, limit: int) -> str:
+    over = length - limit
+    return (f"This is {length:,} characters: {over:,} character{'' if over == 1 else 's'} over the limit of "
+            f"{limit:,} for one section. Shorten it or split it across sections. Your text is kept.")
+
+
 def content_from_fields(kind: str, fields: Mapping) -> tuple[dict, dict[str, str]]:
     """Parse the editor's fields into content. Returns (content, errors by field name).
 
@@ -159,10 +167,13 @@ def content_from_fields(kind: str, fields: Mapping) -> tuple[dict, dict[str, str
     def text(name: str, limit: int = MAX_SECTION_CHARS) -> str:
         value = fields.get(name, "")
         value = value if isinstance(value, str) else ("" if value is None else str(value))
-        value = value.replace("\r\n", "\n")
+        try:
+            value = clean_text(value.replace("\r\n", "\n"))
+        except ValueError as refused:
+            errors[name] = str(refused)
+            return ""
         if len(value) > limit:
-            errors[name] = (f"This is {len(value):,} characters; a section holds up to {limit:,}. "
-                            "Shorten it or split it across sections. Your text is kept.")
+            errors[name] = too_long(len(value), limit)
         return value
 
     def choice(name: str, allowed) -> str:

@@ -12,6 +12,7 @@ from ..auth.models import Practice
 from ..clients.models import Goal
 from ..clock import local_today, utcnow
 from ..extensions import db, limiter
+from ..forms import stored_int
 from ..http import is_htmx
 from ..permissions import (child_or_404, client_scoped, may_change_library_entry, practice_object_or_404,
                            requires)
@@ -275,7 +276,7 @@ def add_from_library(client, plan_id: int):
     plan = _plan_or_404(client, plan_id)
     if (refusal := _unless_draft(client, plan)) is not None:
         return refusal
-    library_id = request.form.get("library_id", type=int)
+    library_id = request.form.get("library_id", type=stored_int)
     entry = db.session.scalar(select(LibraryPractice).where(
         LibraryPractice.id == library_id, LibraryPractice.practice_id == client.practice_id,
         LibraryPractice.retired.is_(False)))

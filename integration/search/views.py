@@ -6,6 +6,7 @@ from sqlalchemy import select
 from ..audit.log import record_many
 from ..clients.models import Client
 from ..extensions import db
+from ..forms import query_text
 from ..permissions import accessible_clients, client_scoped
 from . import query as search_logic
 
@@ -13,7 +14,7 @@ bp = Blueprint("search", __name__)
 
 
 def _query_terms() -> tuple[str, list[str]]:
-    q = request.args.get("q", "").strip()[:search_logic.MAX_QUERY_LENGTH]
+    q = query_text(request.args.get("q"))[:search_logic.MAX_QUERY_LENGTH]
     return q, search_logic.parse_terms(q)
 
 

@@ -1,4 +1,20 @@
 // Small behaviours shared by every page. No inline scripts: the Content-Security-Policy forbids them.
+
+// The note editor keeps unsaved text in this browser under "integration:<user id>:<kind>:<note id>".
+// Whoever is signed in now, copies that belong to anyone else are removed: the next person at a
+// shared computer cannot read the previous one's notes. (Keys without a person, from before keys
+// named one, go too.)
+(() => {
+  const me = document.body && document.body.dataset.user;
+  if (!me) return;
+  try {
+    const keys = Array.from({ length: window.localStorage.length }, (_, i) => window.localStorage.key(i));
+    keys.filter((key) => key && key.startsWith("integration:") && !key.startsWith(`integration:${me}:`))
+      .forEach((key) => window.localStorage.removeItem(key));
+  } catch (err) {
+    /* storage disabled: nothing is kept, nothing to remove */
+  }
+})();
 document.addEventListener("DOMContentLoaded", () => {
   // Buttons that ask before doing something that cannot be undone.
   document.querySelectorAll("[data-confirm]").forEach((el) => {

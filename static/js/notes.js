@@ -1,10 +1,16 @@
-// The note editor: autosave to the server, a copy on this device until the server has it,
-// and a way back to the same text after a time-out, a closed tab or a dropped network.
+// The note editor: autosave to the server, a copy on this device until the server has it
+// (none when the person said at sign-in that this is a shared computer), and a way back to the
+// same text after a time-out, a closed tab or a dropped network.
 // Everything it needs comes from data-* attributes on #note-editor (no inline scripts: CSP).
 (() => {
   "use strict";
 
   const SAVE_EVERY_MS = 4000;
+  // "This is a shared computer" at sign-in: no copy of the text is written to this browser.
+  const KEEPS_COPY = document.body.dataset.localCopies !== "off";
+  const NOT_KEPT = "Keep this page open: on a shared computer nothing is kept in the browser.";
+  const KEPT = KEEPS_COPY ? "Your text is kept on this device." : NOT_KEPT;
+  const SAFE = KEEPS_COPY ? "Your text is safe on this device." : NOT_KEPT;
   const SKIP = new Set(["csrf_token", "version"]);
   const CHOICES = /^(emotion-|safety-asked$|safety-follow_up$|progress-layout$)/;
 
@@ -55,6 +61,7 @@
     }
 
     function writeLocal(fields, basedOn) {
+      if (!KEEPS_COPY) return true; // nothing to keep on a shared computer: not a problem to report
       try {
         window.localStorage.setItem(key, JSON.stringify({ version: basedOn, fields, at: Date.now() }));
         return true;
@@ -134,13 +141,19 @@
         fields = collect();
         basedOn = version;
       }
+      if (overLimit(fields) > 0) {
+        refusedFields = fields; // not sent: the server could not take it in one save
+        say(tooLargeMessage(fields));
+        return false;
+      }
       let result;
       inFlight = send(fields, basedOn);
       say("Saving…");
       try {
         result = await inFlight;
       } catch (err) {
-        say("Offline — kept on this device. Trying again in a moment.");
+        say(KEEPS_COPY ? "Offline — kept on this device. Trying again in a moment."
+          : "Offline — keep this page open. Trying again in a moment.");
         return false;
       } finally {
         inFlight = null;
@@ -162,37 +175,56 @@
       }
       if (code === 401) {
         stopped = true;
-        say("Signed out — ", { href: loginUrl, text: "sign in", after: " and your text will be here." });
+        signedOutNotice();
+        return false;
+      }
+      if (code === 409 && data.error === "conflicts-full") {
+        stopped = true; // the server keeps no more copies until the versions are compared
+        say(`${data.message} ${KEPT}`, { href: data.conflict_url, text: "Compare the versions" });
         return false;
       }
       if (code === 409 && data.error === "conflict") {
         stopped = true;
-        say("Someone else saved this note while you were writing. Your text is safe on this device.",
+        say(`Someone else saved this note while you were writing. ${SAFE}`,
           { href: data.conflict_url, text: "Compare both versions" });
         return false;
       }
       if (code === 409) {
         stopped = true;
-        say(`${data.message || "This note can no longer be changed."} Your text is kept on this device.`,
+        say(`${data.message || "This note can no longer be changed."} ${KEPT}`,
           { href: noteUrl, text: "Reload the note" });
+        return false;
+      }
+      if (code === 413) {
+        refusedFields = fields;
+        say(tooLargeMessage(fields));
         return false;
       }
       if (code === 422 && data.errors) {
         refusedFields = fields;
         markErrors(data.errors);
-        say(`Not saved: ${data.message} Your text is kept on this device.`);
+        say(`Not saved: ${data.message} ${KEPT}`);
         return false;
       }
       stopped = true;
       if (code === 400 && (await signedOut())) {
         // The session cookie expired with the session, so the request failed its CSRF check
         // before the server could answer 401: same situation, same way back.
-        say("Signed out — ", { href: loginUrl, text: "sign in", after: " and your text will be here." });
+        signedOutNotice();
         return false;
       }
-      say("Not saved: the page may be out of date. Your text is kept on this device.",
+      say(`Not saved: the page may be out of date. ${KEPT}`,
         { href: noteUrl, text: "Reload the note" });
       return false;
+    }
+
+    function signedOutNotice() {
+      if (KEEPS_COPY) {
+        say("Signed out — ", { href: loginUrl, text: "sign in", after: " and your text will be here." });
+      } else {
+        say("Signed out — copy your text before you sign in again (a shared computer keeps no copy): ",
+          { href: loginUrl, text: "sign in" });
+      }
     }
 
     async function signedOut() {
@@ -206,6 +238,28 @@
       } catch (err) {
         return false;
       }
+    }
+
+    // -- a note larger than one save can carry (the server's request limit, in bytes)
+
+    function overLimit(fields) {
+      const limit = Number(form.dataset.maxRequestBytes);
+      if (!limit) return 0;
+      const encoder = new TextEncoder();
+      let bytes = 0;
+      for (const [name, value] of Object.entries(fields)) bytes += encoder.encode(name + value).length + 200;
+      return bytes - limit;
+    }
+
+    function tooLargeMessage(fields) {
+      const limit = Number(form.dataset.maxRequestBytes) || 0;
+      const text = Object.values(fields).join("");
+      const bytes = new TextEncoder().encode(text).length || 1;
+      // Characters beyond what fits, at this text's own bytes per character.
+      const over = Math.ceil(text.length - (text.length * limit) / bytes);
+      const amount = over > 0 ? `${over.toLocaleString("en-US")} characters` : "a little";
+      return `Not saved: this note is ${amount} over the limit for one save. Shorten it, or move part of it ` +
+        `into another note. ${KEPT}`;
     }
 
     function changed() {
