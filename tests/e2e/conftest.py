@@ -220,9 +220,12 @@ class Browsing:
         page.on("response", self._response)
 
     def _request_failed(self, request) -> None:
-        # Chromium cancels the favicon fetch when a test navigates on quickly: the browser's
-        # doing, not the app's. Every other failed request is a problem.
-        if request.url.endswith("/favicon.svg") and "ERR_ABORTED" in (request.failure or ""):
+        # Chromium cancels a page's own static files still loading (the favicon, a script) when a
+        # test navigates on quickly: the browser's doing, not the app's. A static file the app
+        # cannot serve shows as an error response, which _response counts. Every other failed
+        # request is a problem.
+        aborted = "ERR_ABORTED" in (request.failure or "")
+        if aborted and request.method == "GET" and self.server.owns(request.url) and "/static/" in request.url:
             return
         self.problems.append(f"request failed: {request.method} {request.url}: {request.failure}")
 
