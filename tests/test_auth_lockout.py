@@ -21,6 +21,18 @@ from tests.factories import PASSWORD, UserFactory
 WRONG = "not the right password at all"
 
 
+_SECOND_WORKERS = []
+
+
+@pytest.fixture(autouse=True)
+def close_second_workers():
+    """Each second worker's connections are closed after its test (PostgreSQL counts them)."""
+    yield
+    while _SECOND_WORKERS:
+        with _SECOND_WORKERS.pop().app_context():
+            db.engine.dispose()
+
+
 def second_worker(app, **overrides):
     """Another app on the same database, as a second gunicorn worker would be."""
     config = {key: app.config[key] for key in ("TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "WTF_CSRF_ENABLED",
@@ -28,6 +40,7 @@ def second_worker(app, **overrides):
     config.update(overrides)
     other = create_app(config)
     other.test_client_class = IsolatedClient
+    _SECOND_WORKERS.append(other)
     return other
 
 
