@@ -401,3 +401,14 @@ def test_revoking_a_link_and_downloading_through_it_are_one_or_the_other(served,
             outcomes["revoked, download refused"] += 1
         assert stranger.open("GET", f"/p/{token}").status == 404, f"try {n}: a revoked link still opens"
     tally("share link revoke vs download", outcomes, started, lost)
+
+
+def test_two_presses_of_write_the_group_note_start_it_once(served):
+    first, second = served.browser().sign_in(served.author), served.browser().sign_in(served.author)
+    for n in range(TRIES):
+        session = GroupSessionFactory(series=served.circle)
+        path = f"/groups/{served.circle.id}/sessions/{session.id}/note/start"
+        answers = race(Request(first, "POST", path), Request(second, "POST", path))
+        assert [answer.status for answer in answers] == [303, 303], (n, [a.text for a in answers])
+        db.session.expire_all()
+        assert db.session.query(GroupNote).filter_by(group_session_id=session.id).count() == 1

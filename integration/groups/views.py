@@ -11,6 +11,7 @@ from collections import Counter
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..audit.log import record
@@ -402,9 +403,13 @@ def start_group_note(series, group_session_id: int):
     """Begin the session's group note (once: a second press opens the one already started)."""
     session = _session_or_404(series, group_session_id)
     if session.group_note is None:
-        note = lifecycle.start(GroupNote(group_session_id=session.id), current_user)
-        record("create", obj=note, detail=f"group note of {series.name} session {session.id}")
-        db.session.commit()
+        try:
+            note = lifecycle.start(GroupNote(group_session_id=session.id), current_user)
+        except IntegrityError:  # another press started it a moment ago (one note per session): open that one
+            db.session.rollback()
+        else:
+            record("create", obj=note, detail=f"group note of {series.name} session {session.id}")
+            db.session.commit()
     return redirect(url_for("groups.group_note", series_id=series.id, group_session_id=session.id), code=303)
 
 
