@@ -120,6 +120,15 @@ class SafeFormatter(logging.Formatter):
     already exists"; the engine's hide_parameters does not reach the driver's own message.
     """
 
+    def format(self, record: logging.LogRecord) -> str:
+        # logging caches a record's traceback text: another handler that formatted the record first
+        # (a test harness's, a monitoring agent's) would hand us its raw text, values and all.
+        cached, record.exc_text = record.exc_text, None
+        try:
+            return super().format(record)
+        finally:
+            record.exc_text = cached
+
     def formatException(self, exc_info) -> str:
         text = super().formatException(exc_info)
         chain = _exception_chain(exc_info[1])

@@ -197,3 +197,29 @@ def test_log_level_warning_leaves_out_request_lines(tmp_path, capsys):
     with quiet.app_context():
         db.engine.dispose()
 
+
+
+def test_values_stay_hidden_when_another_handler_formatted_the_error_first():
+    """logging caches a record's traceback text; a handler ahead of ours (a test harness's, a monitoring
+    agent's) must not hand our formatter the raw one, values and all."""
+    import logging
+    import sys
+
+    from integration.logs import SafeFormatter
+
+    class DriverError(Exception):
+        pass
+
+    email = "@".join(("ysolde", "example.org"))  # built, so no source line in the traceback shows it
+    try:
+        try:
+            raise DriverError(f"duplicate key DETAIL: Key (email)=({email}) already exists")
+        except DriverError as driver:
+            raise IntegrityError('INSERT INTO "user" (email) VALUES (?)', {"email": email}, driver,
+                                 hide_parameters=True) from driver
+    except IntegrityError:
+        exc_info = sys.exc_info()
+    record = logging.LogRecord("integration", logging.ERROR, __file__, 1, "Exception in GET x", None, exc_info)
+    assert email in logging.Formatter("%(message)s").format(record)  # the other handler, first
+    safe = SafeFormatter("%(message)s").format(record)
+    assert 'INSERT INTO "user"' in safe and email not in safe
