@@ -69,11 +69,12 @@ def register_blueprints(app: Flask) -> None:
     from .home import bp as home_bp
     from .notes.insight_views import bp as insights_bp
     from .notes.views import bp as notes_bp
+    from .notes.views import cosign_bp
     from .plans.views import bp as plans_bp
     from .search.views import bp as search_bp
 
-    for blueprint in (home_bp, auth_bp, clients_bp, notes_bp, insights_bp, search_bp, plans_bp, groups_bp,
-                      audit_bp):
+    for blueprint in (home_bp, auth_bp, clients_bp, notes_bp, cosign_bp, insights_bp, search_bp, plans_bp,
+                      groups_bp, audit_bp):
         app.register_blueprint(blueprint)
 
 

@@ -13,11 +13,18 @@ PEOPLE = [
     ("therapist", "ines@demo.integration.test", "Ines Calloway", "LMFT", "Quiet-Cedar-Window-38"),
     ("therapist", "theo@demo.integration.test", "Theo Marchetti", "PsyD", "Amber-Field-Compass-52"),
     ("coach", "june@demo.integration.test", "June Okafor", "Integration coach", "Willow-Stone-Kettle-19"),
+    ("therapist", "sam@demo.integration.test", "Sam Reyes", "AMFT", "Harbor-Kite-Lantern-64"),
 ]
+# Clinicians: profession, licence, and for a pre-licensed clinician their supervisor (by sign-in name).
+CLINICIANS = {
+    "ines": ("therapist", "LMFT 104233 (CA)", None),
+    "theo": ("therapist", "Psychologist PSY 30512 (CA)", None),
+    "sam": ("therapist", "AMFT 131877 (CA)", "ines"),
+}
 # (first, last, preferred, pronouns, born, care team by email)
 CLIENTS = [
     ("Rowan", "Tessly", "Ro", "they/them", date(1988, 3, 14), ["ines", "june"]),
-    ("Maribel", "Ostrander", "", "she/her", date(1975, 9, 2), ["ines"]),
+    ("Maribel", "Ostrander", "", "she/her", date(1975, 9, 2), ["ines", "sam"]),
     ("Desmond", "Quill", "Des", "he/him", date(1992, 11, 23), ["theo", "june"]),
     ("Priya", "Venkataram", "", "she/her", date(1983, 6, 30), ["theo"]),
     ("Lukas", "Brenneman", "", "he/him", date(1969, 1, 8), ["ines", "theo"]),
@@ -36,6 +43,10 @@ def load_demo() -> list[tuple[str, str, str]]:
             db.session.add(user)
         users[email.split("@")[0]] = user
     db.session.flush()
+    for key, (profession, licence, supervisor) in CLINICIANS.items():
+        if key in users and not users[key].profession:
+            users[key].profession, users[key].licence = profession, licence
+            users[key].supervisor_id = users[supervisor].id if supervisor else None
     clients = []
     for first, last, preferred, pronouns, born, team in CLIENTS:
         client = db.session.scalar(select(Client).where(

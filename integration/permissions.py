@@ -8,20 +8,31 @@ url_map to prove that no route skips it.
 
 The matrix (`CAPABILITIES`) is the single place that says which role may do what beyond the care
 team rule; views (`requires`), templates (`can`) and queries read it, and the README prints it.
+
+Minimum necessary (45 CFR 164.502(b)): reaching a client is not reading all of the record. `CONTENT`
+says, for each kind of content of a record, how far each *reader* may go: a clinician on the care
+team, a coach on the care team, a practice admin, and an admin who opened the record by break-glass.
+`reader_of(client)` says who the signed-in user is on that record; `may`, `@reads`/`@writes` (under
+`@client_scoped`), the item checks (`may_read_note`, `may_read_item`, `insight_view`) and the query
+clauses (`readable_notes`, `readable_items`, `readable_insights`, `reading_scopes`) all read `CONTENT`.
 """
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import wraps
 
-from flask import abort, make_response
+from flask import abort, g, make_response
 from flask_login import current_user, login_required
-from sqlalchemy import Select, select
+from sqlalchemy import Select, and_, exists, false, or_, select, union
+from sqlalchemy.orm import aliased
 
-from .audit.log import record_shown
+from .audit.log import record, record_shown
 from .auth.models import ROLES
-from .clients.models import CareTeamMember, Client
+from .clients.models import BreakGlass, CareTeamMember, Client, Goal
+from .clock import utcnow
 from .extensions import db
 from .groups.models import GroupSeries, group_series_facilitator
+from .notes.models import Insight, Note
 
 # capability -> (what it allows, the roles that have it). Everyone else does not.
 CAPABILITIES: dict[str, tuple[str, frozenset[str]]] = {
@@ -62,13 +73,20 @@ def requires(capability: str):
 
 
 def matrix_markdown() -> str:
-    """The capability matrix as the README's Markdown table (a test keeps the two in step)."""
+    """The capability matrix and the content matrix as the README's Markdown tables (a test keeps
+    the README in step)."""
     roles = list(ROLES)
     lines = ["| capability | what it allows | " + " | ".join(ROLES[r] for r in roles) + " |",
              "|---|---|" + "---|" * len(roles)]
     for name, (allows, holders) in CAPABILITIES.items():
         marks = " | ".join("yes" if role in holders else "—" for role in roles)
         lines.append(f"| `{name}` | {allows} | {marks} |")
+    lines += ["", "What each reader of a client's record may do with each kind of content:", "",
+              "| content | what it is | " + " | ".join(READERS.values()) + " |",
+              "|---|---|" + "---|" * len(READERS)]
+    for kind, (what, levels) in CONTENT.items():
+        marks = " | ".join(LEVELS[levels.get(reader, "")] for reader in READERS)
+        lines.append(f"| `{kind}` | {what} | {marks} |")
     return "\n".join(lines)
 
 
@@ -176,6 +194,11 @@ def can_open_series(series: GroupSeries) -> bool:
         can("circles.reach_all") or any(u.id == current_user.id for u in series.facilitators))
 
 
+def facilitates(series: GroupSeries) -> bool:
+    """Whether the signed-in user facilitates this series (the group note is theirs alone)."""
+    return any(u.id == current_user.id for u in series.facilitators)
+
+
 def group_scoped(view):
     """Decorate every view whose URL has <series_id>: the view receives `series=`; every answer
     that shows the circle's pages is audited, as client_scoped does for a client's record."""
@@ -197,3 +220,314 @@ def group_scoped(view):
 def may_change_library_entry(entry) -> bool:
     """Editing or retiring a library entry: anyone with library.edit_any, else its own author."""
     return can("library.edit_any") or (entry.created_by_id is not None and entry.created_by_id == current_user.id)
+
+
+# --- minimum necessary: who reads what of a client's record ------------------------------------
+
+# Who someone is on one client's record (reader_of). Facilitators of a circle who are not on a
+# member's care team are none of these: they reach the member's name and attendance on the circle's
+# pages only, never the record.
+READERS = {
+    "clinician": "Clinician on the care team",
+    "coach": "Coach on the care team",
+    "admin": "Practice admin",
+    "break_glass": "Admin with break-glass",
+}
+# How far a reader may go with one kind of content.
+LEVELS = {
+    "write": "read and write",
+    "read": "read",
+    "shared": "what a clinician shared",
+    "own": "the author only",
+    "": "—",
+}
+READ_LEVELS = ("write", "read")
+BREAK_GLASS_MINUTES = 60
+
+
+def _levels(clinician: str = "", coach: str = "", admin: str = "", break_glass: str = "") -> dict[str, str]:
+    return {"clinician": clinician, "coach": coach, "admin": admin, "break_glass": break_glass}
+
+
+# kind of content -> (what it is, level by reader). Break-glass reads the clinical record, never writes it.
+CONTENT: dict[str, tuple[str, dict[str, str]]] = {
+    "details": ("Name, preferred name, pronouns, contacts, care team",
+                _levels("write", "write", "write", "write")),
+    "goals": ("Goals not marked sensitive, their check-ins and score trend",
+              _levels("write", "write", "", "read")),
+    "goals.sensitive": ("Goals marked sensitive", _levels("write", "shared", "", "read")),
+    "history": ("Personal history not marked sensitive", _levels("write", "read", "", "read")),
+    "history.sensitive": ("Personal history marked sensitive", _levels("write", "shared", "", "read")),
+    "sessions": ("Dosing sessions: medicine, route, dose, setting, intention",
+                 _levels("write", "", "", "read")),
+    "notes.clinical": ("Debriefs, integration and circle notes, safety checks included",
+                       _levels("write", "", "", "read")),
+    "notes.coaching": ("Coaching notes (focus, what we practised, next step)",
+                       _levels("read", "write", "", "read")),
+    "notes.process": ("Private process notes (psychotherapy notes, 45 CFR 164.501)", _levels("own")),
+    "insights": ("Insights: the practitioner's statement, themes and links", _levels("write", "", "", "read")),
+    "insights.shared": ("The client's words of insights a clinician marked “may be shared”",
+                        _levels("write", "read", "", "read")),
+    "plans": ("Plans: build, preview, finalize, deliver", _levels("write", "write", "", "read")),
+    "circles": ("Circle attendance on the record", _levels("read", "read", "read", "read")),
+}
+# Which kind of content each kind of note is.
+NOTE_CONTENT = {"debrief": "notes.clinical", "integration": "notes.clinical", "group": "notes.clinical",
+                "coaching": "notes.coaching", "process": "notes.process"}
+# Which kinds of note a reader starts from the record's "new note" page (circle notes start from a circle).
+NEW_NOTE_KINDS = ("debrief", "integration", "coaching", "process")
+
+
+def level(kind: str, reader: str | None) -> str:
+    """How far this reader may go with this kind of content ("" for not at all)."""
+    return CONTENT[kind][1].get(reader, "") if reader else ""
+
+
+def reader_of(client: Client, user=None) -> str | None:
+    """Who the user (by default the signed-in one) is on this client's record, or None if nobody.
+
+    A clinician or a coach on the care team; an admin reads as a clinician when they are one and on
+    the care team, as "break_glass" while a break-glass they opened is running, else as "admin".
+    """
+    user = user if user is not None else current_user
+    if not getattr(user, "is_authenticated", False) or user.practice_id != client.practice_id:
+        return None
+    cache = g.setdefault("readers", {})
+    key = (user.id, client.id)
+    if key not in cache:
+        cache[key] = _reader(client, user)
+    return cache[key]
+
+
+def _reader(client: Client, user) -> str | None:
+    on_team = any(member.user_id == user.id for member in client.care_team)  # pages show the team anyway
+    if on_team and user.is_clinician:
+        return "clinician"
+    if on_team and user.role == "coach":
+        return "coach"
+    if user.role == "admin":
+        return "break_glass" if open_break_glass(client, user) is not None else "admin"
+    return None
+
+
+def may(action: str, kind: str, client: Client) -> bool:
+    """Whether the signed-in user may "read" or "write" this kind of content on this client's record.
+
+    "shared" and "own" levels answer yes here (some items may be readable); the item checks decide.
+    """
+    found = level(kind, reader_of(client))
+    return bool(found) if action == "read" else found in ("write", "own")
+
+
+def _content_rule(action: str, kinds: tuple[str, ...]):
+    def decorate(view):
+        @wraps(view)
+        def wrapper(*args, client, **kwargs):
+            if not any(may(action, kind, client) for kind in kinds):
+                abort(404)
+            return view(*args, client=client, **kwargs)
+
+        wrapper.content = (action, kinds)
+        return wrapper
+
+    return decorate
+
+
+def reads(*kinds: str):
+    """Under @client_scoped: the view shows one of these kinds of content; others get a 404."""
+    return _content_rule("read", kinds)
+
+
+def writes(*kinds: str):
+    """Under @client_scoped: the view changes one of these kinds of content; others get a 404."""
+    return _content_rule("write", kinds)
+
+
+# --- notes, history and goals, insights: item by item and as query clauses
+
+def may_read_note(note, client: Client | None = None) -> bool:
+    """A note's author always reads it; others as CONTENT says for its kind (process notes: nobody)."""
+    if note.author_id == current_user.id:
+        return True
+    return level(NOTE_CONTENT.get(note.kind, "notes.clinical"), reader_of(client or note.client)) in READ_LEVELS
+
+
+def may_write_note(note, client: Client | None = None) -> bool:
+    """Saving a draft or adding an addendum: writers of its kind on the care team, and its author."""
+    reader = reader_of(client or note.client)
+    if reader not in ("clinician", "coach"):
+        return False
+    return note.author_id == current_user.id or level(NOTE_CONTENT.get(note.kind, "notes.clinical"),
+                                                      reader) == "write"
+
+
+def note_kinds_to_start(client: Client) -> list[str]:
+    """The kinds of note the signed-in user may start on this record."""
+    return [kind for kind in NEW_NOTE_KINDS if may("write", NOTE_CONTENT[kind], client)]
+
+
+def readable_notes(reader: str | None, note=Note):
+    """A clause on Note (or an alias of it): the notes this reader may read (their own always,
+    process notes only then)."""
+    kinds = [kind for kind, content in NOTE_CONTENT.items() if level(content, reader) in READ_LEVELS]
+    return or_(note.kind.in_(kinds), note.author_id == current_user.id)
+
+
+def _item_kinds(model) -> tuple[str, str]:
+    return ("goals", "goals.sensitive") if model is Goal else ("history", "history.sensitive")
+
+
+def readable_items(model, reader: str | None):
+    """A clause on Goal or HistoryItem: the ones this reader may see (sensitive ones only if shared)."""
+    plain, sensitive = (level(kind, reader) for kind in _item_kinds(model))
+    shown = []
+    if plain:
+        shown.append(model.sensitive.is_(False))
+    if sensitive in READ_LEVELS:
+        shown.append(model.sensitive.is_(True))
+    elif sensitive == "shared":
+        shown.append(and_(model.sensitive.is_(True), model.shared_with_coach.is_(True)))
+    return or_(*shown) if shown else false()
+
+
+def may_read_item(item, client: Client | None = None) -> bool:
+    """A goal or history item: by its sensitivity, and for "shared" levels whether a clinician shared it."""
+    plain, sensitive = _item_kinds(type(item))
+    found = level(sensitive if item.sensitive else plain, reader_of(client or item.client))
+    return found in READ_LEVELS or (found == "shared" and item.shared_with_coach)
+
+
+def may_write_item(item, client: Client | None = None) -> bool:
+    plain, sensitive = _item_kinds(type(item))
+    return level(sensitive if item.sensitive else plain, reader_of(client or item.client)) == "write"
+
+
+def item_or_404(model, client: Client, object_id: int, *options, write: bool = False):
+    """A goal or history item by (client, id) that the signed-in user may read (or change).
+
+    :raise 404: when it does not exist, belongs to another client, or is not theirs to see.
+    """
+    item = child_or_404(model, client, object_id, *options)
+    if not (may_write_item(item, client) if write else may_read_item(item, client)):
+        abort(404)
+    return item
+
+
+def note_or_404(client: Client, note_id: int, *options, write: bool = False) -> Note:
+    """A note by (client, id) that the signed-in user may read (or save, add to).
+
+    :raise 404: when it does not exist, belongs to another client, or is not theirs to see.
+    """
+    note = child_or_404(Note, client, note_id, *options)
+    if not (may_write_note(note, client) if write else may_read_note(note, client)):
+        abort(404)
+    return note
+
+
+def may_mark_sensitive(client: Client) -> bool:
+    """Marking history and goals sensitive, and sharing them with the coach, is for clinicians."""
+    return may("write", "history.sensitive", client)
+
+
+def insight_view(insight, client: Client | None = None) -> str | None:
+    """"full" (statement, words, themes, links), "words" (the client's words only) or None."""
+    client = client or insight.note.client
+    reader = reader_of(client)
+    if level("insights", reader) in READ_LEVELS and may_read_note(insight.note, client):
+        return "full"
+    if level("insights.shared", reader) in READ_LEVELS and insight.shared_with_coach \
+            and (insight.client_words or "").strip():
+        return "words"
+    return None
+
+
+def readable_insights(reader: str | None):
+    """A clause on Insight: the insights this reader sees in full, or by the client's words."""
+    if level("insights", reader) in READ_LEVELS:
+        note = aliased(Note)  # the caller's query may join Note itself
+        return exists().where(note.id == Insight.note_id, readable_notes(reader, note))
+    if level("insights.shared", reader) in READ_LEVELS:
+        return and_(Insight.shared_with_coach.is_(True), Insight.client_words != "")
+    return false()
+
+
+def reading_scopes() -> list[tuple[str, Select]]:
+    """Every client the signed-in user reaches, split by who they are there: [(reader, client ids)].
+
+    For pages across clients (search, circle pages), which must read as the record does.
+    """
+    me = current_user
+    team = (select(Client.id).join(CareTeamMember, CareTeamMember.client_id == Client.id)
+            .where(Client.practice_id == me.practice_id, CareTeamMember.user_id == me.id))
+    scopes = []
+    if me.is_clinician:
+        scopes.append(("clinician", team))
+    elif me.role == "coach":
+        scopes.append(("coach", team))
+    if me.role == "admin":
+        now = utcnow()
+        grants = (select(BreakGlass.client_id).join(Client, Client.id == BreakGlass.client_id)
+                  .where(Client.practice_id == me.practice_id, BreakGlass.user_id == me.id,
+                         BreakGlass.opened_at <= now, BreakGlass.expires_at > now))
+        if me.is_clinician:
+            grants = grants.where(BreakGlass.client_id.not_in(team))
+        rest = select(Client.id).where(Client.practice_id == me.practice_id, Client.id.not_in(grants))
+        if me.is_clinician:
+            rest = rest.where(Client.id.not_in(team))
+        scopes += [("break_glass", grants), ("admin", rest)]
+    return scopes
+
+
+def clients_where(action: str, kind: str) -> Select:
+    """The ids of the clients on whose record the signed-in user may read (or write) this kind."""
+    wanted = READ_LEVELS + ("shared", "own") if action == "read" else ("write", "own")
+    chosen = [ids for reader, ids in reading_scopes() if level(kind, reader) in wanted]
+    if not chosen:
+        return select(Client.id).where(false())
+    return union(*chosen) if len(chosen) > 1 else chosen[0]
+
+
+# --- break-glass: an admin opens a clinical record in an emergency ---------------------------------
+
+def open_break_glass(client: Client, user=None) -> BreakGlass | None:
+    """The user's break-glass on this client that is running now, if any."""
+    user = user if user is not None else current_user
+    now = utcnow()
+    return db.session.scalar(select(BreakGlass).where(
+        BreakGlass.client_id == client.id, BreakGlass.user_id == user.id, BreakGlass.opened_at <= now,
+        BreakGlass.expires_at > now).order_by(BreakGlass.expires_at.desc()).limit(1))
+
+
+def may_break_glass(client: Client) -> bool:
+    return current_user.role == "admin" and reader_of(client) == "admin"
+
+
+def break_glass(client: Client, reason: str) -> BreakGlass:
+    """Open the client's clinical record to the signed-in admin for BREAK_GLASS_MINUTES, audited.
+
+    The caller commits. Process notes stay closed: they are their author's alone.
+    """
+    now = utcnow()
+    grant = BreakGlass(client_id=client.id, user_id=current_user.id, reason=reason, opened_at=now,
+                       expires_at=now + timedelta(minutes=BREAK_GLASS_MINUTES))
+    db.session.add(grant)
+    db.session.flush()
+    record("break-glass", obj=grant, client=client, detail=f"for {BREAK_GLASS_MINUTES} minutes: {reason}")
+    g.pop("readers", None)
+    return grant
+
+
+def recent_break_glass(client: Client, days: int = 90) -> list[BreakGlass]:
+    """Break-glass openings of this record in the last `days` days, newest first (shown to its care team)."""
+    return list(db.session.scalars(select(BreakGlass).where(
+        BreakGlass.client_id == client.id, BreakGlass.opened_at >= utcnow() - timedelta(days=days))
+        .order_by(BreakGlass.opened_at.desc())))
+
+
+# --- care teams ----------------------------------------------------------------------------------
+
+def may_add_to_care_team(client: Client) -> bool:
+    """Admins always; clinicians on the care team when the practice's setting lets them."""
+    if can("care_team.manage"):
+        return True
+    return bool(client.practice.clinicians_add_to_care_team) and reader_of(client) == "clinician"

@@ -2,7 +2,8 @@
 from flask import Flask, session
 
 from .clock import to_local, viewer_tz
-from .permissions import can, can_open_series
+from .permissions import (can, can_open_series, insight_view, may, may_mark_sensitive, may_read_item, may_read_note,
+                          may_write_item, may_write_note, reader_of)
 
 
 def register(app: Flask) -> None:
@@ -16,9 +17,16 @@ def register(app: Flask) -> None:
     def day(value, fmt: str = "%b %-d, %Y"):
         return value.strftime(fmt) if value else ""
 
+    @app.template_test("readable_note")
+    def readable_note(note, client) -> bool:
+        return may_read_note(note, client)
+
     @app.context_processor
     def helpers():
-        return {"client_tabs": CLIENT_TABS, "can": can, "can_open_series": can_open_series,
+        return {"client_tabs": client_tabs, "can": can, "can_open_series": can_open_series, "may": may,
+                "reader_of": reader_of, "may_read_note": may_read_note, "may_write_note": may_write_note,
+                "may_read_item": may_read_item, "may_write_item": may_write_item,
+                "may_mark_sensitive": may_mark_sensitive, "insight_view": insight_view,
                 "keeps_local_copies": keeps_local_copies}
 
 
@@ -29,14 +37,25 @@ def keeps_local_copies() -> bool:
     return not session.get("shared_computer")
 
 
-# The tabs of a client's record: (endpoint, label).
+# The tabs of a client's record: (endpoint, label, the kinds of content it shows: any one opens it).
 CLIENT_TABS = (
-    ("clients.show", "Overview"),
-    ("notes.index", "Sessions & notes"),
-    ("insights.index", "Insights"),
-    ("clients.goals", "Goals"),
-    ("clients.history", "History"),
-    ("groups.client_attendance", "Group circles"),
-    ("plans.index", "Plans"),
+    ("clients.show", "Overview", ("details",)),
+    ("notes.index", "Sessions & notes", ("sessions", "notes.clinical", "notes.coaching", "notes.process")),
+    ("insights.index", "Insights", ("insights", "insights.shared")),
+    ("clients.goals", "Goals", ("goals", "goals.sensitive")),
+    ("clients.history", "History", ("history", "history.sensitive")),
+    ("groups.client_attendance", "Group circles", ("circles",)),
+    ("plans.index", "Plans", ("plans",)),
 )
+
+
+def client_tabs(client) -> list[tuple[str, str]]:
+    """The record's tabs this reader may open: (endpoint, label)."""
+    tabs = []
+    for endpoint, label, kinds in CLIENT_TABS:
+        if any(may("read", kind, client) for kind in kinds):
+            if endpoint == "notes.index" and not may("read", "sessions", client):
+                label = "Notes"
+            tabs.append((endpoint, label))
+    return tabs
 

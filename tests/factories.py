@@ -139,6 +139,9 @@ NOTE_FIELDS = {
         "next_steps": "Journal each morning until Friday.",
     },
     "integration": {"focus": "We talked about the week."},
+    "coaching": {"focus": "Evenings feel long.", "practised": "A slow walk after dinner.",
+                 "next_step": "Walk twice before Friday."},
+    "process": {"text": "Working hypothesis: the pauses carry more than the words."},
     "group": {},
 }
 

@@ -175,7 +175,9 @@ def test_edit_changes_text_themes_and_links(signed_in, record):
     assert insight.theme_names == ["new", "old"]
     assert insight.goals == [] and insight.history_items == [record["history"]]
     change = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "change")).one()
-    assert "First words" in change.detail and "Better words" in change.detail
+    # What changed, never the words: the audit log is the practice admin's, who reads no clinical content.
+    assert "was 11 characters" in change.detail and "now 12 characters" in change.detail
+    assert "First words" not in change.detail and "Better words" not in change.detail
 
 
 def test_edit_keeps_a_link_to_a_goal_archived_since(signed_in, record):

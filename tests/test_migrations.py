@@ -225,3 +225,49 @@ def test_0005_carries_group_notes_into_the_one_lifecycle(migration_app):
     flask_migrate.downgrade(revision="0004")
     assert {row["id"]: row["text"] for row in _rows("SELECT id, text FROM group_note")} == {
         1: signed_text, 2: "Draft in progress"}
+
+
+def test_0008_keeps_every_role_and_gives_clinical_access_only_to_clinicians(migration_app):
+    """Coaches stay coaches; "therapist" users become clinicians; an admin who wrote notes keeps reading
+    their care teams as a clinician, another admin does not; insights already in a plan stay in it."""
+    from datetime import date, datetime
+
+    flask_migrate.upgrade(revision="0007")
+    now = datetime(2026, 11, 20, 19, 0)
+    _execute("INSERT INTO practice (id, name, timezone, paper_size, crisis_resources, created_at) "
+             "VALUES (1, 'P', 'UTC', 'letter', '', :now)", now=now)
+    for user_id, role in ((1, "therapist"), (2, "coach"), (3, "admin"), (4, "admin")):
+        _execute("INSERT INTO \"user\" (id, practice_id, email, name, credentials, role, active, password_hash, "
+                 "created_at, session_token) VALUES (:id, 1, :email, 'N', 'LMFT', :role, :yes, 'x', :now, 't')",
+                 id=user_id, email=f"u{user_id}@p.example", role=role, now=now, yes=True)
+    _execute("INSERT INTO client (id, practice_id, first_name, last_name, preferred_name, pronouns, email, phone, "
+             "emergency_contact, status, created_at) VALUES (1, 1, 'C', 'L', '', '', '', '', '', 'active', :now)",
+             now=now)
+    _execute("INSERT INTO note (id, client_id, kind, author_id, occurred_on, content, status, version, updated_at, "
+             "search_text, created_at) VALUES (1, 1, 'integration', 3, :day, '{}', 'draft', 1, :now, '', :now)",
+             day=date(2026, 11, 20), now=now)
+    for insight_id in (1, 2):
+        _execute("INSERT INTO insight (id, client_id, note_id, text, client_words, created_at) "
+                 "VALUES (:id, 1, 1, 'statement', 'words', :now)", id=insight_id, now=now)
+    _execute("INSERT INTO plan (id, client_id, start_date, message, appointments, large_print, status, version, "
+             "created_at, updated_at) VALUES (1, 1, :day, '', '[]', :no, 'draft', 1, :now, :now)",
+             day=date(2026, 11, 20), now=now, no=False)
+    _execute("INSERT INTO plan_item (id, plan_id, client_id, position, category, title, instructions, "
+             "schedule_kind, schedule_values, time_of_day, prompts) "
+             "VALUES (1, 1, 1, 0, 'journaling', 'Pages', '', 'as_needed', '[]', '', '')")
+    _execute("INSERT INTO plan_item_insight (plan_item_id, insight_id) VALUES (1, 1)")
+
+    flask_migrate.upgrade()
+
+    users = {row["id"]: (row["role"], row["profession"], row["supervisor_id"])
+             for row in _rows("SELECT id, role, profession, supervisor_id FROM \"user\"")}
+    assert users == {1: ("therapist", "therapist", None), 2: ("coach", "", None),
+                     3: ("admin", "therapist", None), 4: ("admin", "", None)}
+    assert {row["id"]: bool(row["shared_with_coach"]) for row in _rows("SELECT id, shared_with_coach FROM insight")} \
+        == {1: True, 2: False}
+    [practice] = _rows("SELECT roles_notice_dismissed_at, clinicians_add_to_care_team FROM practice")
+    assert practice["roles_notice_dismissed_at"] is None and not practice["clinicians_add_to_care_team"]
+
+    flask_migrate.downgrade(revision="0007")
+    assert {row["id"]: row["role"] for row in _rows("SELECT id, role FROM \"user\"")} == {
+        1: "therapist", 2: "coach", 3: "admin", 4: "admin"}

@@ -160,7 +160,8 @@ def test_items_link_only_to_the_clients_own_goals_and_insights(client, auth, coa
     other = ClientFactory.for_team(coach)
     own_goal = GoalFactory(client=person, title="Sleep before midnight")
     foreign_goal = GoalFactory(client=other, title="Someone else's goal")
-    own_insight = InsightFactory(note=NoteFactory.signed(client=person, author=coach), client_words="I can rest")
+    own_insight = InsightFactory(note=NoteFactory.signed(client=person, author=coach), client_words="I can rest",
+                                 shared_with_coach=True)
     foreign_insight = InsightFactory(note=NoteFactory.signed(client=other, author=coach), client_words="not yours")
     plan = PlanFactory(client=person)
     item = PlanItemFactory(plan=plan)
@@ -276,4 +277,5 @@ def test_form_pages_open_for_a_draft(client, auth, coach, practice):
                 "/library/new", f"/library/{entry.id}/edit"):
         assert client.get(url).status_code == 200, url
     page = client.get(f"/clients/{person.id}/plans/{plan.id}/items/new").get_data(as_text=True)
-    assert "Walk more" in page and "Not in the PDF: no client’s words yet" in page
+    # A coach is offered only insights a clinician shared, by the client's words: never a statement.
+    assert "Walk more" in page and "Clinical only" not in page

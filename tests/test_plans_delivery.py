@@ -154,9 +154,10 @@ def test_the_pdf_holds_the_plan_and_nothing_private(client, auth, coach, person,
     goal = GoalFactory(client=person, title="Evenings that feel like mine", why="Because home should feel safe",
                        how_we_know="SAFFRONLEDGE measure")
     shared_insight = InsightFactory(note=note, text="TANGERINEVAULT clinical framing",
-                                    client_words="I can put the heavy bag down")
+                                    client_words="I can put the heavy bag down", shared_with_coach=True)
     shared_insight.goals = [goal]
-    hushed_insight = InsightFactory(note=note, text="clinical", client_words="HUSHWILLOW words")
+    hushed_insight = InsightFactory(note=note, text="clinical", client_words="HUSHWILLOW words",
+                                    shared_with_coach=True)
     hushed_insight.history_items = [secret_history]
     foreign_goal = GoalFactory(client=other, title="GRANITEOTTER goal", why="GRANITEOTTER why")
     foreign_insight = InsightFactory(note=NoteFactory.signed(client=other, author=coach),
@@ -197,7 +198,8 @@ def test_first_days_describe_a_practice_once_and_spread_its_prompts(person, coac
     from integration.plans.assemble import build_document, load_plan
 
     goal = GoalFactory(client=person, title="Rest without guilt")
-    insight = InsightFactory(note=NoteFactory.signed(client=person, author=coach), client_words="I am allowed to stop")
+    insight = InsightFactory(note=NoteFactory.signed(client=person, author=coach), client_words="I am allowed to stop",
+                             shared_with_coach=True)
     plan = PlanFactory(client=person, start_date=date(2025, 3, 3))
     item = PlanItemFactory(plan=plan, title="Evening pages", instructions="Write by hand for ten minutes.",
                            schedule_kind="days", schedule_values=[0, 1, 2],

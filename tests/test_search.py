@@ -100,12 +100,15 @@ def test_search_across_clients_only_returns_the_users_own_clients(client, auth, 
         assert leaked not in page
 
 
-def test_admin_searches_their_whole_practice_but_not_another(client, auth, practice, admin, therapist, wren):
+def test_admin_searches_only_a_record_opened_by_break_glass_never_another_practice(
+        client, auth, practice, admin, therapist, wren):
     NoteFactory(client=wren, author=therapist, text="a compass in the dream")
-    other_admin = UserFactory(practice=PracticeFactory(), role="admin")
+    other_admin = UserFactory(practice=PracticeFactory(), role="admin", profession="therapist")
     far = ClientFactory.for_team(other_admin, first_name="Far", last_name="Away")
     NoteFactory(client=far, author=other_admin, text="a compass far away")
     auth.login(admin)
+    assert "in the dream" not in search_page(client, "/search", "compass")  # no clinical content by default
+    client.post(f"/clients/{wren.id}/break-glass", data={"reason": "Crisis call, team away"})
     page = search_page(client, "/search", "compass")
     assert "in the dream" in page and "far away" not in page
 

@@ -21,6 +21,8 @@ ACTIONS: dict[str, str] = {
     "change": "Changed",
     "conflict": "Saved-version conflict",
     "sign": "Signed",
+    "cosign": "Co-signed",
+    "break-glass": "Emergency access to a clinical record (break-glass)",
     "delete": "Deleted draft",
     "finalize": "Finalized",
     "export": "Exported",

@@ -3,7 +3,7 @@ from ..forms import BaseForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
-from .models import ROLES
+from .models import PROFESSIONS, ROLES, User
 from .passwords import MAX_LENGTH, password_problem
 
 EMAIL = [DataRequired(), Length(max=254), Email(message="Enter a valid email address.")]
@@ -52,11 +52,44 @@ class SetupForm(NewPasswordMixin, BaseForm):
     email = EmailField("Email", validators=EMAIL)
 
 
+def _optional_id(value):
+    return int(value) if value not in (None, "", "None") else None
+
+
 class UserForm(BaseForm):
     name = StringField("Name", validators=NAME)
     credentials = StringField("Credentials", validators=CREDENTIALS, description="For example LMFT, PsyD, MD.")
     email = EmailField("Email", validators=EMAIL)
-    role = SelectField("Role", choices=list(ROLES.items()))
+    role = SelectField("Role", choices=list(ROLES.items()),
+                       description="Clinicians read the full record of their care team's clients. Coaches work in "
+                                   "coaching scope. Practice admins run the practice without clinical access.")
+    profession = SelectField("Profession", choices=[("", "Not a clinician")] + list(PROFESSIONS.items()),
+                             description="For clinicians. A practice admin with a profession is also a clinician "
+                                         "on the care teams they are on.")
+    licence = StringField("Licence", validators=[Length(max=120)],
+                          description="Type, number and state, for example LMFT 123456 (CA).")
+    supervisor_id = SelectField("Pre-licensed, supervised by", coerce=_optional_id, choices=[],
+                                description="Their signed notes wait for this supervisor's co-signature.")
+
+    def offer_supervisors(self, practice_id: int, member: User | None = None) -> None:
+        """The practice's active clinicians, other than the member, as possible supervisors."""
+        from sqlalchemy import select
+
+        from ..extensions import db
+
+        people = db.session.scalars(select(User).where(User.practice_id == practice_id, User.active.is_(True))
+                                    .order_by(User.name)).all()
+        self.supervisor_id.choices = [(None, "No: fully licensed")] + [
+            (u.id, u.display_name) for u in people if u.is_clinician and (member is None or u.id != member.id)]
+
+    def clinical_fields(self) -> dict:
+        """Profession, licence and supervisor as they apply to the chosen role."""
+        role = self.role.data
+        if role == "coach":
+            return {"profession": "", "licence": "", "supervisor_id": None}
+        profession = self.profession.data or ("therapist" if role == "therapist" else "")
+        return {"profession": profession, "licence": (self.licence.data or "").strip(),
+                "supervisor_id": self.supervisor_id.data if profession else None}
 
 
 class NewUserForm(NewPasswordMixin, UserForm):

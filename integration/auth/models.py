@@ -16,7 +16,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..clock import utcnow
 from ..extensions import db
 
-ROLES = {"admin": "Admin", "therapist": "Therapist", "coach": "Coach"}
 _STRONG_HASHER = PasswordHasher()
 _FAST_HASHER = PasswordHasher.from_parameters(profiles.CHEAPEST)  # tests only (PASSWORD_HASH_FAST)
 
@@ -33,6 +32,13 @@ def _hasher() -> PasswordHasher:
 def hash_password(password: str) -> str:
     """An argon2 hash of the password, with the parameters _hasher() chooses."""
     return _hasher().hash(password)
+
+
+# The stored key "therapist" names every clinician (therapist, psychiatrist, nurse): see `profession`.
+ROLES = {"admin": "Practice admin", "therapist": "Clinician", "coach": "Coach"}
+# A clinician's profession. An admin with a profession is also a clinician (on their care teams).
+PROFESSIONS = {"therapist": "Therapist or counsellor", "psychiatrist": "Psychiatrist", "nurse": "Nurse",
+               "other": "Other licensed clinician"}
 
 
 class Practice(db.Model):
@@ -54,6 +60,10 @@ class Practice(db.Model):
     client_contact: Mapped[str] = mapped_column(String(500), default="", server_default=text("''"))
     # Security: everyone signs in with a second step (members without one set it up at sign-in).
     require_two_step: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Care teams: whether clinicians on a client's care team may add colleagues to it (admins always may).
+    clinicians_add_to_care_team: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The one-time notice about roles by minimum necessary (team page): practices made since never see it.
+    roles_notice_dismissed_at: Mapped[datetime | None] = mapped_column(default=utcnow)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     users: Mapped[list[User]] = relationship(back_populates="practice", order_by="User.name")
@@ -80,6 +90,11 @@ class User(UserMixin, db.Model):
     name: Mapped[str] = mapped_column(String(120))
     credentials: Mapped[str] = mapped_column(String(60), default="")
     role: Mapped[str] = mapped_column(String(20))
+    # Clinicians: their profession (PROFESSIONS) and licence; an admin with a profession is a clinician too.
+    profession: Mapped[str] = mapped_column(String(20), default="", server_default=text("''"))
+    licence: Mapped[str] = mapped_column(String(120), default="", server_default=text("''"))
+    # A pre-licensed clinician's supervisor, who co-signs their signed notes.
+    supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     active: Mapped[bool] = mapped_column(default=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -93,6 +108,7 @@ class User(UserMixin, db.Model):
     totp_last_step: Mapped[int | None]
 
     practice: Mapped[Practice] = relationship(back_populates="users")
+    supervisor: Mapped[User | None] = relationship(remote_side=[id])
 
     # The raw token of the sign-in session this object was loaded for (never stored; see get_id).
     sign_in_token = None
@@ -106,12 +122,31 @@ class User(UserMixin, db.Model):
         return self.role == "admin"
 
     @property
+    def is_clinician(self) -> bool:
+        """Clinicians read the full record of their care team's clients (permissions.py)."""
+        return self.role == "therapist" or (self.role == "admin" and bool(self.profession))
+
+    @property
+    def supervises(self) -> bool:
+        """Whether any pre-licensed clinician names this user as their supervisor."""
+        return db.session.scalar(select(User.id).where(User.supervisor_id == self.id).limit(1)) is not None
+
+    @property
+    def profession_label(self) -> str:
+        return PROFESSIONS.get(self.profession, "")
+
+    @property
     def display_name(self) -> str:
         return f"{self.name}, {self.credentials}" if self.credentials else self.name
 
     @property
     def role_label(self) -> str:
-        return ROLES.get(self.role, self.role)
+        label = ROLES.get(self.role, self.role)
+        if self.role == "admin" and self.is_clinician:
+            label += " · clinician"
+        if self.supervisor_id:
+            label += " · pre-licensed"
+        return label
 
     @property
     def has_two_step(self) -> bool:

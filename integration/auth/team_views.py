@@ -4,6 +4,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..audit.log import record
+from ..clock import utcnow
 from ..extensions import db
 from ..permissions import practice_object_or_404, requires
 from . import recovery, sessions, two_step
@@ -29,13 +30,15 @@ def team():
 @bp.route("/team/new", methods=["GET", "POST"])
 @requires("practice.manage")
 def add_member():
-    form = NewUserForm(role="therapist")
+    form = NewUserForm(role="therapist", profession="therapist")
+    form.offer_supervisors(current_user.practice_id)
     if form.validate_on_submit():
         if _email_taken(form.email.data):
             form.email.errors.append("Someone already signs in with this email.")
         else:
             user = User(practice_id=current_user.practice_id, email=form.email.data.strip().lower(),
-                        name=form.name.data.strip(), credentials=form.credentials.data.strip(), role=form.role.data)
+                        name=form.name.data.strip(), credentials=form.credentials.data.strip(), role=form.role.data,
+                        **form.clinical_fields())
             user.set_password(form.password.data)
             db.session.add(user)
             db.session.flush()
@@ -51,6 +54,7 @@ def add_member():
 def edit_member(user_id: int):
     member = practice_object_or_404(User, user_id)
     form = UserForm(obj=member)
+    form.offer_supervisors(current_user.practice_id, member)
     if form.validate_on_submit():
         if _email_taken(form.email.data, exclude=member):
             form.email.errors.append("Someone already signs in with this email.")
@@ -58,6 +62,8 @@ def edit_member(user_id: int):
             form.role.errors.append("You cannot remove your own admin role.")
         else:
             form.populate_obj(member)
+            for name, value in form.clinical_fields().items():
+                setattr(member, name, value)
             member.email = member.email.strip().lower()
             record("change", obj=member)
             db.session.commit()
@@ -81,6 +87,18 @@ def set_member_active(user_id: int):
     record("reactivate" if activate else "deactivate", obj=member)
     db.session.commit()
     flash(f"{member.name} is {'active again' if activate else 'deactivated and can no longer sign in'}.", "success")
+    return redirect(url_for("auth.team"))
+
+
+@bp.route("/team/roles-notice", methods=["POST"])
+@requires("practice.manage")
+def dismiss_roles_notice():
+    """The one-time notice about roles by minimum necessary, read and put away."""
+    practice = current_user.practice
+    if practice.roles_notice_dismissed_at is None:
+        practice.roles_notice_dismissed_at = utcnow()
+        record("change", obj=practice, detail="read the notice on roles by minimum necessary")
+        db.session.commit()
     return redirect(url_for("auth.team"))
 
 

@@ -109,6 +109,8 @@ RECORDS = {
     ]),
 }
 CHECK_IN_SPAN_DAYS = 60  # check-ins spread over the last two months
+# Goals that touch what the client keeps private: out of the PDF, and away from the coach.
+SENSITIVE_GOALS = {"Stay steady with urges when stress peaks"}
 
 
 def load_demo(practice, users: dict[str, User], clients: list[Client]) -> None:
@@ -128,7 +130,8 @@ def load_demo(practice, users: dict[str, User], clients: list[Client]) -> None:
             if title in have_goals:
                 continue
             goal = Goal(client_id=client.id, title=title, why=why, how_we_know=how, life_area=area,
-                        status=status, created_by_id=author_id, target_date=today + timedelta(days=120))
+                        status=status, created_by_id=author_id, target_date=today + timedelta(days=120),
+                        sensitive=title in SENSITIVE_GOALS)
             db.session.add(goal)
             db.session.flush()
             step = CHECK_IN_SPAN_DAYS // max(len(ratings) - 1, 1)

@@ -49,6 +49,7 @@ class HistoryItemForm(BaseForm):
                             description="A date or a time of life, like “age 8” or “spring 2019”.")
     detail = TextAreaField("Detail", validators=[Length(max=20000)])
     sensitive = BooleanField("Sensitive: keep this collapsed in lists and out of every client document")
+    shared_with_coach = BooleanField("Sensitive, but the coach on the care team may see it")
 
 
 class GoalForm(BaseForm):
@@ -60,6 +61,28 @@ class GoalForm(BaseForm):
     life_area = SelectField("Life area", choices=list(LIFE_AREAS.items()), default="other")
     status = SelectField("Status", choices=list(GOAL_STATUSES.items()), default="active")
     target_date = DateField("Target date", validators=[Optional()])
+    sensitive = BooleanField("Sensitive: out of every client document, and hidden from coaches")
+    shared_with_coach = BooleanField("Sensitive, but the coach on the care team may see it")
+
+
+def for_reader(form, may_mark_sensitive: bool):
+    """A history or goal form without the sensitivity choices for someone who may not make them."""
+    if not may_mark_sensitive:
+        del form.sensitive
+        del form.shared_with_coach
+    return form
+
+
+class BreakGlassForm(BaseForm):
+    reason = TextAreaField("Why you need the clinical record now", validators=[
+        DataRequired(message="Write the reason: it is recorded, and shown to the client's care team."),
+        Length(max=500)],
+        description="For example: the client called in crisis and no one on the care team can be reached. "
+                    "The reason is recorded in the audit log and shown on the record to the care team.")
+
+
+class CareTeamSettingForm(BaseForm):
+    clinicians_add_to_care_team = BooleanField("Clinicians on a client's care team may add colleagues to it")
 
 
 class CheckInForm(BaseForm):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import Practice, User
@@ -94,6 +94,8 @@ class HistoryItem(db.Model):
     when_text: Mapped[str] = mapped_column(String(100), default="")
     # Sensitive items are collapsed in lists until revealed and never reach a client document.
     sensitive: Mapped[bool] = mapped_column(default=False)
+    # A clinician may share a sensitive item with the coaches on the care team (permissions.py).
+    shared_with_coach: Mapped[bool] = mapped_column(default=False, server_default=false())
     archived: Mapped[bool] = mapped_column(default=False)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -116,6 +118,9 @@ class Goal(db.Model):
     life_area: Mapped[str] = mapped_column(String(30), default="other")
     status: Mapped[str] = mapped_column(String(20), default="active")
     target_date: Mapped[date | None]
+    # Sensitive goals stay out of client documents and away from coaches, unless a clinician shares them.
+    sensitive: Mapped[bool] = mapped_column(default=False, server_default=false())
+    shared_with_coach: Mapped[bool] = mapped_column(default=False, server_default=false())
     archived: Mapped[bool] = mapped_column(default=False)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -149,3 +154,24 @@ class GoalCheckIn(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     goal: Mapped[Goal] = relationship(back_populates="check_ins")
+
+
+class BreakGlass(db.Model):
+    """An admin's emergency opening of one client's clinical record: a recorded reason, one hour long.
+
+    Shown on the record to its care team; opening it is audited as its own action ("break-glass").
+    """
+
+    __tablename__ = "break_glass"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("client.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(500))
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+
+    user: Mapped[User] = relationship()
+
+    def is_open(self, now: datetime) -> bool:
+        return self.opened_at <= now < self.expires_at

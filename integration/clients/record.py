@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload
 from .. import signals
 from ..clock import local_today
 from ..extensions import db
+from ..permissions import reader_of, readable_items
 from .models import Client, Goal, GoalCheckIn, HistoryItem
 
 # How many entries the overview's timeline shows, newest first.
@@ -70,8 +71,10 @@ def names_of_clients(practice_id: int, *, ids=None, name_contains: str | None = 
 
 
 def check_in_entries(client: Client, *, tz_name: str, limit: int) -> list[Entry]:
+    """Check-ins of the goals the reader may see (none for an admin without break-glass)."""
     check_ins = db.session.scalars(
-        select(GoalCheckIn).where(GoalCheckIn.client_id == client.id)
+        select(GoalCheckIn).join(Goal, Goal.id == GoalCheckIn.goal_id)
+        .where(GoalCheckIn.client_id == client.id, readable_items(Goal, reader_of(client)))
         .options(joinedload(GoalCheckIn.goal))
         .order_by(GoalCheckIn.checked_on.desc(), GoalCheckIn.created_at.desc(), GoalCheckIn.id.desc()).limit(limit)
     ).all()

@@ -1,5 +1,5 @@
 """Client list and search, the client overview, care teams, personal history, goals and check-ins."""
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
@@ -9,9 +9,13 @@ from ..auth.models import User
 from ..clock import local_today, viewer_tz
 from ..extensions import db
 from ..forms import query_text
-from ..permissions import accessible_clients, can, child_or_404, client_scoped, requires
+from ..permissions import (BREAK_GLASS_MINUTES, accessible_clients, break_glass, child_or_404, client_scoped,
+                           item_or_404, may_add_to_care_team, may_break_glass, may_mark_sensitive,
+                           may_write_item, open_break_glass, reader_of, readable_items, reads,
+                           recent_break_glass, requires, writes)
 from . import record as client_record
-from .forms import CareTeamForm, CheckInForm, ClientForm, GoalForm, HistoryItemForm
+from .forms import (BreakGlassForm, CareTeamForm, CareTeamSettingForm, CheckInForm, ClientForm, GoalForm,
+                    HistoryItemForm, for_reader)
 from .models import GOAL_STATUSES, HISTORY_CATEGORIES, CareTeamMember, Client, Goal, GoalCheckIn, HistoryItem
 
 bp = Blueprint("clients", __name__, url_prefix="/clients")
@@ -55,16 +59,62 @@ def new():
 @bp.route("/<int:client_id>")
 @client_scoped
 def show(client):
+    return _overview(client)
+
+
+def _overview(client: Client, break_glass_form: BreakGlassForm | None = None, status: int = 200):
+    """The record's overview: details, care team, break-glass, and the timeline as far as the reader may see."""
     tz_name = viewer_tz()
     entries = client_record.timeline(client, tz_name)
+    reader = reader_of(client)
     return render_template("clients/show.html", client=client, team_form=_care_team_form(client),
                            days=client_record.by_day(entries), timeline_limit=client_record.TIMELINE_LIMIT,
                            timeline_full=len(entries) >= client_record.TIMELINE_LIMIT,
-                           attention=client_record.attention(client, tz_name))
+                           attention=client_record.attention(client, tz_name), reader=reader,
+                           may_break_glass=may_break_glass(client),
+                           break_glass_form=break_glass_form or BreakGlassForm(formdata=None),
+                           break_glass_minutes=BREAK_GLASS_MINUTES,
+                           running_break_glass=open_break_glass(client) if reader == "break_glass" else None,
+                           break_glass_log=recent_break_glass(client) if reader in ("clinician", "coach") else []
+                           ), status
+
+
+@bp.route("/<int:client_id>/break-glass", methods=["POST"])
+@client_scoped
+def open_clinical_record(client):
+    """An admin opens the clinical record in an emergency: a reason, one hour, audited, shown to the care team."""
+    if not may_break_glass(client):
+        abort(404)
+    form = BreakGlassForm()
+    if not form.validate_on_submit():
+        return _overview(client, form, 422)
+    break_glass(client, form.reason.data.strip())
+    db.session.commit()
+    flash(f"The clinical record is open to you for {BREAK_GLASS_MINUTES} minutes. Every page you open is "
+          "recorded, and the care team sees that you opened it and why.", "success")
+    return redirect(url_for("clients.show", client_id=client.id))
+
+
+@bp.route("/care-team-setting", methods=["POST"])
+@requires("practice.manage")
+def care_team_setting():
+    """The practice's setting: whether clinicians on a care team may add colleagues to it."""
+    form = CareTeamSettingForm()
+    if form.validate_on_submit():
+        practice = current_user.practice
+        practice.clinicians_add_to_care_team = bool(form.clinicians_add_to_care_team.data)
+        record("change", obj=practice, detail="clinicians may add to care teams: "
+                                              + ("yes" if practice.clinicians_add_to_care_team else "no"))
+        db.session.commit()
+        flash("Saved. " + ("Clinicians on a care team may now add colleagues to it."
+                           if practice.clinicians_add_to_care_team else
+                           "Only practice admins change care teams now."), "success")
+    return redirect(url_for("auth.team", _anchor="care-teams"))
 
 
 @bp.route("/<int:client_id>/edit", methods=["GET", "POST"])
 @client_scoped
+@writes("details")
 def edit(client):
     form = ClientForm(obj=client)
     if form.validate_on_submit():
@@ -77,8 +127,9 @@ def edit(client):
 
 
 def _care_team_form(client: Client) -> CareTeamForm | None:
-    """The add-to-care-team form for admins, offering active colleagues not yet on the team."""
-    if not can("care_team.manage"):
+    """The add-to-care-team form (admins; clinicians on the team when the practice allows it),
+    offering active colleagues not yet on the team."""
+    if not may_add_to_care_team(client):
         return None
     on_team = {m.user_id for m in client.care_team}
     candidates = db.session.scalars(
@@ -91,9 +142,10 @@ def _care_team_form(client: Client) -> CareTeamForm | None:
 
 @bp.route("/<int:client_id>/care-team", methods=["POST"])
 @client_scoped
-@requires("care_team.manage")
 def add_to_care_team(client):
     form = _care_team_form(client)
+    if form is None:
+        abort(404)
     if form.validate_on_submit():
         member = CareTeamMember(client=client, user_id=form.user_id.data)
         db.session.add(member)
@@ -122,10 +174,12 @@ def remove_from_care_team(client, member_id: int):
 
 @bp.route("/<int:client_id>/history")
 @client_scoped
+@reads("history", "history.sensitive")
 def history(client):
     show_archived = request.args.get("archived") == "1"
     items = db.session.scalars(
-        select(HistoryItem).where(HistoryItem.client_id == client.id)
+        select(HistoryItem).where(HistoryItem.client_id == client.id,
+                                  readable_items(HistoryItem, reader_of(client)))
         .order_by(HistoryItem.title, HistoryItem.id)
     ).all()
     archived_count = sum(1 for item in items if item.archived)
@@ -140,8 +194,9 @@ def history(client):
 
 @bp.route("/<int:client_id>/history/new", methods=["GET", "POST"])
 @client_scoped
+@writes("history")
 def new_history(client):
-    form = HistoryItemForm()
+    form = for_reader(HistoryItemForm(), may_mark_sensitive(client))
     if request.method == "GET" and request.args.get("category") in HISTORY_CATEGORIES:
         form.category.data = request.args["category"]
     item = HistoryItem(client_id=client.id, created_by_id=current_user.id)
@@ -150,8 +205,9 @@ def new_history(client):
 
 @bp.route("/<int:client_id>/history/<int:history_id>")
 @client_scoped
+@reads("history", "history.sensitive")
 def show_history(client, history_id: int):
-    item = child_or_404(HistoryItem, client, history_id)
+    item = item_or_404(HistoryItem, client, history_id)
     insights = client_record.linked_insights(client, history_item=item)
     return render_template("clients/history_item.html", client=client, item=item, insights=insights,
                            active_tab="clients.history")
@@ -159,15 +215,18 @@ def show_history(client, history_id: int):
 
 @bp.route("/<int:client_id>/history/<int:history_id>/edit", methods=["GET", "POST"])
 @client_scoped
+@writes("history")
 def edit_history(client, history_id: int):
-    item = child_or_404(HistoryItem, client, history_id)
-    return _save_or_show_form(client, item, HistoryItemForm(obj=item), "Saved.", "clients/history_form.html")
+    item = item_or_404(HistoryItem, client, history_id, write=True)
+    form = for_reader(HistoryItemForm(obj=item), may_mark_sensitive(client))
+    return _save_or_show_form(client, item, form, "Saved.", "clients/history_form.html")
 
 
 @bp.route("/<int:client_id>/history/<int:history_id>/archive", methods=["POST"])
 @client_scoped
+@writes("history")
 def archive_history(client, history_id: int):
-    item = child_or_404(HistoryItem, client, history_id)
+    item = item_or_404(HistoryItem, client, history_id, write=True)
     return _archive_or_restore(client, item, "Back in their history.")
 
 
@@ -212,10 +271,12 @@ def _archive_or_restore(client: Client, obj, restored_message: str):
 
 @bp.route("/<int:client_id>/goals")
 @client_scoped
+@reads("goals", "goals.sensitive")
 def goals(client):
     show_archived = request.args.get("archived") == "1"
     all_goals = db.session.scalars(
-        select(Goal).where(Goal.client_id == client.id).options(selectinload(Goal.check_ins))
+        select(Goal).where(Goal.client_id == client.id, readable_items(Goal, reader_of(client)))
+        .options(selectinload(Goal.check_ins))
         .order_by(Goal.target_date.is_(None), Goal.target_date, Goal.title, Goal.id)
     ).all()
     shown = [goal for goal in all_goals if show_archived or not goal.archived]
@@ -228,22 +289,25 @@ def goals(client):
 
 @bp.route("/<int:client_id>/goals/new", methods=["GET", "POST"])
 @client_scoped
+@writes("goals")
 def new_goal(client):
     goal = Goal(client_id=client.id, created_by_id=current_user.id)
-    return _save_or_show_form(client, goal, GoalForm(), "Goal added.", "clients/goal_form.html")
+    form = for_reader(GoalForm(), may_mark_sensitive(client))
+    return _save_or_show_form(client, goal, form, "Goal added.", "clients/goal_form.html")
 
 
 def _goal_page(client: Client, goal_id: int, checkin_form: CheckInForm, status: int = 200):
-    goal = child_or_404(Goal, client, goal_id, selectinload(Goal.check_ins))
+    goal = item_or_404(Goal, client, goal_id, selectinload(Goal.check_ins))
     chart = client_record.checkin_chart(goal.title, goal.check_ins)
     insights = client_record.linked_insights(client, goal=goal)
     return render_template("clients/goal.html", client=client, goal=goal, chart=chart, insights=insights,
-                           checkin_form=checkin_form,
+                           checkin_form=checkin_form, may_change=may_write_item(goal, client),
                            active_tab="clients.goals"), status
 
 
 @bp.route("/<int:client_id>/goals/<int:goal_id>")
 @client_scoped
+@reads("goals", "goals.sensitive")
 def show_goal(client, goal_id: int):
     form = CheckInForm(formdata=None, checked_on=local_today(viewer_tz()))
     return _goal_page(client, goal_id, form)
@@ -251,22 +315,26 @@ def show_goal(client, goal_id: int):
 
 @bp.route("/<int:client_id>/goals/<int:goal_id>/edit", methods=["GET", "POST"])
 @client_scoped
+@writes("goals")
 def edit_goal(client, goal_id: int):
-    goal = child_or_404(Goal, client, goal_id)
-    return _save_or_show_form(client, goal, GoalForm(obj=goal), "Saved.", "clients/goal_form.html")
+    goal = item_or_404(Goal, client, goal_id, write=True)
+    form = for_reader(GoalForm(obj=goal), may_mark_sensitive(client))
+    return _save_or_show_form(client, goal, form, "Saved.", "clients/goal_form.html")
 
 
 @bp.route("/<int:client_id>/goals/<int:goal_id>/archive", methods=["POST"])
 @client_scoped
+@writes("goals")
 def archive_goal(client, goal_id: int):
-    goal = child_or_404(Goal, client, goal_id)
+    goal = item_or_404(Goal, client, goal_id, write=True)
     return _archive_or_restore(client, goal, "Back with their goals.")
 
 
 @bp.route("/<int:client_id>/goals/<int:goal_id>/check-ins", methods=["POST"])
 @client_scoped
+@writes("goals")
 def add_checkin(client, goal_id: int):
-    goal = child_or_404(Goal, client, goal_id)
+    goal = item_or_404(Goal, client, goal_id, write=True)
     form = CheckInForm()
     if not form.validate_on_submit():
         return _goal_page(client, goal.id, form, status=422)

@@ -2,7 +2,7 @@
 
 What one client shared stays in that client's own individual note (a Note of kind "group",
 written through the client's record). The group note here holds themes and process in general
-terms, for the facilitators and the practice's admins only: it never reaches a client's record.
+terms, for the facilitators only: it never reaches a client's record.
 """
 from __future__ import annotations
 
@@ -131,7 +131,7 @@ class Attendance(db.Model):
 
 
 class GroupNote(LifecycleMixin, db.Model):
-    """The session's note on themes and process, in general terms. Facilitators and admins only.
+    """The session's note on themes and process, in general terms. The facilitators only.
 
     It lives the same life as every note (notes/lifecycle.py): autosaved drafts, kept conflict
     copies, signing with a content hash and a signed copy, then only addenda.

@@ -12,6 +12,7 @@ from ..clients.models import Client
 from ..clients.record import Entry
 from ..clock import to_local
 from ..extensions import db
+from ..permissions import may
 from .models import Attendance, GroupSession
 
 
@@ -20,6 +21,8 @@ def connect() -> None:
 
 
 def circle_entries(client: Client, *, tz_name: str, limit: int) -> list[Entry]:
+    if not may("read", "circles", client):
+        return []
     rows = db.session.scalars(
         select(Attendance).join(GroupSession, GroupSession.id == Attendance.group_session_id)
         .where(Attendance.client_id == client.id)

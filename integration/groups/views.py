@@ -2,7 +2,9 @@
 and the two client-scoped pages: a client's circle history and writing their individual note.
 
 A series is reached through permissions.series_or_404(): the practice's admins and the series' facilitators
-only, 404 for everyone else. A client is reached through the one access rule, as everywhere.
+only, 404 for everyone else. The group note is for the facilitators alone (it is clinical content; an
+admin runs the circle's roster and calendar). A client is reached through the one access rule, as
+everywhere, and individual notes open only for those who may read a client's clinical notes.
 """
 from __future__ import annotations
 
@@ -23,8 +25,8 @@ from ..extensions import db
 from ..forms import stored_int
 from ..notes import editor, lifecycle
 from ..notes.models import Note
-from ..permissions import (accessible_clients, can_open_series, client_scoped, get_client_or_404, group_scoped,
-                           series_child_or_404, visible_series)
+from ..permissions import (accessible_clients, can_open_series, client_scoped, clients_where, facilitates,
+                           get_client_or_404, group_scoped, reads, series_child_or_404, visible_series, writes)
 from . import rules
 from .forms import EnrolForm, SeriesForm, SessionForm
 from .models import ATTENDANCE_STATUSES, Attendance, Enrollment, GroupNote, GroupSeries, GroupSession
@@ -310,13 +312,15 @@ def _attendance_rows(series: GroupSeries, session: GroupSession) -> list[dict]:
     enrolled = db.session.scalars(select(Enrollment).where(
         Enrollment.series_id == series.id, Enrollment.status == "enrolled")
         .options(joinedload(Enrollment.client))).all()
-    reachable = set(db.session.scalars(accessible_clients().with_only_columns(Client.id).where(
-        Client.id.in_([e.client_id for e in enrolled] + list(marked)))))
+    here = [e.client_id for e in enrolled] + list(marked)
+    readable, writable = (set(db.session.scalars(select(Client.id).where(
+        Client.id.in_(here), Client.id.in_(clients_where(action, "notes.clinical"))))) for action in ("read", "write"))
     rows = [{"client": e.client, "attendance": marked.get(e.client_id), "enrolled": True} for e in enrolled]
     rows += [{"client": a.client, "attendance": a, "enrolled": False}
              for client_id, a in marked.items() if client_id not in {e.client_id for e in enrolled}]
     for row in rows:
-        row["reachable"] = row["client"].id in reachable
+        row["readable"] = row["client"].id in readable
+        row["reachable"] = row["client"].id in writable
     rows.sort(key=lambda r: (not r["enrolled"], r["client"].last_name.lower(), r["client"].first_name.lower()))
     return rows
 
@@ -324,7 +328,7 @@ def _attendance_rows(series: GroupSeries, session: GroupSession) -> list[dict]:
 def _render_session(series, session):
     return render_template("groups/session.html", series=series, group_session=session,
                            rows=_attendance_rows(series, session), statuses=ATTENDANCE_STATUSES,
-                           note=session.group_note)
+                           note=session.group_note, runs_it=facilitates(series))
 
 
 @bp.route("/groups/<int:series_id>/sessions/<int:group_session_id>")
@@ -375,7 +379,7 @@ def take_attendance(series, group_session_id: int):
 
 def _group_note_or_404(series: GroupSeries, group_session_id: int) -> GroupNote:
     session = _session_or_404(series, group_session_id)
-    if session.group_note is None:
+    if session.group_note is None or not facilitates(series):
         abort(404)
     return session.group_note
 
@@ -402,6 +406,8 @@ def _render_group_note(page: editor.NotePage, status: int = 200, **kwargs):
 def start_group_note(series, group_session_id: int):
     """Begin the session's group note (once: a second press opens the one already started)."""
     session = _session_or_404(series, group_session_id)
+    if not facilitates(series):
+        abort(404)
     if session.group_note is None:
         try:
             note = lifecycle.start(GroupNote(group_session_id=session.id), current_user)
@@ -443,6 +449,7 @@ def add_group_note_addendum(series, group_session_id: int):
 
 @bp.route("/clients/<int:client_id>/groups")
 @client_scoped
+@reads("circles")
 def client_attendance(client):
     """The client's own circle history: series, dates, themes, their attendance and their own note."""
     rows = db.session.scalars(
@@ -460,6 +467,7 @@ def client_attendance(client):
 
 @bp.route("/clients/<int:client_id>/groups/sessions/<int:group_session_id>/note", methods=["POST"])
 @client_scoped
+@writes("notes.clinical")
 def write_note(client, group_session_id: int):
     """Open the client's individual note for a session they came to, starting it when there is none."""
     attendance = db.session.scalar(select(Attendance).where(

@@ -1,4 +1,6 @@
-"""Demo dosing sessions, signed debriefs and integration notes. Every person and story is invented."""
+"""Demo dosing sessions, signed debriefs, integration notes (coaching notes where a coach is on the care
+team), one private process note and one note waiting for a supervisor's co-signature. Every person and
+story is invented."""
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
@@ -245,6 +247,16 @@ STORIES = {
 }
 DAYS_BETWEEN_SESSIONS = 21
 SESSION_HOUR = time(10, 0)
+# The therapist's own working notes on one client: nobody else ever reads them.
+PROCESS_NOTE = ("Rowan", "ines", "Noticing my pull to reassure Ro when they apologise; worth staying with the "
+                "discomfort instead. Hypothesis: the over-functioning began well before age nine. Ask about the "
+                "year their grandmother was ill.")
+# A pre-licensed clinician's signed note, waiting for their supervisor's co-signature.
+SUPERVISED_NOTE = ("Maribel", "sam", {
+    "focus": "Grief, and cooking her grandmother's soup again.",
+    "changes": "Sleeping better; fewer mornings of dread.",
+    "practices": "Ten minutes with the photo album each evening.",
+})
 
 
 def load_demo(practice, users: dict[str, User], clients: list[Client]) -> None:
@@ -262,7 +274,21 @@ def load_demo(practice, users: dict[str, User], clients: list[Client]) -> None:
         therapist = next((users[k] for k in ("ines", "theo") if k in users and users[k].id in team), users["admin"])
         coach = users["june"] if "june" in users and users["june"].id in team else therapist
         _load_client(practice, client, story, therapist, coach, today)
+        _own_notes(client, users, team, today)
     db.session.commit()
+
+
+def _own_notes(client, users: dict[str, User], team: set[int], today: date) -> None:
+    """The process note and the supervised clinician's note, on the clients they belong to."""
+    name, key, text = PROCESS_NOTE
+    if client.first_name == name and key in users and users[key].id in team:
+        day = today - timedelta(days=1)
+        _note(client, users[key], "process", day, {"text": text}, None,
+              signed_at=from_local(day, time(18, 0), "UTC"))
+    name, key, fields = SUPERVISED_NOTE
+    if client.first_name == name and key in users and users[key].id in team:
+        day = today - timedelta(days=3)
+        _note(client, users[key], "integration", day, fields, None, signed_at=from_local(day, time(17, 0), "UTC"))
 
 
 def _load_client(practice, client, story, therapist: User, coach: User, today: date) -> None:
@@ -308,8 +334,12 @@ def _load_client(practice, client, story, therapist: User, coach: User, today: d
                 "progress-dap-plan": "Continue practices; next dosing session as scheduled.",
             } if number % 2 == 0 else {}
             fields = {"focus": focus, "changes": changed, "practices": practices, **progress}
+            kind = "integration"
+            if coach.role == "coach":  # a coach writes coaching notes: no progress note, no diagnosis
+                kind, fields = "coaching", {"focus": f"{focus} {changed}", "practised": practices,
+                                            "next_step": "Keep the practices going; we meet again next week."}
             latest = not integration  # the latest integration note is left as a draft, still to sign
-            _note(client, coach, "integration", later, fields, session,
+            _note(client, coach, kind, later, fields, session,
                   signed_at=None if latest else from_local(later, time(17, 0), practice.timezone))
 
 

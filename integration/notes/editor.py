@@ -162,9 +162,25 @@ def sign(page: NotePage, locked_message: str):
         return refuse(page, 409, locked_message)
     if not form.validate_on_submit():
         return refuse(page, 400, "This request did not say which version of the note to sign.")
+    return _signature(page, "sign", lambda: lifecycle.sign(note, current_user, form.version.data), locked_message,
+                      lambda: f"sha256 {note.content_hash}",
+                      "Signed. The note is locked now; add an addendum if anything needs to be added.")
+
+
+def cosign(page: NotePage):
+    """The supervisor's co-signature on a pre-licensed clinician's signed note."""
+    note = page.note
+    return _signature(page, "cosign", lambda: lifecycle.cosign(note, current_user), "This note is already co-signed.",
+                      lambda: f"co-signed {note.kind} note signed by user {note.signed_by_id}",
+                      "Co-signed. The note shows both signatures.")
+
+
+def _signature(page: NotePage, action: str, transition: Callable, locked_message: str, detail: Callable,
+               done: str):
+    """Sign or co-sign through the lifecycle: a refusal answered in words, else audited and committed."""
     try:
-        lifecycle.sign(note, current_user, form.version.data)
-    except lifecycle.NotAuthor as refused:
+        transition()
+    except lifecycle.NotSigner as refused:
         return refuse(page, 403, refused.message)
     except lifecycle.NoteLocked:
         return refuse(page, 409, locked_message)
@@ -172,9 +188,9 @@ def sign(page: NotePage, locked_message: str):
         return refuse(page, 409, "The note changed since this page showed it. Read it through once more, then sign.")
     except lifecycle.Invalid as refused:
         return refuse(page, 422, next(iter(refused.errors.values())))
-    page.audit("sign", f"sha256 {note.content_hash}")
+    page.audit(action, detail())
     db.session.commit()
-    flash("Signed. The note is locked now; add an addendum if anything needs to be added.", "success")
+    flash(done, "success")
     return redirect(page.links.page, code=303)
 
 

@@ -74,8 +74,8 @@ class DosingSessionForm(BaseForm):
 
 
 class NewNoteForm(BaseForm):
-    kind = SelectField("Kind of note", choices=[("debrief", "Post-session debrief"),
-                                                ("integration", "Integration session")])
+    kind = SelectField("Kind of note", choices=[],
+                       description="Private process notes are yours alone: nobody else ever reads them.")
     session_id = SelectField("Dosing session", coerce=int, choices=[],
                              description="A debrief belongs to the dosing session it follows.")
     occurred_on = DateField("Date", validators=[InputRequired(message="Enter the date of the note.")])

@@ -1,10 +1,12 @@
-"""Demo insights on the demo clients' signed notes. Every word here is invented."""
+"""Demo insights on the demo clients' signed notes (every other one shared with the coach and the plan,
+never one linked to history). Every word here is invented."""
 from sqlalchemy import select
 
 from ..auth.models import User
 from ..clients.models import Client, Goal, HistoryItem
 from ..extensions import db
 from .models import Insight, InsightTheme, Note
+from .sections import INSIGHT_KINDS
 
 # (statement, in the client's words, themes)
 INSIGHTS = [
@@ -31,7 +33,8 @@ PER_NOTE = 2
 def load_demo(practice, users: dict[str, User], clients: list[Client]) -> None:
     """Add a couple of insights to each signed note of the demo clients (once), linked to their goals and history."""
     for offset, client in enumerate(clients):
-        notes = db.session.scalars(select(Note).where(Note.client_id == client.id, Note.status == "signed")
+        notes = db.session.scalars(select(Note).where(Note.client_id == client.id, Note.status == "signed",
+                                                      Note.kind.in_(INSIGHT_KINDS))
                                    .order_by(Note.occurred_on, Note.id)).all()
         if not notes:
             continue
@@ -50,7 +53,8 @@ def load_demo(practice, users: dict[str, User], clients: list[Client]) -> None:
                 if (note.id, text) in existing:
                     continue
                 insight = Insight(client_id=client.id, note_id=note.id, text=text, client_words=words,
-                                  created_by_id=note.author_id, created_at=note.signed_at or note.created_at)
+                                  created_by_id=note.author_id, created_at=note.signed_at or note.created_at,
+                                  shared_with_coach=count % 2 == 0)
                 insight.themes = [InsightTheme(client_id=client.id, theme=theme) for theme in themes]
                 if goals:
                     insight.goals = [goals[count % len(goals)]]

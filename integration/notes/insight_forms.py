@@ -33,6 +33,9 @@ class InsightForm(BaseForm):
                          description="A short statement, in your words.")
     client_words = TextAreaField("In the client's words", validators=[Length(max=1000)],
                                  description="Optional. This is the version their plan and documents use.")
+    shared_with_coach = BooleanField("May be shared with the coach and in the plan (the client's words only)",
+                                     description="Coaches on the care team then see the client's words, and "
+                                                 "plans may print them. Your statement stays with clinicians.")
     themes = StringField("Themes", validators=[Length(max=600)],
                          description="Separate with commas, for example: trust, grief, the body.")
     goal_ids = ChoiceList("Goals it speaks to", not_offered="Choose from this client's own goals.")

@@ -3,7 +3,7 @@
 Adding and linking answer htmx requests with the note's insights panel, and plain form
 posts with a redirect back to the note (or, on a mistake, a page showing the form).
 """
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -11,11 +11,13 @@ from ..audit.log import record
 from ..clients.models import Client, Goal, HistoryItem
 from ..extensions import db
 from ..http import is_htmx
-from ..permissions import child_or_404, client_scoped
+from ..permissions import (child_or_404, client_scoped, insight_view, may, may_read_note, note_or_404, reader_of,
+                           readable_insights, readable_items, reads, writes)
 from .insight_forms import InsightFilterForm, LinkForm, make_insight_form
 from .insights import (InsightFilters, InsightPanel, audit_detail, client_insights_query, client_themes,
                        insights_of_note, linkable_goals, linkable_history, save_insight)
 from .models import Insight, Note
+from .sections import INSIGHT_KINDS
 
 bp = Blueprint("insights", __name__, url_prefix="/clients/<int:client_id>")
 INSIGHTS_PER_PAGE = 50
@@ -45,17 +47,28 @@ def insight_panel(client: Client, note: Note, form=None) -> InsightPanel:
 @bp.app_context_processor
 def insight_helpers():
     return {"insight_panel": insight_panel, "note_url": note_url, "goal_url": goal_url,
-            "history_url": history_url}
+            "history_url": history_url, "insight_view": insight_view}
 
 
 def _back_to_note(note: Note):
     return redirect(note_url(note, "insights"))
 
 
+def _insight_or_404(client: Client, insight_id: int) -> Insight:
+    """An insight by (client, id), on a note the user may read."""
+    insight = child_or_404(Insight, client, insight_id)
+    if not may_read_note(insight.note, client):
+        abort(404)
+    return insight
+
+
 @bp.route("/notes/<int:note_id>/insights", methods=["POST"])
 @client_scoped
+@writes("insights")
 def add(client, note_id: int):
-    note = child_or_404(Note, client, note_id)
+    note = note_or_404(client, note_id)
+    if note.kind not in INSIGHT_KINDS:
+        abort(404)
     goals, history = linkable_goals(client), linkable_history(client)
     form = make_insight_form(goals, history)
     if form.validate_on_submit():
@@ -78,8 +91,9 @@ def add(client, note_id: int):
 
 @bp.route("/insights/<int:insight_id>/edit", methods=["GET", "POST"])
 @client_scoped
+@writes("insights")
 def edit(client, insight_id: int):
-    insight = child_or_404(Insight, client, insight_id)
+    insight = _insight_or_404(client, insight_id)
     goals = linkable_goals(client, keep=insight.goals)
     history = linkable_history(client, keep=insight.history_items)
     # Not obj=insight: its `themes` are rows, and a post without the field would keep them as the text.
@@ -101,8 +115,9 @@ def edit(client, insight_id: int):
 
 @bp.route("/insights/<int:insight_id>/links", methods=["POST"])
 @client_scoped
+@writes("insights")
 def link(client, insight_id: int):
-    insight = child_or_404(Insight, client, insight_id)
+    insight = _insight_or_404(client, insight_id)
     form = LinkForm()
     if not form.validate_on_submit():
         return _link_answer(client, insight, "Choose a goal or a history item to link.", 422)
@@ -135,12 +150,17 @@ def _link_answer(client, insight, message: str, status: int = 200):
 
 @bp.route("/insights")
 @client_scoped
+@reads("insights", "insights.shared")
 def index(client):
     form = InsightFilterForm(formdata=request.args)
+    reader = reader_of(client)
+    full = may("read", "insights", client)  # else the client's words of shared insights only
     # Archived ones stay filterable: old insights still point at them.
-    all_goals = list(db.session.scalars(select(Goal).where(Goal.client_id == client.id).order_by(Goal.title)))
-    all_history = list(db.session.scalars(select(HistoryItem).where(HistoryItem.client_id == client.id)
-                                          .order_by(HistoryItem.title)))
+    all_goals = list(db.session.scalars(select(Goal).where(Goal.client_id == client.id,
+                                                           readable_items(Goal, reader)).order_by(Goal.title)))
+    all_history = list(db.session.scalars(select(HistoryItem).where(
+        HistoryItem.client_id == client.id, readable_items(HistoryItem, reader)).order_by(HistoryItem.title))) \
+        if full else []
     form.goal_id.choices = [("", "Any goal")] + [(g.id, g.title) for g in all_goals]
     form.history_id.choices = [("", "Any history item")] + [(h.id, h.title) for h in all_history]
     filters = InsightFilters()
@@ -148,7 +168,8 @@ def index(client):
         filters = InsightFilters(theme=(form.theme.data or "").lower(), goal_id=form.goal_id.data,
                                  history_id=form.history_id.data, date_from=form.date_from.data,
                                  date_to=form.date_to.data)
-    page = db.paginate(client_insights_query(client, filters), per_page=INSIGHTS_PER_PAGE, error_out=False)
+    query = client_insights_query(client, filters).where(readable_insights(reader))
+    page = db.paginate(query, per_page=INSIGHTS_PER_PAGE, error_out=False)
     filter_args = {key: value for key, value in request.args.items() if key != "page" and value}
     return render_template("notes/insights.html", client=client, page=page, form=form, filters=filters,
-                           themes=client_themes(client), filter_args=filter_args)
+                           themes=client_themes(client) if full else [], filter_args=filter_args, full=full)

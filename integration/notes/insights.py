@@ -87,6 +87,7 @@ def save_insight(insight: Insight, form, client: Client, goals: list[Goal], hist
     """
     insight.text = form.text.data
     insight.client_words = form.client_words.data or ""
+    insight.shared_with_coach = bool(form.shared_with_coach.data)
     set_themes(insight, parse_themes(form.themes.data))
     by_id_goal = {g.id: g for g in goals}
     by_id_history = {h.id: h for h in history}
@@ -102,9 +103,13 @@ def save_insight(insight: Insight, form, client: Client, goals: list[Goal], hist
 
 
 def audit_detail(insight: Insight) -> str:
-    """What an insight says and links to, in one line for the audit log."""
-    return (f"text: {insight.text[:200]} | themes: {', '.join(insight.theme_names)} | "
-            f"goals: {[g.id for g in insight.goals]} | history: {[h.id for h in insight.history_items]}")
+    """What an insight links to and whether it is shared, in one line for the audit log.
+
+    Never its words: the audit log is the practice admin's, who reads no clinical content.
+    """
+    return (f"{len(insight.text)} characters | shared with the coach: {'yes' if insight.shared_with_coach else 'no'} | "
+            f"{len(insight.themes)} themes | goals: {[g.id for g in insight.goals]} | "
+            f"history: {[h.id for h in insight.history_items]}")
 
 
 def _with_links(query: Select) -> Select:

@@ -1,6 +1,7 @@
 """A note's life, for every kind of note (client notes and the circle's group note alike):
 start a draft, save it (checked by version), sign it (author only, content hash, signed copy),
-then only addenda.
+then only addenda. A pre-licensed author's signed client note also waits for their supervisor's
+co-signature (`cosign`, the supervisor only).
 
 Plain functions: they change the note and add rows to the session; the view records the audit
 event and commits, so the change and its audit row land together. Call them before adding
@@ -62,12 +63,27 @@ class TooManyConflicts(Exception):
         self.latest = latest
 
 
-class NotAuthor(Exception):
+class NotSigner(Exception):
+    """Someone tried to sign (or co-sign) a note that is not theirs to sign; `message` says who may."""
+
+    message = "Only the note's author signs it."
+
+
+class NotAuthor(NotSigner):
     """Only a note's author signs it."""
 
     def __init__(self, note):
         name = note.author.display_name if note.author else "its author"
         super().__init__(f"Only the note's author, {name}, can sign it.")
+        self.message = str(self)
+
+
+class NotCosigner(NotSigner):
+    """Only the supervisor named when the note was signed co-signs it."""
+
+    def __init__(self, note):
+        name = note.cosigner.display_name if note.cosigner else "the author's supervisor"
+        super().__init__(f"Only {name} can co-sign this note.")
         self.message = str(self)
 
 
@@ -190,6 +206,8 @@ def sign(note, user: User, based_on_version: int):
         note.status = "signed"
         note.signed_at = utcnow()
         note.signed_by_id = user.id
+        if needs_cosignature(note, user):
+            note.cosigner_id = user.supervisor_id
         note.version += 1  # so a save that read the draft can no longer land
         revision = note.new_revision(based_on_version=based_on_version, reason="signed", content=content,
                                      saved_by_id=user.id)
@@ -200,6 +218,38 @@ def sign(note, user: User, based_on_version: int):
         db.session.rollback()
         raise (NoteLocked() if note.is_signed else StaleVersion(note)) from None
     return revision
+
+
+def needs_cosignature(note, user: User) -> bool:
+    """A client note signed by a pre-licensed clinician waits for their supervisor; process notes
+    never do (nobody but their author reads them), nor does the circle's group note."""
+    return hasattr(type(note), "cosigner_id") and user.supervisor_id is not None and note.kind != "process"
+
+
+def cosign(note, user: User):
+    """Co-sign a signed note: only the supervisor it waits for, only once, only the text as signed.
+
+    :raise NotCosigner: someone else tried, or the note waits for nobody.
+    :raise NoteLocked: it is already co-signed (the message says so).
+    :raise Invalid: it is still a draft, or its text no longer matches its signature.
+    """
+    if not note.is_signed:
+        raise Invalid({"note": "This note is still a draft: its author signs it first."})
+    if note.cosigner_id is None or note.cosigner_id != user.id:
+        raise NotCosigner(note)
+    if note.cosigned_at is not None:
+        raise NoteLocked()
+    if not hash_matches(note):
+        raise Invalid({"note": "The text no longer matches its signature, so it cannot be co-signed."})
+    with db.session.no_autoflush:  # conditional on the version read, like every other transition
+        note.cosigned_at = utcnow()
+        note.version += 1
+    try:
+        db.session.flush()
+    except StaleDataError:  # a second co-signature landed first
+        db.session.rollback()
+        raise NoteLocked() from None
+    return note
 
 
 def add_addendum(note, user: User, reason: str, text: str):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Numeric, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from ..auth.models import User
@@ -18,7 +18,8 @@ ROUTES = {
     "oral": "Sublingual / oral",
     "intranasal": "Intranasal",
 }
-NOTE_KINDS = {"debrief": "Post-session debrief", "integration": "Integration session", "group": "Group circle"}
+NOTE_KINDS = {"debrief": "Post-session debrief", "integration": "Integration session", "group": "Group circle",
+              "coaching": "Coaching note", "process": "Private process note"}
 NOTE_STATUSES = {"draft": "Draft", "signed": "Signed"}
 
 dosing_session_practitioner = link_table(
@@ -132,11 +133,15 @@ class Note(LifecycleMixin, db.Model):
     occurred_on: Mapped[date]
     # Lower-cased text of every section, kept in step with `content` for search.
     search_text: Mapped[str] = mapped_column(Text, default="")
+    # A pre-licensed author's signed note waits for their supervisor's co-signature (lifecycle.cosign).
+    cosigner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    cosigned_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     client: Mapped[Client] = relationship()
     author: Mapped[User] = relationship(foreign_keys=[author_id])
     signed_by: Mapped[User | None] = relationship(foreign_keys="Note.signed_by_id")
+    cosigner: Mapped[User | None] = relationship(foreign_keys="Note.cosigner_id")
     dosing_session: Mapped[DosingSession | None] = relationship(back_populates="notes_written")
     group_session = relationship("GroupSession")
     addenda: Mapped[list[Addendum]] = relationship(back_populates="note", order_by="Addendum.created_at")
@@ -146,6 +151,10 @@ class Note(LifecycleMixin, db.Model):
     @property
     def kind_label(self) -> str:
         return NOTE_KINDS.get(self.kind, self.kind)
+
+    @property
+    def awaits_cosignature(self) -> bool:
+        return self.is_signed and self.cosigner_id is not None and self.cosigned_at is None
 
     def store(self, content: dict) -> None:
         self.content = content
@@ -180,6 +189,8 @@ class Insight(db.Model):
     note_id: Mapped[int] = mapped_column(ForeignKey("note.id"), index=True)
     text: Mapped[str] = mapped_column(String(1000))  # the practitioner's statement
     client_words: Mapped[str] = mapped_column(String(1000), default="")  # what client documents use
+    # Set by a clinician: the client's words may be shown to the coach and printed in the plan.
+    shared_with_coach: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

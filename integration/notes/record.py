@@ -1,6 +1,11 @@
 """The notes area's part of the client's record: sessions, notes and insights on the timeline,
-open windows, sessions without a debrief and unsigned notes under "needs attention", and the
-insights linked to a goal or a history item. Connected to the record's signals by connect()."""
+open windows, sessions without a debrief, unsigned notes and notes waiting for a co-signature under
+"needs attention", and the insights linked to a goal or a history item. Connected to the record's
+signals by connect().
+
+Every answer is as far as the reader may see (permissions.CONTENT): a coach gets coaching notes and
+the client's words of shared insights, an admin without break-glass nothing, nobody another's
+process notes."""
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -14,6 +19,7 @@ from ..clients.models import Client
 from ..clients.record import ATTENTION_LIMIT, Attention, Entry, more_line
 from ..clock import local_day, to_local, utcnow
 from ..extensions import db
+from ..permissions import insight_view, may, reader_of, readable_insights, readable_notes
 from .models import DosingSession, Insight, Note, insight_goal, insight_history_item
 from .window import integration_window
 
@@ -25,6 +31,7 @@ def connect() -> None:
     signals.attention.connect(open_windows)
     signals.attention.connect(sessions_without_debrief)
     signals.attention.connect(unsigned_notes)
+    signals.attention.connect(notes_to_cosign)
     signals.linked_insights.connect(insights_linked)
     signals.insight_counts.connect(insights_per_link)
 
@@ -40,6 +47,8 @@ def session_url(session: DosingSession) -> str:
 # --- timeline -----------------------------------------------------------------------------------
 
 def session_entries(client: Client, *, tz_name: str, limit: int) -> list[Entry]:
+    if not may("read", "sessions", client):
+        return []
     sessions = db.session.scalars(
         select(DosingSession).where(DosingSession.client_id == client.id)
         .order_by(DosingSession.started_at.desc(), DosingSession.id.desc()).limit(limit)).all()
@@ -63,7 +72,7 @@ def note_entries(client: Client, *, tz_name: str, limit: int) -> list[Entry]:
     # The circle's class through the relationship: the circles area sits above notes.
     group_session = Note.group_session.property.mapper.class_
     notes = db.session.scalars(
-        select(Note).where(Note.client_id == client.id)
+        select(Note).where(Note.client_id == client.id, readable_notes(reader_of(client)))
         .options(joinedload(Note.author), joinedload(Note.dosing_session),
                  joinedload(Note.group_session).joinedload(group_session.series))
         .order_by(Note.occurred_on.desc(), Note.created_at.desc(), Note.id.desc()).limit(limit)).all()
@@ -72,7 +81,7 @@ def note_entries(client: Client, *, tz_name: str, limit: int) -> list[Entry]:
 
 def _note_entry(note: Note) -> Entry:
     title = note.kind_label
-    if note.dosing_session is not None:
+    if note.dosing_session is not None and may("read", "sessions", note.client):
         title += f" for session {note.dosing_session.number}"
     if note.group_session is not None:
         title += f": {note.group_session.series.name}"
@@ -83,18 +92,27 @@ def _note_entry(note: Note) -> Entry:
 
 def insight_entries(client: Client, *, tz_name: str, limit: int) -> list[Entry]:
     insights = db.session.scalars(
-        select(Insight).join(Insight.note).where(Insight.client_id == client.id)
+        select(Insight).join(Insight.note).where(Insight.client_id == client.id,
+                                                 readable_insights(reader_of(client)))
         .options(joinedload(Insight.note), selectinload(Insight.themes))
         .order_by(Note.occurred_on.desc(), Insight.created_at.desc(), Insight.id.desc()).limit(limit)).all()
-    return [Entry("insight", "Insight", i.note.occurred_on, i.created_at, i.text,
-                  f"Themes: {', '.join(i.theme_names)}" if i.themes else "", url=note_url(i.note))
-            for i in insights]
+    return [_insight_entry(i, insight_view(i, client)) for i in insights]
+
+
+def _insight_entry(insight: Insight, view: str | None) -> Entry:
+    if view == "full":
+        return Entry("insight", "Insight", insight.note.occurred_on, insight.created_at, insight.text,
+                     f"Themes: {', '.join(insight.theme_names)}" if insight.themes else "", url=note_url(insight.note))
+    return Entry("insight", "Insight, in their words", insight.note.occurred_on, insight.created_at,
+                 f"“{insight.client_words}”")
 
 
 # --- needs attention ------------------------------------------------------------------------------
 
 def open_windows(client: Client, *, tz_name: str, today: date) -> list[Attention]:
     """Sessions whose integration window is open today (whatever the zone: the last few days')."""
+    if not may("read", "sessions", client):
+        return []
     window_days = client.practice.integration_window_days
     recent = db.session.scalars(
         select(DosingSession).where(DosingSession.client_id == client.id,
@@ -112,6 +130,8 @@ def open_windows(client: Client, *, tz_name: str, today: date) -> list[Attention
 
 
 def sessions_without_debrief(client: Client, *, tz_name: str, today: date) -> list[Attention]:
+    if not may("read", "notes.clinical", client):
+        return []
     has_debrief = exists().where(Note.dosing_session_id == DosingSession.id, Note.kind == "debrief")
     rows = db.session.execute(
         select(DosingSession, func.count().over())
@@ -127,7 +147,8 @@ def sessions_without_debrief(client: Client, *, tz_name: str, today: date) -> li
 def unsigned_notes(client: Client, *, tz_name: str, today: date) -> list[Attention]:
     rows = db.session.execute(
         select(Note, func.count().over())
-        .where(Note.client_id == client.id, Note.status == "draft").options(joinedload(Note.author))
+        .where(Note.client_id == client.id, Note.status == "draft", readable_notes(reader_of(client)))
+        .options(joinedload(Note.author))
         .order_by(Note.occurred_on, Note.id).limit(ATTENTION_LIMIT)).all()
     found = [Attention("Unsigned", f"{note.kind_label} of {note.occurred_on:%b %-d, %Y} is not signed",
                        f"Draft by {note.author.name}." if note.author else "Draft.", url=note_url(note))
@@ -135,11 +156,27 @@ def unsigned_notes(client: Client, *, tz_name: str, today: date) -> list[Attenti
     return found + more_line(rows[0][1] if rows else 0, len(rows), "unsigned note", "unsigned notes")
 
 
+def notes_to_cosign(client: Client, *, tz_name: str, today: date) -> list[Attention]:
+    """Signed notes of a pre-licensed clinician still waiting for their supervisor's co-signature."""
+    rows = db.session.execute(
+        select(Note, func.count().over())
+        .where(Note.client_id == client.id, Note.status == "signed", Note.cosigner_id.is_not(None),
+               Note.cosigned_at.is_(None), readable_notes(reader_of(client)))
+        .options(joinedload(Note.author), joinedload(Note.cosigner))
+        .order_by(Note.occurred_on, Note.id).limit(ATTENTION_LIMIT)).all()
+    found = [Attention("Co-signature", f"{note.kind_label} of {note.occurred_on:%b %-d, %Y} waits for a co-signature",
+                       f"By {note.cosigner.name}." if note.cosigner else "", url=note_url(note))
+             for note, _ in rows]
+    return found + more_line(rows[0][1] if rows else 0, len(rows), "note waiting for a co-signature",
+                             "notes waiting for a co-signature")
+
+
 # --- insights linked to goals and history ------------------------------------------------------
 
 def insights_linked(client: Client, *, goal=None, history_item=None) -> list[Insight]:
-    """Every insight linked to this goal or history item, newest note first, with its note loaded."""
-    query = select(Insight).join(Insight.note).where(Insight.client_id == client.id)
+    """Every insight linked to this goal or history item that the reader may see, newest note first."""
+    query = select(Insight).join(Insight.note).where(Insight.client_id == client.id,
+                                                     readable_insights(reader_of(client)))
     if goal is not None:
         query = query.join(insight_goal, insight_goal.c.insight_id == Insight.id).where(
             insight_goal.c.goal_id == goal.id)
@@ -157,5 +194,5 @@ def insights_per_link(client: Client, *, of: str) -> dict[int, int]:
     column = insight_goal.c.goal_id if of == "goal" else insight_history_item.c.history_item_id
     rows = db.session.execute(
         select(column, func.count()).join(Insight, Insight.id == column.table.c.insight_id)
-        .where(Insight.client_id == client.id).group_by(column)).all()
+        .where(Insight.client_id == client.id, readable_insights(reader_of(client))).group_by(column)).all()
     return {row[0]: row[1] for row in rows}

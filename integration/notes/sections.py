@@ -64,8 +64,24 @@ CIRCLE_SECTIONS = (
             "that belongs in their own note.", rows=10),
 )
 
+# A coach's note: what the coaching session worked on, never diagnosis or a clinical progress note.
+COACHING_SECTIONS = (
+    Section("focus", "Focus", "What the client wanted to work on today, in their words."),
+    Section("practised", "What we practised", "Practices tried together, and how they went."),
+    Section("next_step", "Next step", "One small step until the next meeting."),
+)
+
+# Psychotherapy notes (45 CFR 164.501): the author's own process notes, kept apart from the record.
+PROCESS_SECTIONS = (
+    Section("text", "Process notes", "Your own working notes: hypotheses, countertransference, what to "
+            "explore next. Only you can ever read them; they are never shared, searched by others or printed.",
+            rows=12),
+)
+
 SECTIONS = {"debrief": DEBRIEF_SECTIONS, "integration": INTEGRATION_SECTIONS, "group": GROUP_SECTIONS,
-            "circle": CIRCLE_SECTIONS}
+            "circle": CIRCLE_SECTIONS, "coaching": COACHING_SECTIONS, "process": PROCESS_SECTIONS}
+# The kinds that carry insights (linked to goals and history, and from there into plans).
+INSIGHT_KINDS = ("debrief", "integration", "group")
 
 EMOTIONS = {
     "peace": "Peace, calm",

@@ -1,8 +1,8 @@
-"""Dosing sessions, notes and insights pages (all client-scoped)."""
+"""Dosing sessions and notes (client-scoped), and the supervisor's list of notes to co-sign."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
@@ -12,14 +12,17 @@ from ..auth.models import User
 from ..clients.models import Client
 from ..clock import from_local, local_day, local_today, to_local, utcnow, viewer_tz
 from ..extensions import db
-from ..permissions import child_or_404, client_scoped
+from ..permissions import (child_or_404, client_scoped, clients_where, may, may_write_note,
+                           note_kinds_to_start, note_or_404, reader_of, readable_notes, reads, writes)
 from . import editor, lifecycle
 from .forms import DosingSessionForm, NewNoteForm
-from .models import Addendum, DosingSession, Note
+from .models import NOTE_KINDS, Addendum, DosingSession, Note
+from .sections import INSIGHT_KINDS
 from .window import integration_window
 
 bp = Blueprint("notes", __name__, url_prefix="/clients/<int:client_id>")
-
+cosign_bp = Blueprint("cosign", __name__)
+NOTE_CONTENT_KINDS = ("notes.clinical", "notes.coaching", "notes.process")
 
 
 # --- debriefs of a session ---------------------------------------------------------------------
@@ -49,20 +52,23 @@ def _sessions_query(client: Client):
 
 @bp.route("/sessions")
 @client_scoped
+@reads("sessions", *NOTE_CONTENT_KINDS)
 def index(client):
+    sessions_shown = may("read", "sessions", client)
     sessions = db.session.scalars(
         _sessions_query(client).order_by(DosingSession.started_at.desc(), DosingSession.id.desc())
-    ).all()
+    ).all() if sessions_shown else []
+    loose = select(Note).where(Note.client_id == client.id, readable_notes(reader_of(client)))
+    if sessions_shown:  # a session's notes are listed under it
+        loose = loose.where(Note.dosing_session_id.is_(None))
     loose_notes = db.session.scalars(
-        select(Note).where(Note.client_id == client.id, Note.dosing_session_id.is_(None))
-        .options(joinedload(Note.author)).order_by(Note.occurred_on.desc(), Note.id.desc())
-    ).all()
+        loose.options(joinedload(Note.author)).order_by(Note.occurred_on.desc(), Note.id.desc())).all()
     tz_name = viewer_tz()
     today = local_today(tz_name)
     windows = {s.id: integration_window(s, client.practice, today) for s in sessions}
     return render_template("notes/index.html", client=client, sessions=sessions, windows=windows,
-                           loose_notes=loose_notes, has_debrief=has_debrief,
-                           debrief_state=debrief_state)
+                           loose_notes=loose_notes, has_debrief=has_debrief, debrief_state=debrief_state,
+                           kinds_to_start=note_kinds_to_start(client))
 
 
 def _session_form(client: Client, session: DosingSession | None = None) -> DosingSessionForm:
@@ -125,6 +131,7 @@ def _create_session(client: Client, form: DosingSessionForm) -> DosingSession:
 
 @bp.route("/sessions/new", methods=["GET", "POST"])
 @client_scoped
+@writes("sessions")
 def new_session(client):
     form = _session_form(client)
     if form.validate_on_submit() and _confirmed_or_ask(form):
@@ -141,6 +148,7 @@ def new_session(client):
 
 @bp.route("/sessions/<int:session_id>")
 @client_scoped
+@reads("sessions")
 def show_session(client, session_id: int):
     session = child_or_404(DosingSession, client, session_id, *SESSION_LOADS)
     tz_name = viewer_tz()
@@ -152,6 +160,7 @@ def show_session(client, session_id: int):
 
 @bp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])
 @client_scoped
+@writes("sessions")
 def edit_session(client, session_id: int):
     session = child_or_404(DosingSession, client, session_id)
     form = _session_form(client, session)
@@ -167,10 +176,11 @@ def edit_session(client, session_id: int):
 
 # --- notes -----------------------------------------------------------------------------------
 
-def _note_or_404(client: Client, note_id: int) -> Note:
-    """The note with what its page shows, loaded by (client, id)."""
-    return child_or_404(Note, client, note_id, joinedload(Note.author), joinedload(Note.signed_by),
-                        joinedload(Note.dosing_session), selectinload(Note.addenda).joinedload(Addendum.author))
+def _note_or_404(client: Client, note_id: int, write: bool = False) -> Note:
+    """The note with what its page shows, loaded by (client, id), if the user may read (or write) it."""
+    return note_or_404(client, note_id, joinedload(Note.author), joinedload(Note.signed_by),
+                       joinedload(Note.cosigner), joinedload(Note.dosing_session),
+                       selectinload(Note.addenda).joinedload(Addendum.author), write=write)
 
 
 def _note_page(client: Client, note: Note) -> editor.NotePage:
@@ -184,35 +194,46 @@ def _note_page(client: Client, note: Note) -> editor.NotePage:
 
 def _render_note(page: editor.NotePage, status: int = 200, **kwargs):
     note, client = page.note, page.client
-    window = integration_window(note.dosing_session, client.practice) if note.dosing_session else None
+    sessions_shown = may("read", "sessions", client)
+    window = integration_window(note.dosing_session, client.practice) if note.dosing_session and sessions_shown \
+        else None
     return render_template("notes/note.html", client=client, window=window, active_tab="notes.index",
+                           sessions_shown=sessions_shown, may_change=may_write_note(note, client),
+                           has_insights=note.kind in INSIGHT_KINDS and may("read", "insights", client),
                            **editor.editor_context(page, **kwargs)), status
 
 
 @bp.route("/notes/new", methods=["GET", "POST"])
 @client_scoped
+@writes(*NOTE_CONTENT_KINDS)
 def new_note(client):
     tz_name = viewer_tz()
     form = NewNoteForm(tz_name=tz_name)
+    kinds = note_kinds_to_start(client)
+    form.kind.choices = [(kind, NOTE_KINDS[kind]) for kind in kinds]
+    if "process" not in kinds:
+        form.kind.description = ""
     sessions = db.session.scalars(select(DosingSession).where(DosingSession.client_id == client.id)
-                                  .order_by(DosingSession.started_at.desc())).all()
+                                  .order_by(DosingSession.started_at.desc())).all() \
+        if may("read", "sessions", client) else []
     form.session_id.choices = [(0, "Not tied to a dosing session")] + [
         (s.id, f"Session {s.number} · {local_day(s.started_at, tz_name):%b %-d, %Y}") for s in sessions]
     if request.method == "GET":
-        form.kind.data = request.args.get("kind") if request.args.get("kind") in ("debrief", "integration") \
-            else "debrief"
+        form.kind.data = request.args.get("kind") if request.args.get("kind") in kinds else kinds[0]
         form.session_id.data = request.args.get("session_id", type=int) or (sessions[0].id if sessions and
                                                                             form.kind.data == "debrief" else 0)
         form.occurred_on.data = local_today(tz_name)
     if form.validate_on_submit():
+        tied = form.kind.data in ("debrief", "integration")  # coaching and process notes stand alone
         note = lifecycle.start(Note(client_id=client.id, kind=form.kind.data, occurred_on=form.occurred_on.data,
-                                    dosing_session_id=form.session_id.data or None), current_user)
+                                    dosing_session_id=(form.session_id.data or None) if tied else None),
+                               current_user)
         record("create", obj=note, client=client, detail=f"{note.kind} note")
         db.session.commit()
         return redirect(url_for("notes.show_note", client_id=client.id, note_id=note.id))
     status = 422 if request.method == "POST" else 200
     return render_template("notes/new_note.html", client=client, form=form, has_sessions=bool(sessions),
-                           active_tab="notes.index"), status
+                           kinds=kinds, active_tab="notes.index"), status
 
 
 @bp.route("/notes/<int:note_id>")
@@ -224,17 +245,49 @@ def show_note(client, note_id: int):
 
 @bp.route("/notes/<int:note_id>/autosave", methods=["POST"])
 @client_scoped
+@writes(*NOTE_CONTENT_KINDS)
 def autosave(client, note_id: int):
-    return editor.autosave(_note_page(client, _note_or_404(client, note_id)))
+    return editor.autosave(_note_page(client, _note_or_404(client, note_id, write=True)))
 
 
 @bp.route("/notes/<int:note_id>/sign", methods=["POST"])
 @client_scoped
+@writes(*NOTE_CONTENT_KINDS)
 def sign(client, note_id: int):
-    return editor.sign(_note_page(client, _note_or_404(client, note_id)), "This note is already signed.")
+    return editor.sign(_note_page(client, _note_or_404(client, note_id, write=True)), "This note is already signed.")
 
 
 @bp.route("/notes/<int:note_id>/addenda", methods=["POST"])
 @client_scoped
+@writes(*NOTE_CONTENT_KINDS)
 def add_addendum(client, note_id: int):
-    return editor.add_addendum(_note_page(client, _note_or_404(client, note_id)))
+    return editor.add_addendum(_note_page(client, _note_or_404(client, note_id, write=True)))
+
+
+@bp.route("/notes/<int:note_id>/cosign", methods=["POST"])
+@client_scoped
+@reads("notes.clinical")
+def cosign(client, note_id: int):
+    """The supervisor co-signs a pre-licensed clinician's signed note (lifecycle.cosign says who may)."""
+    return editor.cosign(_note_page(client, _note_or_404(client, note_id)))
+
+
+# --- the supervisor's list ---------------------------------------------------------------------
+
+@cosign_bp.route("/cosignatures")
+@login_required
+def waiting():
+    """Signed notes waiting for the signed-in clinician's co-signature, on the records they may read.
+
+    Notes of clients whose care team they are not on are counted, never named: an admin adds them.
+    """
+    waiting_for_me = select(Note).where(Note.cosigner_id == current_user.id, Note.status == "signed",
+                                        Note.cosigned_at.is_(None))
+    readable = clients_where("read", "notes.clinical")
+    notes = db.session.scalars(
+        waiting_for_me.where(Note.client_id.in_(readable))
+        .options(joinedload(Note.client), joinedload(Note.author))
+        .order_by(Note.signed_at, Note.id)).all()
+    elsewhere = db.session.scalar(select(func.count()).select_from(
+        waiting_for_me.where(Note.client_id.not_in(readable)).subquery()))
+    return render_template("notes/cosignatures.html", notes=notes, elsewhere=elsewhere)

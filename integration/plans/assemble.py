@@ -2,11 +2,12 @@
 
 Only patient-facing fields are copied into the PlanDocument: the client's preferred name,
 plan item text (library wording or the practitioner's words for the client), goal titles and
-"why" (written in the client's words), and insights' `client_words`. Never `insight.text`
+"why" (written in the client's words) of goals not marked sensitive, and the `client_words` of
+insights a clinician marked "may be shared with the coach / in the plan". Never `insight.text`
 (the practitioner's clinical statement), never note content, safety checks, dosing details,
 history items, or anything of another client. An insight linked to a sensitive history item
 is left out as well, even in the client's words: a take-home paper can be read by anyone in
-the home, and the history it touches was marked sensitive for a reason.
+the home, and the history it touches was marked sensitive for a reason. Sensitive goals too.
 """
 from __future__ import annotations
 
@@ -46,17 +47,20 @@ def load_plan(client_id: int, plan_id: int) -> Plan | None:
 
 
 def client_facing_insights(item: PlanItem) -> list[Insight]:
-    """The item's insights that may be shown to the client: own client, client's words, not sensitive."""
+    """The item's insights that may be shown to the client: own client, shared by a clinician, in the
+    client's words, not touching sensitive history."""
     return [
         insight for insight in item.insights
         if insight.client_id == item.client_id
+        and insight.shared_with_coach
         and (insight.client_words or "").strip()
         and not any(h.sensitive for h in insight.history_items)
     ]
 
 
 def _own_goals(item: PlanItem):
-    return [goal for goal in item.goals if goal.client_id == item.client_id]
+    """The item's goals that may be printed: the client's own, not marked sensitive."""
+    return [goal for goal in item.goals if goal.client_id == item.client_id and not goal.sensitive]
 
 
 def _schedule_text(item: PlanItem, start: date) -> str:

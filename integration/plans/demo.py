@@ -60,10 +60,10 @@ def load_demo(practice, users: dict[str, User], clients: list[Client]) -> None:
                     appointments=[{"on": (start + timedelta(days=7)).isoformat(), "at": "10:00",
                                    "what": f"Integration session with {author.name.split()[0]}"}],
                     large_print=practice.large_print_default, created_by_id=author.id)
-        goals = list(db.session.scalars(select(Goal).where(Goal.client_id == client.id, Goal.archived.is_(False))
-                                        .order_by(Goal.id)))
+        goals = list(db.session.scalars(select(Goal).where(Goal.client_id == client.id, Goal.archived.is_(False),
+                                                           Goal.sensitive.is_(False)).order_by(Goal.id)))
         insights = [i for i in db.session.scalars(select(Insight).where(Insight.client_id == client.id)
-                                                  .order_by(Insight.id)) if i.client_words]
+                                                  .order_by(Insight.id)) if i.client_words and i.shared_with_coach]
         for position, key in enumerate(PLAN_SHAPES[index % len(PLAN_SHAPES)]):
             entry = library[key]
             item = PlanItem(client_id=client.id, library_practice_id=entry.id, position=position,

@@ -15,7 +15,7 @@ from ..extensions import db, limiter
 from ..forms import stored_int
 from ..http import is_htmx
 from ..permissions import (child_or_404, client_scoped, may_change_library_entry, practice_object_or_404,
-                           requires)
+                           reader_of, readable_insights, readable_items, reads, requires, writes)
 from ..notes.models import DosingSession, Insight
 from . import delivery, lifecycle
 from .assemble import DOCUMENT_LOAD_OPTIONS, build_document, client_facing_insights, start_date_for
@@ -166,6 +166,7 @@ def _lost(client, plan_id: int, changed: lifecycle.PlanChanged, message: str, de
 
 @bp.route("/clients/<int:client_id>/plans")
 @client_scoped
+@reads("plans")
 def index(client):
     plans = db.session.scalars(
         select(Plan).where(Plan.client_id == client.id)
@@ -213,6 +214,7 @@ def _apply_plan_form(form: PlanForm, plan: Plan, client) -> None:
 
 @bp.route("/clients/<int:client_id>/plans/new", methods=["GET", "POST"])
 @client_scoped
+@writes("plans")
 def new(client):
     form = _plan_form(client)
     if form.validate_on_submit():
@@ -230,6 +232,7 @@ def new(client):
 
 @bp.route("/clients/<int:client_id>/plans/<int:plan_id>/edit", methods=["GET", "POST"])
 @client_scoped
+@writes("plans")
 def edit(client, plan_id: int):
     plan = _plan_or_404(client, plan_id)
     if (refusal := _unless_draft(client, plan)) is not None:
@@ -249,6 +252,7 @@ def edit(client, plan_id: int):
 
 @bp.route("/clients/<int:client_id>/plans/<int:plan_id>")
 @client_scoped
+@reads("plans")
 def builder(client, plan_id: int):
     return _builder_page(client, _plan_or_404(client, plan_id))
 
@@ -272,6 +276,7 @@ def _next_position(plan: Plan) -> int:
 
 @bp.route("/clients/<int:client_id>/plans/<int:plan_id>/items/from-library", methods=["POST"])
 @client_scoped
+@writes("plans")
 def add_from_library(client, plan_id: int):
     plan = _plan_or_404(client, plan_id)
     if (refusal := _unless_draft(client, plan)) is not None:
@@ -301,11 +306,13 @@ def _item_form(client, plan: Plan, item: PlanItem | None) -> PlanItemForm:
     form = PlanItemForm(obj=item) if item else PlanItemForm()
     form.limit_days(_practice().integration_window_days)
     linked_goals = {g.id for g in item.goals} if item else set()
-    goals = db.session.scalars(select(Goal).where(Goal.client_id == client.id)
+    reader = reader_of(client)  # a coach is offered what they may see: shared insights by their words
+    goals = db.session.scalars(select(Goal).where(Goal.client_id == client.id, readable_items(Goal, reader))
                                .order_by(Goal.archived, Goal.title)).all()
     form.goals.choices = [(g.id, g.title) for g in goals if not g.archived or g.id in linked_goals]
-    insights = db.session.scalars(select(Insight).where(Insight.client_id == client.id)
-                                  .options(selectinload(Insight.history_items)).order_by(Insight.id.desc())).all()
+    insights = db.session.scalars(select(Insight).where(Insight.client_id == client.id, readable_insights(reader))
+                                  .options(selectinload(Insight.history_items), selectinload(Insight.note))
+                                  .order_by(Insight.id.desc())).all()
     form.insights.choices = [(i.id, i.client_words or i.text) for i in insights]
     form.insight_objects = {i.id: i for i in insights}
     form.offer_circles(_practice_circles(client, item))
@@ -330,16 +337,23 @@ def _apply_item_form(form: PlanItemForm, item: PlanItem, client) -> None:
     form.apply_to(item)
     item.group_series_id = form.group_series_id.data or None  # one of the practice's circles (choices)
     # Only this client's goals and insights: the choices were the client's own, and the
-    # query filters by client again so nothing else can be linked.
+    # query filters by client again so nothing else can be linked. Links the editor was not
+    # offered (a coach does not see every insight) are kept as they were.
     goal_ids = form.goals.data or []
     insight_ids = form.insights.data or []
-    item.goals = list(db.session.scalars(select(Goal).where(Goal.client_id == client.id, Goal.id.in_(goal_ids))))
-    item.insights = list(db.session.scalars(
+    offered_goals = {value for value, _ in form.goals.choices}
+    offered_insights = {value for value, _ in form.insights.choices}
+    kept_goals = [g for g in item.goals if g.id not in offered_goals]
+    kept_insights = [i for i in item.insights if i.id not in offered_insights]
+    item.goals = kept_goals + list(db.session.scalars(
+        select(Goal).where(Goal.client_id == client.id, Goal.id.in_(goal_ids))))
+    item.insights = kept_insights + list(db.session.scalars(
         select(Insight).where(Insight.client_id == client.id, Insight.id.in_(insight_ids))))
 
 
 @bp.route("/clients/<int:client_id>/plans/<int:plan_id>/items/new", methods=["GET", "POST"])
 @client_scoped
+@writes("plans")
 def item_new(client, plan_id: int):
     plan = _plan_or_404(client, plan_id)
     if (refusal := _unless_draft(client, plan)) is not None:
@@ -362,6 +376,7 @@ def item_new(client, plan_id: int):
 
 @bp.route("/clients/<int:client_id>/plans/<int:plan_id>/items/<int:item_id>/edit", methods=["GET", "POST"])
 @client_scoped
+@writes("plans")
 def item_edit(client, plan_id: int, item_id: int):
     plan = _plan_or_404(client, plan_id)
     item = _item_or_404(client, plan, item_id)
@@ -389,6 +404,7 @@ def _item_or_404(client, plan: Plan, item_id: int) -> PlanItem:
 
 @bp.route("/clients/<int:client_id>/plans/<int:plan_id>/items/<int:item_id>/delete", methods=["POST"])
 @client_scoped
+@writes("plans")
 def item_delete(client, plan_id: int, item_id: int):
     plan = _plan_or_404(client, plan_id)
     item = _item_or_404(client, plan, item_id)
@@ -421,6 +437,7 @@ def _items_response(client, plan: Plan, moved: PlanItem | None, status_text: str
 
 @bp.route("/clients/<int:client_id>/plans/<int:plan_id>/items/<int:item_id>/move", methods=["POST"])
 @client_scoped
+@writes("plans")
 def item_move(client, plan_id: int, item_id: int):
     plan = _plan_or_404(client, plan_id)
     item = _item_or_404(client, plan, item_id)
@@ -446,6 +463,7 @@ def item_move(client, plan_id: int, item_id: int):
 
 @bp.route("/clients/<int:client_id>/plans/<int:plan_id>/items/order", methods=["POST"])
 @client_scoped
+@writes("plans")
 def item_order(client, plan_id: int):
     """Set the whole order at once (drag and drop): every item id of the plan, exactly once."""
     plan = _plan_or_404(client, plan_id)
@@ -465,6 +483,7 @@ def item_order(client, plan_id: int):
 
 @bp.route("/clients/<int:client_id>/plans/<int:plan_id>/preview")
 @client_scoped
+@reads("plans")
 def preview(client, plan_id: int):
     from .pdf import preview_html
 
@@ -478,6 +497,7 @@ def preview(client, plan_id: int):
 
 @bp.route("/clients/<int:client_id>/plans/<int:plan_id>/finalize", methods=["POST"])
 @client_scoped
+@writes("plans")
 def finalize(client, plan_id: int):
     plan = _plan_or_404(client, plan_id)
     read = plan.revision
@@ -500,6 +520,7 @@ def finalize(client, plan_id: int):
 
 @bp.route("/clients/<int:client_id>/plans/<int:plan_id>/new-version", methods=["POST"])
 @client_scoped
+@writes("plans")
 def new_version(client, plan_id: int):
     plan = _plan_or_404(client, plan_id)
     if plan.is_draft:
@@ -512,6 +533,7 @@ def new_version(client, plan_id: int):
 
 @bp.route("/clients/<int:client_id>/plans/<int:plan_id>/delete", methods=["POST"])
 @client_scoped
+@writes("plans")
 def delete(client, plan_id: int):
     """Discard a draft. Finalized plans are delivered records and are never deleted."""
     plan = _plan_or_404(client, plan_id)
@@ -554,6 +576,7 @@ def _export_or_404(client, plan_id: int, export_id: int) -> PlanExport:
 
 @bp.route("/clients/<int:client_id>/plans/<int:plan_id>/exports/<int:export_id>/download")
 @client_scoped(audit_views=False)  # the download is the view: one audit row, one commit
+@reads("plans")
 def download_export(client, plan_id: int, export_id: int):
     export = _export_or_404(client, plan_id, export_id)
     record("download", obj=export, client=client, detail=f"version {export.version}")
@@ -564,6 +587,7 @@ def download_export(client, plan_id: int, export_id: int):
 
 @bp.route("/clients/<int:client_id>/plans/<int:plan_id>/exports/<int:export_id>/share", methods=["POST"])
 @client_scoped
+@writes("plans")
 def share(client, plan_id: int, export_id: int):
     export = _export_or_404(client, plan_id, export_id)
     if delivery.successor(export.plan) is not None and not export.plan.is_draft:
@@ -578,6 +602,7 @@ def share(client, plan_id: int, export_id: int):
 
 @bp.route("/clients/<int:client_id>/plans/<int:plan_id>/links/<int:link_id>/revoke", methods=["POST"])
 @client_scoped
+@writes("plans")
 def revoke_link(client, plan_id: int, link_id: int):
     link = child_or_404(ShareLink, client, link_id)
     if link.export.plan_id != plan_id:
@@ -590,6 +615,7 @@ def revoke_link(client, plan_id: int, link_id: int):
 
 @bp.route("/clients/<int:client_id>/plans/<int:plan_id>/calendar.ics")
 @client_scoped
+@reads("plans")
 def calendar(client, plan_id: int):
     """A finalized plan's calendar file as delivered; a draft's as it would be made today, like the preview."""
     plan = _plan_or_404(client, plan_id)

@@ -7,7 +7,7 @@ from ..audit.log import record_many
 from ..clients.models import Client
 from ..extensions import db
 from ..forms import query_text
-from ..permissions import accessible_clients, client_scoped
+from ..permissions import NOTE_CONTENT, client_scoped, reader_of, reading_scopes, reads
 from . import query as search_logic
 
 bp = Blueprint("search", __name__)
@@ -20,18 +20,19 @@ def _query_terms() -> tuple[str, list[str]]:
 
 @bp.route("/clients/<int:client_id>/search")
 @client_scoped
+@reads("insights", "insights.shared", *sorted(set(NOTE_CONTENT.values())))
 def client(client):
     q, terms = _query_terms()
-    results = search_logic.search(terms, select(Client.id).where(Client.id == client.id))
+    results = search_logic.search(terms, [(reader_of(client), select(Client.id).where(Client.id == client.id))])
     return render_template("search/client.html", client=client, q=q, results=results, search=search_logic)
 
 
 @bp.route("/search")
 @login_required
 def index():
-    """Search across every client the signed-in user may reach (the access rule's list)."""
+    """Search across every client the signed-in user may reach, as far as they may read each record."""
     q, terms = _query_terms()
-    results = search_logic.search(terms, accessible_clients().with_only_columns(Client.id))
+    results = search_logic.search(terms, reading_scopes())
     # Rendered before the commit, which would expire every loaded result and reload each one.
     page = render_template("search/index.html", q=q, results=results, search=search_logic)
     shown = {n.client_id for n in results.notes} | {i.client_id for i in results.insights}

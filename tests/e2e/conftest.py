@@ -353,8 +353,9 @@ def admin_account(live_server) -> Account:
     """A practice with one admin, made directly in the database (setup is tested on its own)."""
     with live_server.app.app_context():
         practice = PracticeFactory(name="Juniper Integration Collective")
+        # Ada runs the practice and, an LMFT with a profession, is a clinician on her care teams too.
         admin = UserFactory(practice=practice, role="admin", name="Ada Okafor", credentials="LMFT",
-                            email="ada@juniper.example")
+                            profession="therapist", email="ada@juniper.example")
         account = Account(email=admin.email, password=PASSWORD, name=admin.name, practice=practice.name)
         db.session.remove()
     return account

@@ -1,7 +1,9 @@
 """Integration plans through a real browser (issue 4): from a signed debrief to the client's PDF and link.
 
-A coach on the client's care team starts from a signed debrief (made in the database, with words
-planted in its clinical sections and in sensitive history that must never reach the client), builds
+A coach on the client's care team starts from the record after a clinician signed the debrief (made
+in the database, with words planted in its clinical sections and in sensitive history that must never
+reach the client, and an insight the clinician marked "may be shared"; the coach cannot open the
+debrief itself), builds
 the plan from the library and in their own words, reorders it with the keyboard, checks the
 preview, finalizes, downloads the PDF, and opens the client's private link in a fresh browser with
 no cookies. Every page the coach lands on is screenshotted and axe-checked; no request may leave
@@ -60,23 +62,27 @@ class Setting:
 
 @pytest.fixture
 def setting(live_server, admin_account) -> Setting:
-    """A coach on Wren's care team, and the debrief the coach signed the day after her session."""
+    """A coach and a clinician on Wren's care team, and the debrief the clinician signed the day after
+    her session, with one insight shared with the coach and the plan."""
     with live_server.app.app_context():
         admin = User.by_email(admin_account.email)
         coach = UserFactory(practice=admin.practice, role="coach", name="Sam Rivera", credentials="CPC",
                             email="sam@juniper.example")
-        client = ClientFactory.for_team(coach, first_name="Wren", last_name="Halloway", preferred_name="Birdie")
+        clinician = UserFactory(practice=admin.practice, role="therapist", profession="therapist",
+                                name="Theo Marchetti", credentials="PsyD", email="theo@juniper.example")
+        client = ClientFactory.for_team(coach, clinician, first_name="Wren", last_name="Halloway",
+                                        preferred_name="Birdie")
         DosingSessionFactory(client=client, number=1, started_at=utcnow() - timedelta(days=9))
         session = DosingSessionFactory(client=client, number=2, started_at=utcnow() - timedelta(days=1))
         goal = GoalFactory(client=client, title=GOAL, why=GOAL_WHY)
         HistoryItemFactory(client=client, category="adversity", title=f"{SENSITIVE} night", sensitive=True,
                            detail="What happened the winter she was twelve.")
         note = NoteFactory.signed(
-            client=client, author=coach, kind="debrief", dosing_session_id=session.id,
+            client=client, author=clinician, kind="debrief", dosing_session_id=session.id,
             content=debrief_content(observations=f"{CLINICAL}: flat affect early, brighter by the end.",
                                     **{"safety-answer": f"{SAFETY}. No thoughts of self-harm."}))
         insight = InsightFactory(note=note, text="Night fear is old fear, from after the loss.",
-                                 client_words=CLIENT_WORDS)
+                                 client_words=CLIENT_WORDS, shared_with_coach=True)
         insight.goals.append(goal)
         InsightFactory(note=note, text=f"{PRIVATE_INSIGHT}: a pattern only for the record.")
         db.session.commit()
@@ -148,11 +154,14 @@ def test_a_coach_goes_from_a_signed_debrief_to_a_delivered_pdf_and_a_private_lin
     expect(page.get_by_role("link", name="Halloway, Wren")).to_be_visible()  # on Sam's care team
     browse.check("plans-clients")
 
-    # The signed debrief is where the coach starts.
+    # The debrief is the clinician's: the coach cannot open it, and starts from the record's plans.
+    browse.allow_status(404, setting.note_path)
     browse.goto(setting.note_path)
-    expect(page.locator("#note-signed")).to_contain_text("Signed by Sam Rivera")
-    browse.check("plans-signed-debrief")
-    page.get_by_role("link", name="make an integration plan for Birdie").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Not found")
+    browse.check("plans-debrief-closed-to-the-coach")
+    browse.goto(f"/clients/{setting.client_id}/plans")
+    browse.check("plans-index-empty")
+    page.get_by_role("button", name="New plan").click()
     expect(page.get_by_role("heading", name="A new plan for Birdie")).to_be_visible()
     expect(page.get_by_label("Dosing session")).to_have_value(str(setting.session_id))  # the debrief's session
     browse.check("plans-new-form")
