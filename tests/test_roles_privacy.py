@@ -15,8 +15,10 @@ the writes that are tried are the ones that must be refused.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
+from html import unescape
 from io import BytesIO
 
 import pytest
@@ -462,3 +464,49 @@ def test_the_admins_client_list_names_clients_and_care_teams_without_clinical_co
     assert _leaks(page, "admin") == []
     grant = db.session.scalar(select(BreakGlass).where(BreakGlass.client_id == world.client.id))
     assert grant.expires_at - grant.opened_at == timedelta(hours=1)
+
+
+# --- no dead buttons: what a page offers, the matrix lets its reader do -----------------------------
+
+_LINK = re.compile(r'<a\b[^>]*\bhref="([^"#?]+)')
+_POST_FORM = re.compile(r'<form\b[^>]*\baction="([^"#?]+)"[^>]*\bmethod="post"|'
+                        r'<form\b[^>]*\bmethod="post"[^>]*\baction="([^"#?]+)"', re.IGNORECASE)
+
+
+def _offered(page: str, prefix: str) -> tuple[set[str], set[str]]:
+    """The record's links and the record's POST form actions on a page (under `prefix`)."""
+    links = {unescape(href) for href in _LINK.findall(page) if href.startswith(prefix)}
+    actions = {unescape(a or b) for a, b in _POST_FORM.findall(page) if (a or b).startswith(prefix)}
+    return links, actions
+
+
+def _matrix_allows_post(world, role: str, url: str) -> bool:
+    adapter = world.app.url_map.bind("localhost")
+    endpoint, _ = adapter.match(url, method="POST")
+    marked = _kinds_of(world, endpoint)
+    if ROLES[role] is None or marked is None:
+        return True  # not a content route: the capability rules and test_access decide
+    action, kinds = marked
+    levels = ("write", "own") if action == "write" else ("write", "read", "shared", "own")
+    return any(level(kind, ROLES[role]) in levels for kind in kinds)
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_every_link_and_button_a_page_offers_works_for_its_reader(world, as_role, role):
+    """A reader is never offered a link that answers 404 or a form the matrix refuses them
+    (e.g. "New plan" on a break-glass reading, which is read-only)."""
+    http = as_role(role)
+    prefix = f"/clients/{world.client.id}/"
+    links, actions = set(), set()
+    for endpoint in GET_ENDPOINTS:
+        if endpoint.endswith(("download_export", "calendar")):
+            continue  # files, not pages
+        for url in _urls(world, endpoint)[:1]:
+            response = http.get(url)
+            if response.status_code == 200 and response.mimetype == "text/html":
+                found_links, found_actions = _offered(response.get_data(as_text=True), prefix)
+                links |= found_links
+                actions |= found_actions
+    dead = [url for url in sorted(links) if http.get(url).status_code == 404]
+    refused = [url for url in sorted(actions) if not _matrix_allows_post(world, role, url)]
+    assert (dead, refused) == ([], []), role
