@@ -301,3 +301,13 @@ def test_the_demo_coach_works_in_coaching_scope_and_the_demo_shows_each_rule(app
     client.post("/login", data={"email": "admin@demo.integration.test", "password": "Lantern-Harbor-Morning-71"})
     assert client.get(f"/clients/{rowan.id}/notes/{debrief.id}").status_code == 404
     assert client.get(f"/clients/{rowan.id}/notes/{process.id}").status_code == 404
+
+
+def test_a_page_the_matrix_refuses_leaves_no_view_row(client, auth, practice, therapist, coach):
+    """The coach on the care team is refused the debrief (404), and the audit log does not say she opened it."""
+    person = ClientFactory.for_team(therapist, coach)
+    debrief = NoteFactory.signed(client=person, author=therapist, kind="debrief")
+    auth.login(coach)
+    assert client.get(f"/clients/{person.id}/notes/{debrief.id}").status_code == 404
+    assert client.get(f"/clients/{person.id}").status_code == 200
+    assert [e.detail.split()[0] for e in _events("view")] == ["clients.show"]
