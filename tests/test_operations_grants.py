@@ -6,16 +6,19 @@ seen here comes from the privileges alone.
 """
 import uuid
 
+import flask_migrate
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ProgrammingError
 
+from integration import create_app
 from integration.audit.log import record
 from integration.extensions import db
 from integration.operations.deploy_check import database_problems
 from tests.conftest import POSTGRES_URL
 from tests.factories import ClientFactory
+from tests.test_migrations import empty_database_url, migration_app, restore_logging  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.skipif(not POSTGRES_URL, reason="database roles and grants are PostgreSQL's; "
                                                          "CI runs the suite on PostgreSQL too")
@@ -117,3 +120,27 @@ def test_create_role_needs_a_long_password(app, runner, app_role, monkeypatch):
     assert result.exit_code == 1 and "16 characters" in result.output
     with db.engine.connect() as connection:
         assert connection.scalar(text("SELECT count(*) FROM pg_roles WHERE rolname = :r"), {"r": app_role}) == 0
+
+
+def test_check_deploy_passes_the_app_role_on_a_migrated_database(migration_app, monkeypatch):
+    """The whole production path: migrations as the owner, db-grants, then the app's own role
+    with a safe configuration passes `flask check-deploy`."""
+    from tests.test_operations_check_deploy import SAFE_CONFIG, SAFE_ENVIRON
+
+    role = f"integration_app_{uuid.uuid4().hex[:8]}"
+    monkeypatch.setenv("APP_DB_PASSWORD", PASSWORD)
+    flask_migrate.upgrade()
+    granted = migration_app.test_cli_runner().invoke(args=["db-grants", "--app-role", role, "--create-role"])
+    assert granted.exit_code == 0, granted.output
+    app_url = db.engine.url.set(username=role, password=PASSWORD).render_as_string(hide_password=False)
+    try:
+        production = create_app({**SAFE_CONFIG, "SQLALCHEMY_DATABASE_URI": app_url})
+        with production.app_context():
+            result = production.test_cli_runner().invoke(args=["check-deploy"], env=SAFE_ENVIRON)
+            db.engine.dispose()
+        assert result.exit_code == 0, result.output
+        assert "fit for production" in result.output
+    finally:
+        with db.engine.begin() as connection:
+            connection.execute(text(f'DROP OWNED BY "{role}"'))
+            connection.execute(text(f'DROP ROLE "{role}"'))
