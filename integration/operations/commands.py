@@ -7,6 +7,7 @@ from functools import wraps
 
 import click
 from flask import Flask, current_app
+from sqlalchemy.exc import DBAPIError
 
 from .errors import OperationsError
 
@@ -17,14 +18,21 @@ def register(app: Flask) -> None:
 
 
 def one_line_errors(command):
-    """Turn an OperationsError into one line on stderr and exit status 1 (no traceback)."""
+    """Turn a refusal into one line on stderr and exit status 1, without a traceback.
+
+    A database error is shown by the database's own first line only: SQLAlchemy's message would
+    repeat the statement, and CREATE ROLE's statement holds a password.
+    """
     @wraps(command)
     def run(*args, **kwargs):
         try:
             return command(*args, **kwargs)
         except OperationsError as problem:
-            click.echo(f"Error: {problem}", err=True)
-            raise SystemExit(1) from None
+            message = str(problem)
+        except DBAPIError as error:
+            message = "the database refused: " + (str(error.orig).strip().splitlines() or ["no message"])[0]
+        click.echo(f"Error: {message}", err=True)
+        raise SystemExit(1)
     return run
 
 
