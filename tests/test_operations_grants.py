@@ -144,3 +144,15 @@ def test_check_deploy_passes_the_app_role_on_a_migrated_database(migration_app, 
         with db.engine.begin() as connection:
             connection.execute(text(f'DROP OWNED BY "{role}"'))
             connection.execute(text(f'DROP ROLE "{role}"'))
+
+
+def test_a_refusal_by_the_database_is_one_line_without_the_statement(app, runner, make_app, app_role, monkeypatch):
+    """CREATE ROLE's statement holds the password: the command must show the database's words only."""
+    assert runner.invoke(args=["db-grants", "--app-role", app_role, "--create-role"]).exit_code == 0
+    monkeypatch.setenv("APP_DB_PASSWORD", "a-password-that-must-not-be-printed")
+    weak = make_app(SQLALCHEMY_DATABASE_URI=make_url(POSTGRES_URL).set(username=app_role, password=PASSWORD)
+                    .render_as_string(hide_password=False))
+    with weak.app_context():
+        result = weak.test_cli_runner().invoke(args=["db-grants", "--app-role", "nobody_else", "--create-role"])
+    assert result.exit_code == 1
+    assert result.output.strip() == "Error: the database refused: permission denied to create role"

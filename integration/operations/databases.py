@@ -115,8 +115,9 @@ def sqlite_load(engine: Engine, dump: Path) -> None:
 def postgresql_snapshot(engine: Engine, destination: Path) -> Iterator[Connection]:
     """pg_dump -Fc inside one exported snapshot, and the manifest's counts read in that same
     snapshot: the archive's dump and its manifest describe one instant of the database."""
-    with engine.connect() as connection:
-        connection.exec_driver_sql("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+    # REPEATABLE READ: every query of this transaction sees the one snapshot pg_dump is given.
+    with engine.connect().execution_options(isolation_level="REPEATABLE READ",
+                                            postgresql_readonly=True) as connection:
         snapshot = connection.scalar(text("SELECT pg_export_snapshot()"))
         _run_client(engine, "pg_dump", ["--format=custom", "--no-owner", "--no-privileges",
                                         f"--snapshot={snapshot}", f"--file={destination}"])
