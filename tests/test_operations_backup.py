@@ -236,6 +236,16 @@ def test_an_archive_of_the_other_kind_of_database_is_refused(small_archive, new_
     assert "holds a postgresql database" in _restore_refused(new_database, other)
 
 
+def test_an_archive_from_a_newer_version_of_the_app_is_refused(small_archive, new_database, tmp_path):
+    members = _members(small_archive)
+    manifest = json.loads(members[MANIFEST_NAME])
+    manifest["schema_revision"] = "9999"
+    members[MANIFEST_NAME] = json.dumps(manifest).encode()
+    newer = tmp_path / "newer.ibk"
+    _write_archive(newer, members)
+    assert "revision 9999 is unknown to this version" in _restore_refused(new_database, newer)
+
+
 def test_restore_refuses_a_database_that_is_not_empty(small_archive, new_database):
     target_url = new_database("sqlite")
     target = _app(target_url)
