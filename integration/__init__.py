@@ -109,5 +109,7 @@ def register_template_helpers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from .cli import register
+    from .operations.commands import register as register_operations
 
     register(app)
+    register_operations(app)

@@ -63,6 +63,9 @@ def from_environment(instance_path: str) -> dict:
         # How many reverse proxies stand in front of the app; their X-Forwarded-For is trusted
         # so the audit log records the person's address, not the proxy's.
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
+        # Encrypts backup archives (operations/archive.py). Never derived from SECRET_KEY: the two
+        # are kept, rotated and lost separately. Empty: `flask backup` uses instance/backup_key.
+        "BACKUP_KEY": os.environ.get("BACKUP_KEY", "").strip(),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO").strip().upper(),
         # Tests only, never read from the environment: hash new passwords with argon2's cheapest
         # parameters instead of production strength (existing hashes verify either way).
