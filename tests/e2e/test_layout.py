@@ -29,6 +29,7 @@ from tests.factories import PlanFactory, PlanItemFactory
 
 WIDTHS = (320, 390)
 SCREENSHOT_WIDTHS = (320, 390, 1280)
+SCREENSHOTS = ("/clients/", "/audit/", "/team", "/groups/", "/library")  # and every plan, note and new goal
 
 
 @dataclass
@@ -153,7 +154,7 @@ def test_every_main_page_reflows_to_320_px_without_scrolling_sideways(strict_bro
             seen = _measure(page, width)
             if seen["scrollWidth"] > seen["innerWidth"]:
                 too_wide.append(f"{path} at {width}px: {seen['scrollWidth']}px wide; sticking out: {seen['wide']}")
-        if path in visit.paths[:1] or "/plans/" in path or path in ("/audit/", "/team") or "/notes/" in path:
+        if path in SCREENSHOTS or "/plans/" in path or "/notes/" in path or path.endswith("/goals/new"):
             for width in SCREENSHOT_WIDTHS:
                 page.set_viewport_size({"width": width, "height": 800})
                 shot(page, f"layout-{role}-{width}-{path}")
