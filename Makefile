@@ -5,16 +5,24 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := app
 
-.PHONY: run dev test test-fast test-pg bench setup migrate demo browser clean
+.PHONY: run dev test test-fast test-pg bench setup setup-dev migrate demo browser clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/activate
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+# Two sets of packages, each installed once (again when its list changes): requirements.txt runs
+# the app; requirements-dev.txt adds the test and benchmark tools on top of it.
+$(VENV)/.installed-run: requirements.txt | $(BIN)/activate
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
 
-setup: $(VENV)/.installed
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/activate
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@ $(VENV)/.installed-run
+
+setup: $(VENV)/.installed-run
+
+setup-dev: $(VENV)/.installed-dev
 
 migrate: setup
 	$(BIN)/flask db upgrade
@@ -37,23 +45,23 @@ browser:
 	  echo "Installing Debian's chromium for the browser tests"; \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils) >/dev/null; }
 
-test: setup browser
+test: setup-dev browser
 	$(BIN)/pytest -q
 
 # The suite without the browser tests (tests/e2e, marked `browser`): no Chromium needed.
-test-fast: setup
+test-fast: setup-dev
 	$(BIN)/pytest -q -m "not browser"
 
 # The same suite on PostgreSQL: TEST_DATABASE_URL names an empty database that the tests may fill
 # and empty, e.g. postgresql+psycopg://postgres@127.0.0.1:54329/integration_test (.ci/run makes one).
-test-pg: setup browser
+test-pg: setup-dev browser
 	@test -n "$(TEST_DATABASE_URL)" || { \
 	  echo "make test-pg: set TEST_DATABASE_URL to an empty PostgreSQL database, e.g." >&2; \
 	  echo "  TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:54329/integration_test make test-pg" >&2; \
 	  echo "(.ci/run starts a throwaway PostgreSQL server and does this)" >&2; exit 2; }
 	TEST_DATABASE_URL="$(TEST_DATABASE_URL)" $(BIN)/pytest -q
 
-bench: setup
+bench: setup-dev
 	$(BIN)/python -m bench
 
 clean:

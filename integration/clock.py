@@ -4,6 +4,10 @@ from zoneinfo import ZoneInfo
 
 from flask_login import current_user
 
+# How dates and times read on every page (templating.py's `day`, `clock` and `local` filters).
+DAY_FORMAT = "%b %-d, %Y"  # Nov 28, 2026
+TIME_FORMAT = "%-I:%M %p"  # 3:00 PM
+
 WEEKDAYS = {0: "Monday", 1: "Tuesday", 2: "Wednesday", 3: "Thursday", 4: "Friday", 5: "Saturday", 6: "Sunday"}
 WEEKDAY_ABBREVIATIONS = tuple(name[:3] for name in WEEKDAYS.values())
 

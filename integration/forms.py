@@ -22,13 +22,30 @@ from flask_wtf.form import _Auto
 from werkzeug.datastructures import ImmutableMultiDict
 
 from .database import MAX_INTEGER
-from wtforms import FloatField, IntegerField, PasswordField, SelectFieldBase, SelectMultipleField, StringField
+from wtforms import (DateField, DecimalField, FloatField, IntegerField, PasswordField, SelectFieldBase,
+                     SelectMultipleField, StringField, TimeField)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 NUL_MESSAGE = ("This text contains an invisible “null” character, often left by copying from another "
                "program. Remove it, or type that part again, then save.")
 BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 _INVISIBLE = re.compile("[" + BIDI_CONTROLS + "\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+# What a person reads when a number or date field holds something else, in place of WTForms'
+# "Not a valid float value." (BaseForm gives every such field its message; a field may set its own).
+PLAIN_MESSAGES = (
+    (IntegerField, "Enter a whole number, like 7."),
+    (FloatField, "Enter a number, like 0.5."),
+    (DecimalField, "Enter a number, like 0.5."),
+    (DateField, "Enter a date, like 2026-11-28."),
+    (TimeField, "Enter a time, like 15:00."),
+)
+
+
+def plain_message(field_class) -> str | None:
+    """The plain-words message for a field that could not read what was typed, if it has one."""
+    return next((message for kind, message in PLAIN_MESSAGES if issubclass(field_class, kind)), None)
 
 
 def clean_text(value):
@@ -85,7 +102,8 @@ def _each_once(values):
 
 class BaseForm(FlaskForm):
     """A CSRF-protected form whose text is clean (see clean_text) and trimmed, whose multiple
-    choices hold each option once, and whose numbers fit the database (no 10**20, NaN or inf)."""
+    choices hold each option once, whose numbers fit the database (no 10**20, NaN or inf), and
+    whose number and date fields say in plain words what they need (PLAIN_MESSAGES)."""
 
     class Meta:
         def bind_field(self, form, unbound_field, options):
@@ -101,6 +119,8 @@ class BaseForm(FlaskForm):
                 options["filters"] = (*options.get("filters", ()), _within_integers)
             if issubclass(field_class, FloatField):
                 options["filters"] = (*options.get("filters", ()), _a_real_number)
+            if plain_message(field_class) and not options.get("invalid_value_message"):
+                options["invalid_value_message"] = plain_message(field_class)
             return unbound_field.bind(form=form, **options)
 
         def wrap_formdata(self, form, formdata):

@@ -1,20 +1,32 @@
 """Jinja filters and globals shared by every template."""
+from datetime import date, time
+
 from flask import Flask, session
 
-from .clock import to_local, viewer_tz
+from .clock import DAY_FORMAT, TIME_FORMAT, to_local, viewer_tz
 from .permissions import (can, can_open_series, insight_view, may, may_mark_sensitive, may_read_item, may_read_note,
                           may_write_item, may_write_note, reader_of)
 
 
 def register(app: Flask) -> None:
     @app.template_filter("local")
-    def local_time(moment, fmt: str = "%b %-d, %Y %-I:%M %p"):
+    def local_time(moment, fmt: str = f"{DAY_FORMAT} {TIME_FORMAT}"):
         """A stored UTC time shown in the practice's time zone."""
         local = to_local(moment, viewer_tz())
         return local.strftime(fmt) if local else ""
 
     @app.template_filter("day")
-    def day(value, fmt: str = "%b %-d, %Y"):
+    def day(value, fmt: str = DAY_FORMAT):
+        """A date (or a date kept as ISO text, as plan appointments are): "Nov 28, 2026"."""
+        if isinstance(value, str):
+            value = _parsed(date.fromisoformat, value)
+        return value.strftime(fmt) if value else ""
+
+    @app.template_filter("clock")
+    def clock(value, fmt: str = TIME_FORMAT):
+        """A time of day (or one kept as "15:00" text): "3:00 PM"."""
+        if isinstance(value, str):
+            value = _parsed(time.fromisoformat, value)
         return value.strftime(fmt) if value else ""
 
     @app.template_test("readable_note")
@@ -28,6 +40,14 @@ def register(app: Flask) -> None:
                 "may_read_item": may_read_item, "may_write_item": may_write_item,
                 "may_mark_sensitive": may_mark_sensitive, "insight_view": insight_view,
                 "keeps_local_copies": keeps_local_copies}
+
+
+def _parsed(parse, text: str):
+    """ISO text as a date or time; None when empty or not one (shown as nothing, never a 500)."""
+    try:
+        return parse(text) if text else None
+    except ValueError:
+        return None
 
 
 def keeps_local_copies() -> bool:

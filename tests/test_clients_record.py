@@ -165,7 +165,7 @@ def test_check_in_is_saved_and_drawn_on_the_chart(signed_in, person, practice):
 @pytest.mark.parametrize("data, field, message", [
     ({"rating": "11"}, "rating", "Enter a whole number from 0 to 10."),
     ({"rating": "-1"}, "rating", "Enter a whole number from 0 to 10."),
-    ({"rating": "seven"}, "rating", "Not a valid integer value."),
+    ({"rating": "seven"}, "rating", "Enter a whole number, like 7."),
     ({"rating": ""}, "rating", "Enter a whole number from 0 to 10."),
     ({"rating": "5", "checked_on": "tomorrow"}, "checked_on", "This date is in the future."),
 ])

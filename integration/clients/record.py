@@ -14,7 +14,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
 from .. import signals
-from ..clock import local_today
+from ..clock import DAY_FORMAT, local_today
 from ..extensions import db
 from ..permissions import reader_of, readable_items
 from .models import Client, Goal, GoalCheckIn, HistoryItem
@@ -166,7 +166,7 @@ class Chart:
 
 
 def _day_label(day: date, with_year: bool) -> str:
-    return day.strftime("%b %-d, %Y") if with_year else day.strftime("%b %-d")
+    return day.strftime(DAY_FORMAT) if with_year else day.strftime("%b %-d")
 
 
 def describe_check_ins(title: str, check_ins: list) -> str:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 from .. import signals
 from ..clients.models import Client
 from ..clients.record import Entry
-from ..clock import to_local
+from ..clock import TIME_FORMAT, to_local
 from ..extensions import db
 from ..permissions import may
 from .models import Attendance, GroupSession
@@ -34,6 +34,6 @@ def circle_entries(client: Client, *, tz_name: str, limit: int) -> list[Entry]:
 def _circle_entry(attendance: Attendance, tz_name: str) -> Entry:
     session = attendance.group_session
     local = to_local(session.starts_at, tz_name)
-    detail = " · ".join(filter(None, [local.strftime("%-I:%M %p"), session.theme, attendance.status_label]))
+    detail = " · ".join(filter(None, [local.strftime(TIME_FORMAT), session.theme, attendance.status_label]))
     return Entry("group", "Group circle", local.date(), session.starts_at, session.series.name, detail,
                  url=url_for("groups.client_attendance", client_id=attendance.client_id))

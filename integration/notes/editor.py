@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import with_parent
 
 from ..audit.log import record
-from ..clock import to_local, viewer_tz
+from ..clock import TIME_FORMAT, to_local, viewer_tz
 from ..extensions import db
 from ..forms import stored_int
 from ..http import wants_json
@@ -124,7 +124,7 @@ def autosave(page: NotePage):
         return "", 204
     if wants_json():
         return {"status": "saved", "version": note.version,
-                "saved_at": to_local(note.updated_at, viewer_tz()).strftime("%-I:%M %p")}
+                "saved_at": to_local(note.updated_at, viewer_tz()).strftime(TIME_FORMAT)}
     flash("Draft saved.", "success")
     return redirect(page.links.page, code=303)
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from .. import signals
 from ..clients.models import Client
 from ..clients.record import ATTENTION_LIMIT, Attention, Entry, more_line
-from ..clock import local_day, to_local, utcnow
+from ..clock import TIME_FORMAT, local_day, to_local, utcnow
 from ..extensions import db
 from ..permissions import insight_view, may, reader_of, readable_insights, readable_notes
 from .models import DosingSession, Insight, Note, insight_goal, insight_history_item
@@ -62,7 +62,7 @@ def _session_entry(session: DosingSession, tz_name: str) -> Entry:
     if session.dose_mg_per_kg:
         dose.append(f"{session.dose_mg_per_kg:g} mg/kg")
     local = to_local(session.started_at, tz_name)
-    detail = " · ".join(filter(None, [local.strftime("%-I:%M %p"), session.medicine.capitalize(),
+    detail = " · ".join(filter(None, [local.strftime(TIME_FORMAT), session.medicine.capitalize(),
                                       session.route_label, ", ".join(dose)]))
     return Entry("session", "Dosing session", local.date(), session.started_at, f"Dosing session {session.number}",
                  detail, url=session_url(session))

@@ -52,3 +52,22 @@ document.addEventListener("htmx:responseError", (event) => {
   box.replaceChildren(line);
   box.hidden = false;
 });
+
+// Disclosure menus (the top menu, the account menu) are <details>: they open and close with the
+// keyboard and without script. Script adds what people expect of a menu: Escape folds the menu the
+// focus is in and puts the focus back on its button; a click elsewhere folds an open menu.
+(() => {
+  const MENUS = "details.site-menu, details.dropdown";
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape") return;
+    const menu = event.target.closest && event.target.closest(`${MENUS}[open]`);
+    if (!menu) return;
+    menu.open = false;
+    menu.querySelector("summary").focus();
+  });
+  document.addEventListener("click", (event) => {
+    document.querySelectorAll(`${MENUS}[open]`).forEach((menu) => {
+      if (!menu.contains(event.target)) menu.open = false;
+    });
+  });
+})();
