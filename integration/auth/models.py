@@ -96,6 +96,8 @@ class User(UserMixin, db.Model):
     # A pre-licensed clinician's supervisor, who co-signs their signed notes.
     supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     active: Mapped[bool] = mapped_column(default=True)
+    # The zone this member reads and types times in, when not the practice's ("" = the practice's).
+    timezone: Mapped[str] = mapped_column(String(64), default="", server_default=text("''"))
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Changes with every new password. A sign-in between its two steps is bound to it, so a new
