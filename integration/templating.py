@@ -1,6 +1,7 @@
 """Jinja filters and globals shared by every template."""
 from flask import Flask, session
 
+from . import undo
 from .clock import to_local, viewer_tz
 from .permissions import (can, can_open_series, insight_view, may, may_mark_sensitive, may_read_item, may_read_note,
                           may_write_item, may_write_note, reader_of)
@@ -27,7 +28,7 @@ def register(app: Flask) -> None:
                 "reader_of": reader_of, "may_read_note": may_read_note, "may_write_note": may_write_note,
                 "may_read_item": may_read_item, "may_write_item": may_write_item,
                 "may_mark_sensitive": may_mark_sensitive, "insight_view": insight_view,
-                "keeps_local_copies": keeps_local_copies}
+                "keeps_local_copies": keeps_local_copies, "take_undo": undo.take}
 
 
 def keeps_local_copies() -> bool:

@@ -84,6 +84,11 @@ class LifecycleMixin:
     signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     content_hash: Mapped[str | None] = mapped_column(String(64))
 
+    @declared_attr
+    def updated_by(cls) -> Mapped[User | None]:
+        """Who saved the text as it stands (a conflict message names them, or says it was you)."""
+        return relationship(User, foreign_keys=f"{cls.__name__}.updated_by_id", viewonly=True)
+
     @declared_attr.directive
     def __mapper_args__(cls):
         return {"version_id_col": cls.__table__.c.version, "version_id_generator": False}
