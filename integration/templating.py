@@ -10,9 +10,14 @@ from .permissions import (can, can_open_series, insight_view, may, may_mark_sens
 def register(app: Flask) -> None:
     @app.template_filter("local")
     def local_time(moment, fmt: str = "%b %-d, %Y %-I:%M %p"):
-        """A stored UTC time shown in the practice's time zone."""
+        """A stored UTC time shown in the viewer's time zone (their own, else the practice's)."""
         local = to_local(moment, viewer_tz())
         return local.strftime(fmt) if local else ""
+
+    @app.context_processor
+    def zones():
+        # ZONED: a date and time with its zone's abbreviation, where the zone matters (sessions, circles).
+        return {"ZONED": "%b %-d, %Y %-I:%M %p %Z", "viewer_zone": lambda: viewer_tz().replace("_", " ")}
 
     @app.template_filter("day")
     def day(value, fmt: str = "%b %-d, %Y"):

@@ -13,7 +13,7 @@ from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, false, func, select, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..clock import utcnow
+from ..clock import DEFAULT_ZONE, utcnow
 from ..extensions import db
 
 _STRONG_HASHER = PasswordHasher()
@@ -44,7 +44,7 @@ PROFESSIONS = {"therapist": "Therapist or counsellor", "psychiatrist": "Psychiat
 class Practice(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
-    timezone: Mapped[str] = mapped_column(String(64), default="America/New_York")
+    timezone: Mapped[str] = mapped_column(String(64), default=DEFAULT_ZONE)  # IANA; chosen at setup, in settings
     paper_size: Mapped[str] = mapped_column(String(10), default="letter")
     crisis_resources: Mapped[str] = mapped_column(
         String(2000),
