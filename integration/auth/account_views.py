@@ -48,7 +48,11 @@ def account_security():
     codes_left = two_step.recovery_codes_left(user) if user.has_two_step else None
     return render_template("auth/account_security.html", codes_left=codes_left,
                            confirm_form=ConfirmPasswordForm(formdata=None),
-                           zone_form=TimeZoneForm(formdata=None, timezone=user.timezone))
+                           zone_form=_zone_form(user))
+
+
+def _zone_form(user) -> TimeZoneForm:
+    return TimeZoneForm(formdata=None, timezone=user.timezone)
 
 
 @bp.route("/account/time-zone", methods=["POST"])
@@ -107,7 +111,8 @@ def _confirm_page(form, action: str):
     """The security page again, with the password question of `action` answered with an error."""
     user = current_user._get_current_object()
     return render_template("auth/account_security.html", confirm_form=form, failed_action=action,
-                           codes_left=two_step.recovery_codes_left(user) if user.has_two_step else None)
+                           codes_left=two_step.recovery_codes_left(user) if user.has_two_step else None,
+                           zone_form=_zone_form(user))
 
 
 @bp.route("/account/two-step/recovery-codes", methods=["POST"])
