@@ -38,6 +38,10 @@ def upgrade():
 
 
 def downgrade():
+    # The code before 0011 knows drafts and signed notes only: a discarded draft goes back to being a
+    # draft (nothing typed is lost; it shows again under "needs attention"). Removed and retracted
+    # insights show again too, since the columns that hid them go.
+    op.execute("UPDATE note SET status = 'draft' WHERE status = 'discarded'")
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.drop_column('timezone')
 
