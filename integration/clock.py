@@ -1,6 +1,8 @@
-"""Time in one place: stored times are naive UTC; what people see is in the practice's zone."""
+"""Time in one place: stored times are naive UTC; what people see is in their own zone (a member's
+own, else their practice's); plan dates and the integration window count days in the practice's zone."""
 from datetime import date, datetime, time, timezone
-from zoneinfo import ZoneInfo
+from functools import cache
+from zoneinfo import ZoneInfo, available_timezones
 
 from flask_login import current_user
 
@@ -17,9 +19,47 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
+# A new practice's zone until its admin chooses (setup asks).
+DEFAULT_ZONE = "America/New_York"
+# Offered first in every time zone choice (the practices this is made for); then every IANA zone.
+COMMON_ZONES = ("America/New_York", "America/Chicago", "America/Denver", "America/Phoenix", "America/Los_Angeles",
+                "America/Anchorage", "Pacific/Honolulu", "America/Toronto", "America/Vancouver", "Europe/London",
+                "Europe/Dublin", "Europe/Berlin", "Australia/Sydney", "Pacific/Auckland", "UTC")
+
+
+# Old aliases (US/Eastern, Etc/GMT+5, ...) still work as stored values but are not offered.
+LEGACY_PREFIXES = ("Etc/", "US/", "Canada/", "Brazil/", "Mexico/", "Chile/", "SystemV/")
+
+
+@cache
+def all_zones() -> frozenset[str]:
+    """Every IANA zone this machine knows (zoneinfo; the tzdata package where the system has none)."""
+    return frozenset(available_timezones())
+
+
+def is_zone(name: str) -> bool:
+    return name in all_zones()
+
+
+def zone_choices(blank: str | None = None) -> list[tuple[str, str]]:
+    """(value, label) for a select: the common zones first, then the rest alphabetically;
+    with `blank`, a first choice "" labelled with it (a member's "same as the practice")."""
+    common = [zone for zone in COMMON_ZONES if is_zone(zone)]
+    rest = sorted(zone for zone in all_zones() - set(common)
+                  if "/" in zone and not zone.startswith(LEGACY_PREFIXES))
+    choices = [(zone, zone.replace("_", " ")) for zone in common + rest]
+    return ([("", blank)] if blank is not None else []) + choices
+
+
+def tz_of(user) -> str:
+    """The zone this member reads and types times in: their own if set, else their practice's."""
+    own = getattr(user, "timezone", "") or ""
+    return own if is_zone(own) else user.practice.timezone
+
+
 def viewer_tz() -> str:
-    """The time zone the signed-in person reads and types times in: their practice's."""
-    return current_user.practice.timezone if current_user.is_authenticated else "UTC"
+    """The time zone the signed-in person reads and types times in (tz_of), UTC when nobody is signed in."""
+    return tz_of(current_user) if current_user.is_authenticated else "UTC"
 
 
 def local_today(tz_name: str) -> date:

@@ -32,7 +32,7 @@ from .clients.models import BreakGlass, CareTeamMember, Client, Goal
 from .clock import utcnow
 from .extensions import db
 from .groups.models import GroupSeries, group_series_facilitator
-from .notes.models import Insight, Note
+from .notes.models import DISCARD_KEEP_DAYS, Insight, Note
 
 # capability -> (what it allows, the roles that have it). Everyone else does not.
 CAPABILITIES: dict[str, tuple[str, frozenset[str]]] = {
@@ -370,7 +370,9 @@ def readable_notes(reader: str | None, note=Note):
     """A clause on Note (or an alias of it): the notes this reader may read (their own always,
     process notes only then)."""
     kinds = [kind for kind, content in NOTE_CONTENT.items() if level(content, reader) in READ_LEVELS]
-    return or_(note.kind.in_(kinds), note.author_id == current_user.id)
+    # A discarded draft is out of the record for everyone, its author included (their own list of
+    # discarded drafts reads them through discarded_note_or_404's query instead).
+    return and_(note.status != "discarded", or_(note.kind.in_(kinds), note.author_id == current_user.id))
 
 
 def _item_kinds(model) -> tuple[str, str]:
@@ -419,7 +421,26 @@ def note_or_404(client: Client, note_id: int, *options, write: bool = False) -> 
     :raise 404: when it does not exist, belongs to another client, or is not theirs to see.
     """
     note = child_or_404(Note, client, note_id, *options)
-    if not (may_write_note(note, client) if write else may_read_note(note, client)):
+    if note.is_discarded or not (may_write_note(note, client) if write else may_read_note(note, client)):
+        abort(404)
+    return note
+
+
+def discarded_drafts(client: Client) -> Select:
+    """A query for the signed-in user's own discarded drafts on this record that may still be restored."""
+    since = utcnow() - timedelta(days=DISCARD_KEEP_DAYS)
+    return select(Note).where(Note.client_id == client.id, Note.status == "discarded",
+                              Note.author_id == current_user.id, Note.discarded_at > since)
+
+
+def discarded_note_or_404(client: Client, note_id: int) -> Note:
+    """One of the signed-in user's discarded drafts on this record, while it may be restored.
+
+    :raise 404: when it does not exist, is not discarded, is someone else's, or was discarded more
+        than DISCARD_KEEP_DAYS days ago (after that it is no longer offered).
+    """
+    note = _one_or_404(discarded_drafts(client).where(Note.id == note_id))
+    if not may_write_note(note, client):  # they may since have left the care team
         abort(404)
     return note
 
@@ -433,22 +454,35 @@ def insight_view(insight, client: Client | None = None) -> str | None:
     """"full" (statement, words, themes, links), "words" (the client's words only) or None."""
     client = client or insight.note.client
     reader = reader_of(client)
+    if insight.removed_at is not None or insight.note.is_discarded:
+        return None
     if level("insights", reader) in READ_LEVELS and may_read_note(insight.note, client):
         return "full"
     if level("insights.shared", reader) in READ_LEVELS and insight.shared_with_coach \
-            and (insight.client_words or "").strip():
+            and (insight.client_words or "").strip() and not insight.is_retracted:
         return "words"
     return None
 
 
 def readable_insights(reader: str | None):
-    """A clause on Insight: the insights this reader sees in full, or by the client's words."""
+    """A clause on Insight: the insights this reader sees in full, or by the client's words.
+
+    Never one removed from its draft; a retracted one only in full (struck through, with its reason).
+    """
+    note = aliased(Note)  # the caller's query may join Note itself
     if level("insights", reader) in READ_LEVELS:
-        note = aliased(Note)  # the caller's query may join Note itself
-        return exists().where(note.id == Insight.note_id, readable_notes(reader, note))
+        return and_(Insight.removed_at.is_(None), exists().where(note.id == Insight.note_id,
+                                                                 readable_notes(reader, note)))
     if level("insights.shared", reader) in READ_LEVELS:
-        return and_(Insight.shared_with_coach.is_(True), Insight.client_words != "")
+        return and_(Insight.removed_at.is_(None), Insight.retracted_at.is_(None),
+                    Insight.shared_with_coach.is_(True), Insight.client_words != "",
+                    exists().where(note.id == Insight.note_id, note.status != "discarded"))
     return false()
+
+
+def plannable_insights():
+    """A clause on Insight for plans: neither removed nor retracted (nor on a discarded draft)."""
+    return and_(Insight.removed_at.is_(None), Insight.retracted_at.is_(None))
 
 
 def reading_scopes() -> list[tuple[str, Select]]:

@@ -38,3 +38,7 @@ def merged(signal, sender, **kwargs) -> dict:
     for _, answer in signal.send(sender, **kwargs):
         out.update(answer)
     return out
+
+audit_objects = _signals.signal("audit-objects", doc="""Words for the objects audit rows name, by kind and date only
+(never clinical words: the audit log keeps none). Sender: the object type (AuditEvent.object_type, e.g. "note");
+kwargs: ids (a set), practice_id. Returns dict[id, words], e.g. "the note of Nov 28 (post-session debrief)".""")

@@ -3,6 +3,7 @@ from datetime import date, time
 
 from flask import Flask, session
 
+from . import undo
 from .clock import DAY_FORMAT, TIME_FORMAT, to_local, viewer_tz
 from .permissions import (can, can_open_series, insight_view, may, may_mark_sensitive, may_read_item, may_read_note,
                           may_write_item, may_write_note, reader_of)
@@ -11,9 +12,14 @@ from .permissions import (can, can_open_series, insight_view, may, may_mark_sens
 def register(app: Flask) -> None:
     @app.template_filter("local")
     def local_time(moment, fmt: str = f"{DAY_FORMAT} {TIME_FORMAT}"):
-        """A stored UTC time shown in the practice's time zone."""
+        """A stored UTC time shown in the viewer's time zone (their own, else the practice's)."""
         local = to_local(moment, viewer_tz())
         return local.strftime(fmt) if local else ""
+
+    @app.context_processor
+    def zones():
+        # ZONED: a date and time with its zone's abbreviation, where the zone matters (sessions, circles).
+        return {"ZONED": "%b %-d, %Y %-I:%M %p %Z", "viewer_zone": lambda: viewer_tz().replace("_", " ")}
 
     @app.template_filter("day")
     def day(value, fmt: str = DAY_FORMAT):
@@ -39,7 +45,7 @@ def register(app: Flask) -> None:
                 "reader_of": reader_of, "may_read_note": may_read_note, "may_write_note": may_write_note,
                 "may_read_item": may_read_item, "may_write_item": may_write_item,
                 "may_mark_sensitive": may_mark_sensitive, "insight_view": insight_view,
-                "keeps_local_copies": keeps_local_copies}
+                "keeps_local_copies": keeps_local_copies, "take_undo": undo.take}
 
 
 def _parsed(parse, text: str):

@@ -113,8 +113,9 @@ def test_a_save_conflict_is_found_by_its_filter(client, auth, admin, therapist):
     auth.logout()
     auth.login(admin)
     page = client.get("/audit/?action=conflict").get_data(as_text=True)
-    assert page.count('<span class="badge">conflict</span>') == 1
-    assert f"note #{note.id}" in page and therapist.name in page
+    assert page.count('title="conflict"') == 1
+    assert f"{therapist.name} saved a version that crossed another save of {person.full_name}’s note of " in page
+    assert "(post-session debrief)" in page
 
 
 def test_an_idle_timeout_sign_out_is_recorded(app, client, auth, therapist):

@@ -288,6 +288,61 @@ def test_the_circle_note_sign_and_autosave_never_both_land(served, lost):
     tally("group note sign vs autosave", outcomes, started, lost)
 
 
+def test_discard_and_autosave_of_one_draft_are_decided_once(served, lost):
+    """The author discards a draft in one tab while another tab autosaves it: one lands; a save that
+    lost to the discard keeps its text as a conflict copy with the discarded draft."""
+    started = time.perf_counter()
+    person = served.person
+    discarder, writer = served.browser().sign_in(served.author), served.browser().sign_in(served.author)
+    outcomes = Counter()
+    for n in range(TRIES):
+        note = NoteFactory(client=person, author=served.author, kind="debrief")
+        path = f"/clients/{person.id}/notes/{note.id}"
+        typed = f"Typed while discarding, try {n}"
+        first, second = staggered(n)
+        discard, save = race(Request(discarder, "POST", f"{path}/discard", {"version": 1}, delay=first),
+                             Request(writer, "POST", f"{path}/autosave", {"experience": typed, "version": 1}, JSON,
+                                     delay=second))
+        note = fresh(Note, note.id)
+        assert not (discard.status < 400 and save.status < 400), f"try {n}: both landed"
+        if note.is_discarded:
+            assert discard.status == 303 and save.status in (404, 409), f"try {n}: {save.status}"
+            assert typed not in str(note.content) and note.version == 2
+            [kept] = [r for r in note.revisions if r.reason == "discarded"]
+            assert kept.content == note.content
+            outcomes["discard landed, autosave refused"] += 1
+        else:
+            assert (discard.status, save.status) == (409, 200), f"try {n}"
+            assert typed in str(note.content) and note.version == 2 and note.status == "draft"
+            assert not [r for r in note.revisions if r.reason == "discarded"]
+            outcomes["autosave landed, discard refused"] += 1
+    tally("note discard vs autosave", outcomes, started, lost)
+
+
+def test_discard_and_sign_of_one_draft_are_decided_once(served, lost):
+    started = time.perf_counter()
+    person = served.person
+    discarder, signer = served.browser().sign_in(served.author), served.browser().sign_in(served.author)
+    outcomes = Counter()
+    for n in range(TRIES):
+        note = NoteFactory(client=person, author=served.author, kind="debrief")
+        path = f"/clients/{person.id}/notes/{note.id}"
+        first, second = staggered(n)
+        discard, sign = race(Request(discarder, "POST", f"{path}/discard", {"version": 1}, delay=first),
+                             Request(signer, "POST", f"{path}/sign", {"version": 1}, delay=second))
+        note = fresh(Note, note.id)
+        assert not (discard.status < 400 and sign.status < 400), f"try {n}: both landed"
+        if note.is_signed:
+            assert (discard.status, sign.status) == (409, 303), f"try {n}"
+            assert lifecycle.hash_matches(note) and note.discarded_at is None
+            outcomes["sign landed, discard refused"] += 1
+        else:
+            assert note.is_discarded and discard.status == 303 and sign.status in (404, 409), f"try {n}"
+            assert note.content_hash is None and note.signed_at is None
+            outcomes["discard landed, sign refused"] += 1
+    tally("note discard vs sign", outcomes, started, lost)
+
+
 def test_two_autosaves_on_one_version_land_once_and_keep_the_other_as_a_conflict(served, lost):
     started = time.perf_counter()
     person = served.person

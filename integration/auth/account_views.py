@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 from ..audit.log import record
 from ..extensions import db
 from . import sessions, throttle, two_step
-from .forms import ChangePasswordForm, ConfirmPasswordForm, SetupCodeForm
+from .forms import ChangePasswordForm, ConfirmPasswordForm, SetupCodeForm, TimeZoneForm
 from .views import SETUP_CODE_WRONG, bp, setup_page
 
 
@@ -47,7 +47,31 @@ def account_security():
     user = current_user._get_current_object()
     codes_left = two_step.recovery_codes_left(user) if user.has_two_step else None
     return render_template("auth/account_security.html", codes_left=codes_left,
-                           confirm_form=ConfirmPasswordForm(formdata=None))
+                           confirm_form=ConfirmPasswordForm(formdata=None),
+                           zone_form=_zone_form(user))
+
+
+def _zone_form(user) -> TimeZoneForm:
+    return TimeZoneForm(formdata=None, timezone=user.timezone)
+
+
+@bp.route("/account/time-zone", methods=["POST"])
+@login_required
+def account_time_zone():
+    """A member's own time zone (or "" for the practice's): every time they see and type is in it."""
+    user = current_user._get_current_object()
+    form = TimeZoneForm()
+    if not form.validate_on_submit():
+        flash("Choose a time zone from the list.", "error")
+        return redirect(url_for("auth.account_security", _anchor="time-zone"), code=303)
+    if form.timezone.data != user.timezone:
+        record("change", obj=user, detail=f"own time zone {user.timezone or 'the practice'} -> "
+                                          f"{form.timezone.data or 'the practice'}")
+        user.timezone = form.timezone.data
+        db.session.commit()
+    shown = form.timezone.data or f"the practice's ({user.practice.timezone})"
+    flash(f"Times are shown in {shown.replace('_', ' ')}.", "success")
+    return redirect(url_for("auth.account_security", _anchor="time-zone"), code=303)
 
 
 @bp.route("/account/sign-out-everywhere", methods=["POST"])
@@ -87,7 +111,8 @@ def _confirm_page(form, action: str):
     """The security page again, with the password question of `action` answered with an error."""
     user = current_user._get_current_object()
     return render_template("auth/account_security.html", confirm_form=form, failed_action=action,
-                           codes_left=two_step.recovery_codes_left(user) if user.has_two_step else None)
+                           codes_left=two_step.recovery_codes_left(user) if user.has_two_step else None,
+                           zone_form=_zone_form(user))
 
 
 @bp.route("/account/two-step/recovery-codes", methods=["POST"])

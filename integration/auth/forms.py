@@ -1,4 +1,5 @@
 """Sign-in, first-run setup, team and password forms."""
+from ..clock import DEFAULT_ZONE, zone_choices
 from ..forms import BaseForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
@@ -45,8 +46,16 @@ class NewPasswordMixin:
     )
 
 
+def zone_field(label: str, blank: str | None = None, description: str = "") -> SelectField:
+    """A select of IANA time zones, the common ones first; a value not offered is refused."""
+    return SelectField(label, choices=zone_choices(blank), default="" if blank is not None else DEFAULT_ZONE,
+                       description=description)
+
+
 class SetupForm(NewPasswordMixin, BaseForm):
     practice_name = StringField("Practice name", validators=[DataRequired(), Length(max=200)])
+    timezone = zone_field("Practice time zone", description="Plan dates and the days after a session count "
+                                                            "in this zone. Each member can also choose their own.")
     name = StringField("Your name", validators=NAME)
     credentials = StringField("Credentials", validators=CREDENTIALS, description="For example LMFT, PsyD, MD.")
     email = EmailField("Email", validators=EMAIL)
@@ -135,6 +144,16 @@ class ConfirmPasswordForm(BaseForm):
     """Asks for the password again before a change to how this person signs in."""
 
     current = PasswordField("Your password", validators=[DataRequired(), Length(max=MAX_LENGTH)])
+
+
+class PracticeSettingsForm(BaseForm):
+    timezone = zone_field("Practice time zone", description="Plan dates and the integration window count days "
+                                                            "here; members without a zone of their own see times in it.")
+
+
+class TimeZoneForm(BaseForm):
+    timezone = zone_field("Your time zone", blank="Same as the practice",
+                          description="Every date and time you see, and the times you type, are in this zone.")
 
 
 class SecuritySettingsForm(BaseForm):

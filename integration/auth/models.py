@@ -13,7 +13,7 @@ from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, false, func, select, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..clock import utcnow
+from ..clock import DEFAULT_ZONE, utcnow
 from ..extensions import db
 
 _STRONG_HASHER = PasswordHasher()
@@ -44,7 +44,7 @@ PROFESSIONS = {"therapist": "Therapist or counsellor", "psychiatrist": "Psychiat
 class Practice(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
-    timezone: Mapped[str] = mapped_column(String(64), default="America/New_York")
+    timezone: Mapped[str] = mapped_column(String(64), default=DEFAULT_ZONE)  # IANA; chosen at setup, in settings
     paper_size: Mapped[str] = mapped_column(String(10), default="letter")
     crisis_resources: Mapped[str] = mapped_column(
         String(2000),
@@ -96,6 +96,8 @@ class User(UserMixin, db.Model):
     # A pre-licensed clinician's supervisor, who co-signs their signed notes.
     supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     active: Mapped[bool] = mapped_column(default=True)
+    # The zone this member reads and types times in, when not the practice's ("" = the practice's).
+    timezone: Mapped[str] = mapped_column(String(64), default="", server_default=text("''"))
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Changes with every new password. A sign-in between its two steps is bound to it, so a new

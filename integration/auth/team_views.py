@@ -8,7 +8,7 @@ from ..clock import utcnow
 from ..extensions import db
 from ..permissions import practice_object_or_404, requires
 from . import recovery, sessions, two_step
-from .forms import NewUserForm, SecuritySettingsForm, UserForm
+from .forms import NewUserForm, PracticeSettingsForm, SecuritySettingsForm, UserForm
 from .models import User
 from .views import bp
 
@@ -133,6 +133,23 @@ def reset_member_two_step(user_id: int):
     flash(f"{member.name}'s second step is reset and their sign-ins have ended. They set it up again {when}.",
           "success")
     return redirect(url_for("auth.edit_member", user_id=member.id))
+
+
+@bp.route("/settings/practice", methods=["GET", "POST"])
+@requires("practice.manage")
+def practice_settings():
+    """The practice's time zone: plan dates and the integration window count days in it."""
+    practice = current_user.practice
+    form = PracticeSettingsForm(obj=practice)
+    if form.validate_on_submit():
+        if form.timezone.data != practice.timezone:
+            record("change", obj=practice, detail=f"time zone {practice.timezone} -> {form.timezone.data}")
+            practice.timezone = form.timezone.data
+            db.session.commit()
+        flash("Practice settings saved.", "success")
+        return redirect(url_for("auth.practice_settings"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("auth/practice_settings.html", form=form, practice=practice), status
 
 
 @bp.route("/settings/security", methods=["GET", "POST"])

@@ -268,7 +268,7 @@ def setup():
         abort(404)
     form = SetupForm()
     if form.validate_on_submit():
-        practice = Practice(name=form.practice_name.data.strip())
+        practice = Practice(name=form.practice_name.data.strip(), timezone=form.timezone.data)
         admin = User(practice=practice, email=form.email.data.strip().lower(), name=form.name.data.strip(),
                      credentials=form.credentials.data.strip(), role="admin")
         admin.set_password(form.password.data)

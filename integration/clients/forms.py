@@ -32,12 +32,10 @@ class CareTeamForm(BaseForm):
 
 
 def not_after_practice_today(form, field):
-    """Refuse a date later than today where the practice is."""
-    from flask_login import current_user
+    """Refuse a date later than today where the person typing it is."""
+    from ..clock import local_today, viewer_tz
 
-    from ..clock import local_today
-
-    if field.data and field.data > local_today(current_user.practice.timezone):
+    if field.data and field.data > local_today(viewer_tz()):
         raise ValidationError("This date is in the future. Choose today or an earlier day.")
 
 

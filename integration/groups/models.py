@@ -119,7 +119,9 @@ class Attendance(db.Model):
 
     group_session: Mapped[GroupSession] = relationship(back_populates="attendance")
     client: Mapped[Client] = relationship()
-    note = relationship("Note", foreign_keys=[note_id])
+    # The client's individual note for this session; a discarded draft is out of the record, so not here.
+    note = relationship("Note", primaryjoin="and_(Attendance.note_id == Note.id, Note.status != 'discarded')",
+                        foreign_keys=[note_id], viewonly=True)
 
     @property
     def status_label(self) -> str:

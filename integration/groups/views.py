@@ -475,8 +475,10 @@ def write_note(client, group_session_id: int):
         .options(joinedload(Attendance.group_session).joinedload(GroupSession.series)))
     if attendance is None:
         abort(404)
-    note = attendance.note or db.session.scalar(select(Note).where(
-        Note.client_id == client.id, Note.group_session_id == group_session_id, Note.kind == "group"))
+    # A discarded circle note is out of the record (its author restores it from "Discarded drafts"): start afresh.
+    note = attendance.note or db.session.scalar(
+        select(Note).where(Note.client_id == client.id, Note.group_session_id == group_session_id,
+                           Note.kind == "group", Note.status != "discarded"))
     if note is None:
         if not attendance.attended:
             flash(f"{client.full_name} was marked {attendance.status_label.lower()} at this session, so there is "

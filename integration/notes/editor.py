@@ -22,6 +22,7 @@ from ..forms import stored_int
 from ..http import wants_json
 from . import lifecycle, sections
 from .forms import AddendumForm, SignForm
+from .models import DISCARD_KEEP_DAYS
 
 INTENSITY_OPTIONS = {"": "—", **{str(n): label for n, label in sections.INTENSITIES.items()}}
 LAYOUT_OPTIONS = {"": "None", **{key: label for key, (label, _) in sections.PROGRESS_LAYOUTS.items()}}
@@ -36,6 +37,7 @@ class Links:
     sign: str
     addenda: str
     storage_key: str  # the browser's copy of unsaved text, kept per person and per note
+    discard: str | None = None  # client notes only: the circle's own group note is one per session
 
 
 @dataclass
@@ -72,7 +74,9 @@ def editor_context(page: NotePage, *, fields=None, errors=None, conflict=None, a
                 addendum_form=addendum_form or AddendumForm(), hash_ok=lifecycle.hash_matches(note),
                 emotions=sections.EMOTIONS, intensities=sections.INTENSITIES, yes_no=sections.YES_NO,
                 layouts=sections.PROGRESS_LAYOUTS, intensity_options=INTENSITY_OPTIONS,
-                layout_options=LAYOUT_OPTIONS, max_chars=sections.MAX_SECTION_CHARS)
+                layout_options=LAYOUT_OPTIONS, max_chars=sections.MAX_SECTION_CHARS,
+                conflict_message=conflict_message(note, conflict.saved_by_id) if conflict is not None else "",
+                discard_days=DISCARD_KEEP_DAYS)
 
 
 def requested_conflict(note):
@@ -108,6 +112,10 @@ def autosave(page: NotePage):
         changed = lifecycle.save_draft(note, fields, version, current_user)
     except lifecycle.NoteLocked:
         return refuse(page, 409, lifecycle.NoteLocked.message)
+    except lifecycle.NoteDiscarded:
+        page.audit("conflict", f"save based on version {version} refused: the draft was discarded meanwhile")
+        db.session.commit()  # the refused text, kept as a conflict copy with the discarded draft
+        return refuse(page, 409, lifecycle.NoteDiscarded.message)
     except lifecycle.Invalid as refused:
         if wants_json():
             return {"error": "invalid", "errors": refused.errors,
@@ -137,13 +145,19 @@ def _kept_as_conflict(page: NotePage, stale: lifecycle.StaleVersion, version: in
     if quiet:
         return "", 204
     conflict_url = f"{page.links.page}?conflict={stale.revision.id}"
-    message = ("You saved this note in another window while writing here. Both versions are kept."
-               if note.updated_by_id == current_user.id else
-               "Someone saved this note while you were writing. Both versions are kept.")
+    message = conflict_message(note, current_user.id)
     if wants_json():
         return {"error": "conflict", "version": note.version, "conflict_url": conflict_url, "message": message}, 409
     flash(f"{message} Compare them below, then save the one you want.", "error")
     return redirect(conflict_url, code=303)
+
+
+def conflict_message(note, refused_by_id: int | None) -> str:
+    """Who saved the version that won, in words: the same person in another tab, or someone else."""
+    if note.updated_by_id is not None and note.updated_by_id == refused_by_id:
+        return ("You saved this note in another tab or window while writing here. Both versions are kept.")
+    who = note.updated_by.display_name if getattr(note, "updated_by", None) else "Someone else"
+    return f"{who} saved this note while you were writing. Both versions are kept."
 
 
 def _conflicts_full(page: NotePage, full: lifecycle.TooManyConflicts):
@@ -184,6 +198,8 @@ def _signature(page: NotePage, action: str, transition: Callable, locked_message
         return refuse(page, 403, refused.message)
     except lifecycle.NoteLocked:
         return refuse(page, 409, locked_message)
+    except lifecycle.NoteDiscarded:
+        return refuse(page, 409, lifecycle.NoteDiscarded.message)
     except lifecycle.StaleVersion:
         return refuse(page, 409, "The note changed since this page showed it. Read it through once more, then sign.")
     except lifecycle.Invalid as refused:

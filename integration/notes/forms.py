@@ -55,6 +55,7 @@ class DosingSessionForm(BaseForm):
     def __init__(self, *args, tz_name: str = "UTC", **kwargs):
         super().__init__(*args, **kwargs)
         self.tz_name = tz_name
+        self.started_time.description = f"In your time zone, {tz_name.replace('_', ' ')}."
         self.asks_confirmation = False
 
     def validate_started_on(self, field):

@@ -93,3 +93,10 @@ class InsightFilterForm(BaseForm):
     def validate_date_to(self, field):
         if field.data and self.date_from.data and field.data < self.date_from.data:
             raise ValidationError("The end date is before the start date.")
+
+
+class RetractForm(BaseForm):
+    """Retracting an insight from a signed note: the reason is required, kept and shown to clinicians."""
+
+    reason = StringField("Why retract it?", validators=[
+        DataRequired(message="Say why you are retracting this insight."), Length(max=300)])

@@ -7,13 +7,15 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlalchemy import select
 
+from .. import undo
 from ..audit.log import record
 from ..clients.models import Client, Goal, HistoryItem
 from ..extensions import db
 from ..http import is_htmx
 from ..permissions import (child_or_404, client_scoped, insight_view, may, may_read_note, note_or_404, reader_of,
                            readable_insights, readable_items, reads, writes)
-from .insight_forms import InsightFilterForm, LinkForm, make_insight_form
+from . import insights as insight_changes
+from .insight_forms import InsightFilterForm, LinkForm, RetractForm, make_insight_form
 from .insights import (InsightFilters, InsightPanel, audit_detail, client_insights_query, client_themes,
                        insights_of_note, linkable_goals, linkable_history, save_insight)
 from .models import Insight, Note
@@ -54,10 +56,12 @@ def _back_to_note(note: Note):
     return redirect(note_url(note, "insights"))
 
 
-def _insight_or_404(client: Client, insight_id: int) -> Insight:
-    """An insight by (client, id), on a note the user may read."""
+def _insight_or_404(client: Client, insight_id: int, *, include_removed: bool = False) -> Insight:
+    """An insight by (client, id), on a note the user may read; a removed one only for its Undo."""
     insight = child_or_404(Insight, client, insight_id)
-    if not may_read_note(insight.note, client):
+    if insight.removed_at is not None and not include_removed:
+        abort(404)
+    if insight.note.is_discarded or not may_read_note(insight.note, client):
         abort(404)
     return insight
 
@@ -139,6 +143,59 @@ def link(client, insight_id: int):
             record("change", obj=insight, client=client, detail=f"unlinked {kind} {target.id}")
     db.session.commit()
     return _link_answer(client, insight, "Links saved.")
+
+
+@bp.route("/insights/<int:insight_id>/remove", methods=["POST"])
+@client_scoped
+@writes("insights")
+def remove(client, insight_id: int):
+    """Take an insight added by mistake off an unsigned note; the next page offers Undo."""
+    insight = _insight_or_404(client, insight_id)
+    return _withdraw(client, insight, "remove", lambda: insight_changes.remove(insight), "Insight removed.")
+
+
+@bp.route("/insights/<int:insight_id>/retract", methods=["POST"])
+@client_scoped
+@writes("insights")
+def retract(client, insight_id: int):
+    """Retract an insight from a signed note, with a reason: kept, struck through, out of plans."""
+    insight = _insight_or_404(client, insight_id)
+    form = RetractForm()
+    if not form.validate_on_submit():
+        flash(next(iter(form.errors.values()))[0], "error")
+        return _back_to_note(insight.note)
+    return _withdraw(client, insight, "retract", lambda: insight_changes.retract(insight, form.reason.data),
+                     "Insight retracted: it stays on the note, struck through, and is out of plans.")
+
+
+def _withdraw(client, insight, action: str, change, done: str):
+    try:
+        change()
+    except insight_changes.NotNow as refused:
+        flash(refused.message, "error")
+        return _back_to_note(insight.note)
+    # The reason stays on the insight, for clinicians; the audit log keeps no clinical words.
+    record(action, obj=insight, client=client, detail=f"on note {insight.note_id} ({insight.note.status})")
+    db.session.commit()
+    undo.offer(done, url_for("insights.undo_withdrawal", client_id=client.id, insight_id=insight.id))
+    return _back_to_note(insight.note)
+
+
+@bp.route("/insights/<int:insight_id>/undo", methods=["POST"])
+@client_scoped
+@writes("insights")
+def undo_withdrawal(client, insight_id: int):
+    """The Undo after removing or retracting an insight: it is back as it was."""
+    insight = _insight_or_404(client, insight_id, include_removed=True)
+    try:
+        which = insight_changes.undo_withdrawal(insight)
+    except insight_changes.NotNow as refused:
+        flash(refused.message, "error")
+        return _back_to_note(insight.note)
+    record("restore", obj=insight, client=client, detail=f"{which} undone")
+    db.session.commit()
+    flash("The insight is back.", "success")
+    return _back_to_note(insight.note)
 
 
 def _link_answer(client, insight, message: str, status: int = 200):

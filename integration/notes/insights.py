@@ -7,7 +7,7 @@ hash covers `Note.content` only). Every change is written to the audit log.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from flask_login import current_user
 from sqlalchemy import Select, or_, select
@@ -15,11 +15,62 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..audit.log import record
 from ..clients.models import Client, Goal, HistoryItem
+from ..clock import utcnow
 from ..extensions import db
 from .models import Insight, InsightTheme, Note, insight_goal, insight_history_item
 
 THEME_MAX_LENGTH = 60
 THEMES_PER_INSIGHT = 20
+# How long the "Undo" after removing or retracting an insight works: a correction of a slip, not
+# a second way to edit the record weeks later (that is an addendum, or adding the insight again).
+UNDO_MINUTES = 15
+
+
+class NotNow(Exception):
+    """The change does not apply to this insight as it stands; `message` says why."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def remove(insight: Insight) -> None:
+    """Take an insight added by mistake off an unsigned note (kept in the database for Undo).
+
+    :raise NotNow: the note is signed (retract it, with a reason, instead).
+    """
+    if insight.note.is_signed:
+        raise NotNow("This note is signed: retract the insight, with a reason, instead of removing it.")
+    insight.removed_at = utcnow()
+
+
+def retract(insight: Insight, reason: str) -> None:
+    """Retract an insight from a signed note: kept and shown struck through, with the reason.
+
+    :raise NotNow: the note is still a draft (remove it instead), or it is retracted already.
+    """
+    if not insight.note.is_signed:
+        raise NotNow("This note is still a draft: remove the insight instead.")
+    if insight.is_retracted:
+        raise NotNow("This insight is already retracted.")
+    insight.retracted_at = utcnow()
+    insight.retracted_by_id = current_user.id
+    insight.retraction_reason = reason.strip()
+
+
+def undo_withdrawal(insight: Insight) -> str:
+    """Undo a removal or a retraction made in the last UNDO_MINUTES minutes; returns which it was.
+
+    :raise NotNow: there is nothing to undo, or it is too late.
+    """
+    since = utcnow() - timedelta(minutes=UNDO_MINUTES)
+    if insight.removed_at is not None and insight.removed_at > since:
+        insight.removed_at = None
+        return "removal"
+    if insight.retracted_at is not None and insight.retracted_at > since:
+        insight.retracted_at, insight.retracted_by_id, insight.retraction_reason = None, None, ""
+        return "retraction"
+    raise NotNow("This can no longer be undone here.")
 
 
 def parse_themes(raw: str | None) -> list[str]:
@@ -119,7 +170,8 @@ def _with_links(query: Select) -> Select:
 
 def insights_of_note(note: Note) -> list[Insight]:
     """The note's insights with their themes and links, loaded in a fixed number of queries."""
-    query = _with_links(select(Insight).where(Insight.note_id == note.id, Insight.client_id == note.client_id))
+    query = _with_links(select(Insight).where(Insight.note_id == note.id, Insight.client_id == note.client_id,
+                                              Insight.removed_at.is_(None)))
     return list(db.session.scalars(query.order_by(Insight.id)))
 
 

@@ -1,7 +1,9 @@
 """A note's life, for every kind of note (client notes and the circle's group note alike):
 start a draft, save it (checked by version), sign it (author only, content hash, signed copy),
 then only addenda. A pre-licensed author's signed client note also waits for their supervisor's
-co-signature (`cosign`, the supervisor only).
+co-signature (`cosign`, the supervisor only). A client note's draft may be discarded by its author
+(`discard`: kept as a revision, out of the record) and restored by them (`restore`) for
+DISCARD_KEEP_DAYS days.
 
 Plain functions: they change the note and add rows to the session; the view records the audit
 event and commits, so the change and its audit row land together. Call them before adding
@@ -19,6 +21,7 @@ import copy
 import hashlib
 import json
 from collections.abc import Mapping
+from datetime import timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import with_parent
@@ -28,6 +31,7 @@ from ..auth.models import User
 from ..clock import utcnow
 from ..extensions import db
 from . import sections
+from .models import DISCARD_KEEP_DAYS
 
 MAX_REASON_CHARS = 300
 # Conflict copies kept since the draft was last saved. Each is a full copy of the refused text,
@@ -39,6 +43,13 @@ class NoteLocked(Exception):
     """The note is signed: its content can no longer change."""
 
     message = "This note is signed and locked. You can add an addendum below it."
+
+
+class NoteDiscarded(Exception):
+    """The draft was discarded by its author: it takes no saves or signature until it is restored."""
+
+    message = ("This draft was discarded, so it was not changed. Its author can restore it from "
+               "\u201cDiscarded drafts\u201d on the client's notes page.")
 
 
 class StaleVersion(Exception):
@@ -87,6 +98,15 @@ class NotCosigner(NotSigner):
         self.message = str(self)
 
 
+class NotDiscarder(NotSigner):
+    """Only a draft's author discards it, or restores it."""
+
+    def __init__(self, note):
+        name = note.author.display_name if note.author else "its author"
+        super().__init__(f"Only the note's author, {name}, can discard or restore this draft.")
+        self.message = str(self)
+
+
 class Invalid(Exception):
     """The change was refused; `errors` says why, by field name."""
 
@@ -127,6 +147,8 @@ def save_draft(note, fields: Mapping, based_on_version: int, user: User) -> bool
     `fields` are the editor's form fields (notes/sections.py): they are parsed here, once.
 
     :raise NoteLocked: the note is signed.
+    :raise NoteDiscarded: the draft was discarded (a save that lost the race to a discard keeps
+        its text as a conflict copy first, so it is there when the draft is restored).
     :raise Invalid: a section is too long or a choice unknown; the note is left as it was.
     :raise StaleVersion: the save was based on an older version (or lost a race to another
         save); the refused text is kept as a revision (reason "conflict") so neither is lost.
@@ -135,6 +157,8 @@ def save_draft(note, fields: Mapping, based_on_version: int, user: User) -> bool
     """
     if note.is_signed:
         raise NoteLocked()
+    if _is_discarded(note):
+        raise NoteDiscarded()
     content, errors = sections.content_from_fields(note.kind, fields)
     if errors:
         raise Invalid(errors)
@@ -153,8 +177,15 @@ def save_draft(note, fields: Mapping, based_on_version: int, user: User) -> bool
         db.session.rollback()
         if note.is_signed:
             raise NoteLocked() from None
-        raise StaleVersion(note, _keep_conflict(note, content, based_on_version, user)) from None
+        revision = _keep_conflict(note, content, based_on_version, user)
+        if _is_discarded(note):
+            raise NoteDiscarded() from None
+        raise StaleVersion(note, revision) from None
     return True
+
+
+def _is_discarded(note) -> bool:
+    return getattr(note, "is_discarded", False)  # the circle's own group note is never discarded
 
 
 def open_conflicts(note) -> tuple[int, object | None]:
@@ -194,6 +225,8 @@ def sign(note, user: User, based_on_version: int):
     """
     if note.is_signed:
         raise NoteLocked()
+    if _is_discarded(note):
+        raise NoteDiscarded()
     if note.author_id != user.id:
         raise NotAuthor(note)
     if based_on_version != note.version:
@@ -216,8 +249,87 @@ def sign(note, user: User, based_on_version: int):
         db.session.flush()
     except StaleDataError:
         db.session.rollback()
-        raise (NoteLocked() if note.is_signed else StaleVersion(note)) from None
+        raise _lost_race(note) from None
     return revision
+
+
+def _lost_race(note) -> Exception:
+    """What a transition that found the note changed under it answers, by what the note is now."""
+    if note.is_signed:
+        return NoteLocked()
+    if _is_discarded(note):
+        return NoteDiscarded()
+    return StaleVersion(note)
+
+
+def discard(note, user: User, based_on_version: int):
+    """Take an unsigned draft out of the record: its author only, the version they saw.
+
+    Nothing is destroyed: the text is kept as a revision (reason "discarded"), the note keeps its
+    row with status "discarded" (hidden from the record, timeline, attention list, search and
+    plans), and its author may `restore` it for DISCARD_KEEP_DAYS days. Conditional on the version
+    like every transition, so a discard racing a save or a signature is decided once.
+
+    :raise NoteLocked: the note is signed (signed notes take addenda, never a discard).
+    :raise NoteDiscarded: it is discarded already.
+    :raise NotDiscarder: someone other than the author tried.
+    :raise StaleVersion: the draft changed since the author last saw it (or while discarding).
+    """
+    if note.is_signed:
+        raise NoteLocked()
+    if _is_discarded(note):
+        raise NoteDiscarded()
+    if not hasattr(note, "discarded_at"):
+        raise Invalid({"note": "This kind of note cannot be discarded."})
+    if note.author_id != user.id:
+        raise NotDiscarder(note)
+    if based_on_version != note.version:
+        raise StaleVersion(note)
+    with db.session.no_autoflush:  # the conditional UPDATE goes out only in the flush below
+        revision = note.new_revision(based_on_version=based_on_version, reason="discarded",
+                                     content=copy.deepcopy(note.content or {}), saved_by_id=user.id)
+        db.session.add(revision)
+        note.status = "discarded"
+        note.discarded_at = utcnow()
+        note.version += 1  # so a save or a signature that read the draft can no longer land
+    try:
+        db.session.flush()
+    except StaleDataError:
+        db.session.rollback()
+        raise _lost_race(note) from None
+    return revision
+
+
+def restorable(note, user: User, now=None) -> bool:
+    """Whether `user` may still restore this discarded draft: its author, within DISCARD_KEEP_DAYS."""
+    now = now or utcnow()
+    return (_is_discarded(note) and note.author_id == user.id and note.discarded_at is not None
+            and note.discarded_at > now - timedelta(days=DISCARD_KEEP_DAYS))
+
+
+def restore(note, user: User):
+    """Bring a discarded draft back into the record as a draft, as it was (the Undo, or later).
+
+    :raise NotDiscarder: someone other than the author tried.
+    :raise Invalid: it is not discarded, or was discarded more than DISCARD_KEEP_DAYS days ago.
+    :raise StaleVersion: a second restore landed first.
+    """
+    if note.author_id != user.id:
+        raise NotDiscarder(note)
+    if not restorable(note, user):
+        raise Invalid({"note": "This draft can no longer be restored."})
+    with db.session.no_autoflush:
+        note.status = "draft"
+        note.discarded_at = None
+        note.version += 1
+        note.updated_at = utcnow()
+        note.updated_by_id = user.id
+    try:
+        db.session.flush()
+    except StaleDataError:
+        db.session.rollback()
+        raise StaleVersion(note) from None
+    return note
 
 
 def needs_cosignature(note, user: User) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import JSON, ForeignKey, Numeric, String, Text, UniqueConstraint, false
+from sqlalchemy import text as sql_text  # (Insight has a column named "text")
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from ..auth.models import User
@@ -20,7 +21,9 @@ ROUTES = {
 }
 NOTE_KINDS = {"debrief": "Post-session debrief", "integration": "Integration session", "group": "Group circle",
               "coaching": "Coaching note", "process": "Private process note"}
-NOTE_STATUSES = {"draft": "Draft", "signed": "Signed"}
+NOTE_STATUSES = {"draft": "Draft", "signed": "Signed", "discarded": "Discarded"}
+# How long a discarded draft stays offered to its author for restoring (lifecycle.discard).
+DISCARD_KEEP_DAYS = 30
 
 dosing_session_practitioner = link_table(
     "dosing_session_practitioner", ("dosing_session_id", "dosing_session.id"), ("user_id", "user.id"),
@@ -52,7 +55,10 @@ class DosingSession(db.Model):
 
     client: Mapped[Client] = relationship()
     practitioners: Mapped[list[User]] = relationship(secondary=dosing_session_practitioner, order_by="User.name")
-    notes_written: Mapped[list[Note]] = relationship(back_populates="dosing_session", order_by="Note.id")
+    # Discarded drafts are not among a session's notes (they are out of the record until restored).
+    notes_written: Mapped[list[Note]] = relationship(
+        primaryjoin="and_(DosingSession.id == Note.dosing_session_id, Note.status != 'discarded')",
+        viewonly=True, order_by="Note.id")
 
     @property
     def route_label(self) -> str:
@@ -77,6 +83,11 @@ class LifecycleMixin:
     signed_at: Mapped[datetime | None]
     signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     content_hash: Mapped[str | None] = mapped_column(String(64))
+
+    @declared_attr
+    def updated_by(cls) -> Mapped[User | None]:
+        """Who saved the text as it stands (a conflict message names them, or says it was you)."""
+        return relationship(User, foreign_keys=f"{cls.__name__}.updated_by_id", viewonly=True)
 
     @declared_attr.directive
     def __mapper_args__(cls):
@@ -136,13 +147,15 @@ class Note(LifecycleMixin, db.Model):
     # A pre-licensed author's signed note waits for their supervisor's co-signature (lifecycle.cosign).
     cosigner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     cosigned_at: Mapped[datetime | None]
+    # When its author discarded the draft (status "discarded"); restorable for DISCARD_KEEP_DAYS.
+    discarded_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     client: Mapped[Client] = relationship()
     author: Mapped[User] = relationship(foreign_keys=[author_id])
     signed_by: Mapped[User | None] = relationship(foreign_keys="Note.signed_by_id")
     cosigner: Mapped[User | None] = relationship(foreign_keys="Note.cosigner_id")
-    dosing_session: Mapped[DosingSession | None] = relationship(back_populates="notes_written")
+    dosing_session: Mapped[DosingSession | None] = relationship()
     group_session = relationship("GroupSession")
     addenda: Mapped[list[Addendum]] = relationship(back_populates="note", order_by="Addendum.created_at")
     insights: Mapped[list[Insight]] = relationship(back_populates="note", order_by="Insight.id")
@@ -151,6 +164,10 @@ class Note(LifecycleMixin, db.Model):
     @property
     def kind_label(self) -> str:
         return NOTE_KINDS.get(self.kind, self.kind)
+
+    @property
+    def is_discarded(self) -> bool:
+        return self.status == "discarded"
 
     @property
     def awaits_cosignature(self) -> bool:
@@ -193,14 +210,26 @@ class Insight(db.Model):
     shared_with_coach: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Removed from a draft by mistake: out of every page and plan (kept so "Undo" can bring it back).
+    removed_at: Mapped[datetime | None]
+    # Retracted from a signed note: kept and shown struck through, with the reason, to clinicians;
+    # out of the plan builder and the client's plan.
+    retracted_at: Mapped[datetime | None]
+    retracted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    retraction_reason: Mapped[str] = mapped_column(String(300), default="", server_default=sql_text("''"))
 
     note: Mapped[Note] = relationship(back_populates="insights")
+    retracted_by: Mapped[User | None] = relationship(foreign_keys=[retracted_by_id])
     themes: Mapped[list[InsightTheme]] = relationship(
         back_populates="insight", cascade="all, delete-orphan", order_by="InsightTheme.theme"
     )
     goals: Mapped[list[Goal]] = relationship(secondary=insight_goal, order_by="Goal.title")
     history_items: Mapped[list[HistoryItem]] = relationship(secondary=insight_history_item,
                                                            order_by="HistoryItem.title")
+
+    @property
+    def is_retracted(self) -> bool:
+        return self.retracted_at is not None
 
     @property
     def theme_names(self) -> list[str]:

@@ -1,7 +1,7 @@
 """Dosing sessions and notes (client-scoped), and the supervisor's list of notes to co-sign."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -12,11 +12,12 @@ from ..auth.models import User
 from ..clients.models import Client
 from ..clock import from_local, local_day, local_today, to_local, utcnow, viewer_tz
 from ..extensions import db
-from ..permissions import (child_or_404, client_scoped, clients_where, may, may_write_note,
-                           note_kinds_to_start, note_or_404, reader_of, readable_notes, reads, writes)
+from .. import undo
+from ..permissions import (child_or_404, client_scoped, clients_where, discarded_drafts, discarded_note_or_404, may,
+                           may_write_note, note_kinds_to_start, note_or_404, reader_of, readable_notes, reads, writes)
 from . import editor, lifecycle
-from .forms import DosingSessionForm, NewNoteForm
-from .models import NOTE_KINDS, Addendum, DosingSession, Note
+from .forms import DosingSessionForm, NewNoteForm, SignForm
+from .models import DISCARD_KEEP_DAYS, NOTE_KINDS, Addendum, DosingSession, Note
 from .sections import INSIGHT_KINDS
 from .window import integration_window
 
@@ -66,9 +67,10 @@ def index(client):
     tz_name = viewer_tz()
     today = local_today(tz_name)
     windows = {s.id: integration_window(s, client.practice, today) for s in sessions}
+    discarded = db.session.scalar(select(func.count()).select_from(discarded_drafts(client).subquery()))
     return render_template("notes/index.html", client=client, sessions=sessions, windows=windows,
                            loose_notes=loose_notes, has_debrief=has_debrief, debrief_state=debrief_state,
-                           kinds_to_start=note_kinds_to_start(client))
+                           kinds_to_start=note_kinds_to_start(client), discarded_count=discarded)
 
 
 def _session_form(client: Client, session: DosingSession | None = None) -> DosingSessionForm:
@@ -188,7 +190,8 @@ def _note_page(client: Client, note: Note) -> editor.NotePage:
         return url_for(endpoint, client_id=client.id, note_id=note.id)
 
     links = editor.Links(page=link("notes.show_note"), autosave=link("notes.autosave"), sign=link("notes.sign"),
-                         addenda=link("notes.add_addendum"), storage_key=editor.storage_key("note", note.id))
+                         addenda=link("notes.add_addendum"), storage_key=editor.storage_key("note", note.id),
+                         discard=link("notes.discard"))
     return editor.NotePage(note=note, links=links, client=client, render=_render_note)
 
 
@@ -270,6 +273,66 @@ def add_addendum(client, note_id: int):
 def cosign(client, note_id: int):
     """The supervisor co-signs a pre-licensed clinician's signed note (lifecycle.cosign says who may)."""
     return editor.cosign(_note_page(client, _note_or_404(client, note_id)))
+
+
+# --- discarding a draft started by mistake, and bringing it back -------------------------------
+
+@bp.route("/notes/<int:note_id>/discard", methods=["POST"])
+@client_scoped
+@writes(*NOTE_CONTENT_KINDS)
+def discard(client, note_id: int):
+    """The author takes an unsigned draft out of the record; the next page offers Undo."""
+    page = _note_page(client, _note_or_404(client, note_id, write=True))
+    note = page.note
+    form = SignForm()  # the version the author saw, as for signing
+    if not form.validate_on_submit():
+        return editor.refuse(page, 400, "This request did not say which version of the draft to discard.")
+    try:
+        lifecycle.discard(note, current_user, form.version.data)
+    except (lifecycle.NoteLocked, lifecycle.NoteDiscarded):
+        return editor.refuse(page, 409, "This note was signed meanwhile, so it is kept; add an addendum instead."
+                             if note.is_signed else lifecycle.NoteDiscarded.message)
+    except lifecycle.NotSigner as refused:
+        return editor.refuse(page, 403, refused.message)
+    except lifecycle.StaleVersion:
+        return editor.refuse(page, 409, "The draft changed since this page showed it (saved in another tab or "
+                                        "window?), so it was not discarded. Read it once more first.")
+    except lifecycle.Invalid as refused:
+        return editor.refuse(page, 422, next(iter(refused.errors.values())))
+    record("discard", obj=note, client=client, detail=f"{note.kind} note, version {note.version}")
+    db.session.commit()
+    undo.offer(f"The draft {note.kind_label.lower()} of {note.occurred_on:%b %-d} is discarded.",
+               url_for("notes.restore", client_id=client.id, note_id=note.id))
+    return redirect(url_for("notes.index", client_id=client.id), code=303)
+
+
+@bp.route("/notes/<int:note_id>/restore", methods=["POST"])
+@client_scoped
+@writes(*NOTE_CONTENT_KINDS)
+def restore(client, note_id: int):
+    """Undo a discard (or restore from the list of discarded drafts): the draft is back as it was."""
+    note = discarded_note_or_404(client, note_id)
+    try:
+        lifecycle.restore(note, current_user)
+    except lifecycle.StaleVersion:  # restored a moment ago by a second press
+        db.session.rollback()
+    except (lifecycle.NotSigner, lifecycle.Invalid):
+        abort(404)
+    else:
+        record("restore", obj=note, client=client, detail=f"discarded {note.kind} note restored as a draft")
+        db.session.commit()
+        flash("The draft is back, as it was.", "success")
+    return redirect(url_for("notes.show_note", client_id=client.id, note_id=note.id), code=303)
+
+
+@bp.route("/notes/discarded")
+@client_scoped
+@reads(*NOTE_CONTENT_KINDS)
+def discarded(client):
+    """The signed-in author's discarded drafts on this record that may still be restored."""
+    notes = db.session.scalars(discarded_drafts(client).order_by(Note.discarded_at.desc())).all()
+    return render_template("notes/discarded.html", client=client, notes=notes, keep_days=DISCARD_KEEP_DAYS,
+                           active_tab="notes.index")
 
 
 # --- the supervisor's list ---------------------------------------------------------------------

@@ -48,10 +48,11 @@ def load_plan(client_id: int, plan_id: int) -> Plan | None:
 
 def client_facing_insights(item: PlanItem) -> list[Insight]:
     """The item's insights that may be shown to the client: own client, shared by a clinician, in the
-    client's words, not touching sensitive history."""
+    client's words, not touching sensitive history, neither retracted nor removed."""
     return [
         insight for insight in item.insights
         if insight.client_id == item.client_id
+        and insight.retracted_at is None and insight.removed_at is None
         and insight.shared_with_coach
         and (insight.client_words or "").strip()
         and not any(h.sensitive for h in insight.history_items)

@@ -15,7 +15,7 @@ from ..extensions import db, limiter
 from ..forms import stored_int
 from ..http import is_htmx
 from ..permissions import (child_or_404, client_scoped, may_change_library_entry, practice_object_or_404,
-                           reader_of, readable_insights, readable_items, reads, requires, writes)
+                           plannable_insights, reader_of, readable_insights, readable_items, reads, requires, writes)
 from ..notes.models import DosingSession, Insight
 from . import delivery, lifecycle
 from .assemble import DOCUMENT_LOAD_OPTIONS, build_document, client_facing_insights, start_date_for
@@ -310,7 +310,8 @@ def _item_form(client, plan: Plan, item: PlanItem | None) -> PlanItemForm:
     goals = db.session.scalars(select(Goal).where(Goal.client_id == client.id, readable_items(Goal, reader))
                                .order_by(Goal.archived, Goal.title)).all()
     form.goals.choices = [(g.id, g.title) for g in goals if not g.archived or g.id in linked_goals]
-    insights = db.session.scalars(select(Insight).where(Insight.client_id == client.id, readable_insights(reader))
+    insights = db.session.scalars(select(Insight).where(Insight.client_id == client.id, readable_insights(reader),
+                                                            plannable_insights())
                                   .options(selectinload(Insight.history_items), selectinload(Insight.note))
                                   .order_by(Insight.id.desc())).all()
     form.insights.choices = [(i.id, i.client_words or i.text) for i in insights]
@@ -344,7 +345,9 @@ def _apply_item_form(form: PlanItemForm, item: PlanItem, client) -> None:
     offered_goals = {value for value, _ in form.goals.choices}
     offered_insights = {value for value, _ in form.insights.choices}
     kept_goals = [g for g in item.goals if g.id not in offered_goals]
-    kept_insights = [i for i in item.insights if i.id not in offered_insights]
+    # Linked insights this reader is not offered stay linked, unless they were retracted or removed.
+    kept_insights = [i for i in item.insights if i.id not in offered_insights and i.retracted_at is None
+                     and i.removed_at is None]
     item.goals = kept_goals + list(db.session.scalars(
         select(Goal).where(Goal.client_id == client.id, Goal.id.in_(goal_ids))))
     item.insights = kept_insights + list(db.session.scalars(

@@ -94,10 +94,11 @@ def insights_query(terms: list[str], scopes: list[tuple[str, Select]]) -> Select
     in_words = and_(*(words.contains(term, autoescape=True) for term in terms))
     within = [and_(Insight.client_id.in_(ids), readable_notes(reader), in_full)
               for reader, ids in scopes if _full(reader)]
-    within += [and_(Insight.client_id.in_(ids), Insight.shared_with_coach.is_(True), in_words)
+    within += [and_(Insight.client_id.in_(ids), Insight.shared_with_coach.is_(True), Insight.retracted_at.is_(None),
+                    Note.status != "discarded", in_words)
                for reader, ids in scopes if _words(reader)]
     return (select(Insight).join(Note, Note.id == Insight.note_id)
-            .where(or_(false(), *within))
+            .where(Insight.removed_at.is_(None), or_(false(), *within))
             .options(joinedload(Insight.note).joinedload(Note.client), selectinload(Insight.themes))
             .order_by(Note.occurred_on.desc(), Insight.id.desc()))
 

@@ -17,6 +17,7 @@
   function start(form) {
     const status = document.getElementById("save-status");
     const signForm = document.getElementById("sign-form");
+    const discardForm = document.getElementById("discard-form");
     const key = form.dataset.storageKey;
     const noteUrl = form.dataset.noteUrl;
     const loginUrl = form.dataset.loginUrl;
@@ -111,6 +112,7 @@
       form.dataset.version = String(next);
       form.elements.namedItem("version").value = String(next);
       if (signForm) signForm.elements.namedItem("version").value = String(next);
+      if (discardForm) discardForm.elements.namedItem("version").value = String(next);
     }
 
     // -- saving
@@ -185,7 +187,7 @@
       }
       if (code === 409 && data.error === "conflict") {
         stopped = true;
-        say(`Someone else saved this note while you were writing. ${SAFE}`,
+        say(`${data.message || "Someone else saved this note while you were writing."} ${SAFE}`,
           { href: data.conflict_url, text: "Compare both versions" });
         return false;
       }
@@ -321,6 +323,16 @@
         if (!dirty && !inFlight) return; // what is signed is what the server has
         event.preventDefault();
         if (await saveNow()) signForm.submit();
+      });
+    }
+    if (discardForm) {
+      // What is discarded is kept as a revision: save what is typed first, so the Undo brings it all back.
+      discardForm.addEventListener("submit", async (event) => {
+        event.preventDefault();
+        if ((dirty || inFlight) && !(await saveNow())) return;
+        stopped = true; // no autosave may follow the draft out of the record
+        dropLocal(); // the server keeps exactly this text with the discarded draft
+        discardForm.submit();
       });
     }
     window.setInterval(autosave, SAVE_EVERY_MS);

@@ -344,7 +344,7 @@ def test_two_practitioners_on_one_draft_compare_both_versions_and_lose_neither(s
     text(jonah_page, NEXT_STEPS).fill("Jonah: call on Thursday; she'll try the morning pages.")
     text(jonah_page, "Body sensations").click()
     jonah_status = jonah_page.locator("#save-status")
-    expect(jonah_status).to_contain_text("Someone else saved this note while you were writing.")
+    expect(jonah_status).to_contain_text("Ada Okafor, LMFT saved this note while you were writing.")  # named, not "someone"
     expect(jonah_status).to_contain_text("Your text is safe on this device.")
     other.check("notes-conflict-jonah-refused")
 
@@ -372,7 +372,7 @@ def test_two_practitioners_on_one_draft_compare_both_versions_and_lose_neither(s
     ada.allow_status(409, f"{note_path}/autosave")
     text(ada_page, "Body sensations").fill("Ada: a warm weight in the hands.")
     text(ada_page, "Imagery and themes").click()
-    expect(ada_page.locator("#save-status")).to_contain_text("Someone else saved this note")
+    expect(ada_page.locator("#save-status")).to_contain_text("Jonah Reyes, LCSW saved this note")
     assert server_fields(live_server, note_path)["next_steps"].startswith("Jonah:")
     ada.check("notes-conflict-ada-refused")
 
