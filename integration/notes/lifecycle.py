@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import with_parent
 from sqlalchemy.orm.exc import StaleDataError
 
+from .. import signals
 from ..auth.models import User
 from ..clock import utcnow
 from ..extensions import db
@@ -217,6 +218,7 @@ def sign(note, user: User, based_on_version: int):
     except StaleDataError:
         db.session.rollback()
         raise (NoteLocked() if note.is_signed else StaleVersion(note)) from None
+    signals.note_signed.send(note)  # e.g. a debrief's "follow-up needed" raises an alert (measures/)
     return revision
 
 

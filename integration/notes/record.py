@@ -21,6 +21,7 @@ from ..clock import local_day, to_local, utcnow
 from ..extensions import db
 from ..permissions import insight_view, may, reader_of, readable_insights, readable_notes
 from .models import DosingSession, Insight, Note, insight_goal, insight_history_item
+from . import worklist
 from .window import integration_window
 
 
@@ -34,6 +35,7 @@ def connect() -> None:
     signals.attention.connect(notes_to_cosign)
     signals.linked_insights.connect(insights_linked)
     signals.insight_counts.connect(insights_per_link)
+    worklist.connect(signals.worklist)
 
 
 def note_url(note: Note) -> str:
