@@ -12,13 +12,15 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
-from sqlalchemy import Select, false, select, union
+from sqlalchemy import Select, false, insert, select, union
 
 from . import signals
+from .audit.models import AuditEvent
 from .clients.models import Client
 from .clock import local_today, viewer_tz
+from .extensions import db
 from .permissions import READ_LEVELS, level, reading_scopes
 
 bp = Blueprint("worklist", __name__)
@@ -91,5 +93,18 @@ def counts_by_client(client_ids: list[int]) -> dict[int, Counter]:
 @login_required
 def index():
     items = work_items(team_scopes(), local_today(viewer_tz()))
+    shown = sorted({item.client_id for item in items})
+    if shown:
+        _audit_views(shown)
     sections = [(kind, heading, [i for i in items if i.kind == kind]) for kind, (_, heading, _) in KINDS.items()]
     return render_template("worklist.html", items=items, sections=[s for s in sections if s[2]])
+
+
+def _audit_views(client_ids: list[int]) -> None:
+    """The worklist shows part of each of these records (an alert's words, a session's date): one audit
+    row each, written as one multi-row INSERT so the page's queries stay constant (audit.log.record_many
+    writes one statement per client)."""
+    row = {"action": "view", "user_id": current_user.id, "practice_id": current_user.practice_id,
+           "object_type": "", "object_id": None, "remote_addr": (request.remote_addr or "")[:64], "detail": "worklist"}
+    db.session.execute(insert(AuditEvent), [{**row, "client_id": client_id} for client_id in client_ids])
+    db.session.commit()
