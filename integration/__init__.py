@@ -67,14 +67,16 @@ def register_blueprints(app: Flask) -> None:
     from .clients.views import bp as clients_bp
     from .groups.views import bp as groups_bp
     from .home import bp as home_bp
+    from .measures.views import bp as measures_bp
     from .notes.insight_views import bp as insights_bp
     from .notes.views import bp as notes_bp
     from .notes.views import cosign_bp
     from .plans.views import bp as plans_bp
     from .search.views import bp as search_bp
+    from .worklist import bp as worklist_bp
 
     for blueprint in (home_bp, auth_bp, clients_bp, notes_bp, cosign_bp, insights_bp, search_bp, plans_bp,
-                      groups_bp, audit_bp):
+                      groups_bp, audit_bp, measures_bp, worklist_bp):
         app.register_blueprint(blueprint)
 
 
@@ -82,9 +84,10 @@ def register_record_contributions() -> None:
     """Each area adds its part to the client's record (timeline, needs attention, linked insights)."""
     from .clients import record as clients_record
     from .groups import record as groups_record
+    from .measures import record as measures_record
     from .notes import record as notes_record
 
-    for area in (clients_record, notes_record, groups_record):
+    for area in (clients_record, notes_record, groups_record, measures_record):
         area.connect()
 
 

@@ -15,6 +15,8 @@ def index():
         return redirect(url_for("auth.setup"))
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
+    if current_user.role in ("therapist", "coach") or current_user.is_clinician:
+        return redirect(url_for("worklist.index"))  # a practitioner's home: what waits for them
     return redirect(url_for("clients.index"))
 
 

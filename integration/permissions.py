@@ -270,6 +270,10 @@ CONTENT: dict[str, tuple[str, dict[str, str]]] = {
                         _levels("write", "read", "", "read")),
     "plans": ("Plans: build, preview, finalize, deliver", _levels("write", "write", "", "read")),
     "circles": ("Circle attendance on the record", _levels("read", "read", "read", "read")),
+    "measures": ("Measures item by item (PHQ-9, GAD-7, PCL-5, the practice's own), alerts and their "
+                 "acknowledgements, schedules", _levels("write", "", "", "read")),
+    "measures.scores": ("Measures' total scores over time: the trend, without items or alerts",
+                        _levels("write", "read", "", "read")),
 }
 # Which kind of content each kind of note is.
 NOTE_CONTENT = {"debrief": "notes.clinical", "integration": "notes.clinical", "group": "notes.clinical",

@@ -26,6 +26,13 @@ kwargs: of ("goal" or "history"). Returns dict[id, count].""")
 client_names = _signals.signal("client-names", doc="""Names of a practice's clients, for pages below clients/.
 Sender: the practice id. kwargs: ids (a set) or name_contains (text). Returns dict[id, full name].""")
 
+note_signed = _signals.signal("note-signed", doc="""A note was just signed (flushed, not committed).
+Sender: the note (a client Note or a circle's GroupNote). Receivers add to the same transaction.""")
+
+worklist = _signals.signal("worklist", doc="""What waits for the signed-in practitioner, across clients.
+Sender: the user. kwargs: scopes (list of (reader, select of client ids), from reading_scopes()),
+today. Returns list[worklist.WorkItem]. A fixed number of queries however many clients.""")
+
 
 def gather(signal, sender, **kwargs) -> list:
     """Every receiver's list, joined."""

@@ -70,6 +70,7 @@ CLIENT_TABS = (
     ("insights.index", "Insights", ("insights", "insights.shared")),
     ("clients.goals", "Goals", ("goals", "goals.sensitive")),
     ("clients.history", "History", ("history", "history.sensitive")),
+    ("measures.index", "Measures", ("measures", "measures.scores")),
     ("groups.client_attendance", "Group circles", ("circles",)),
     ("plans.index", "Plans", ("plans",)),
 )

@@ -13,6 +13,7 @@ from werkzeug.routing import Rule
 from integration.clients.models import Client, Goal, GoalCheckIn, HistoryItem
 from integration.extensions import db
 from integration.groups.models import Attendance, Enrollment, GroupNote, GroupSeries, GroupSession
+from integration.measures.models import MeasureAlert, MeasureResponse, MeasureSchedule
 from integration.notes.models import Addendum, DosingSession, Insight, Note
 from integration.plans.models import Plan, PlanExport, PlanItem, ShareLink
 from tests.conftest import build_app
@@ -37,6 +38,9 @@ ARGUMENT_OBJECTS = {
     "export_id": lambda record: record["export"].id,
     "link_id": lambda record: record["link"].id,
     "group_session_id": lambda record: record["group_session"].id,
+    "response_id": lambda record: record["response"].id,
+    "alert_id": lambda record: record["alert"].id,
+    "schedule_id": lambda record: record["schedule"].id,
 }
 
 # The same for the circle routes, /groups/<series_id>/...
@@ -123,10 +127,17 @@ def full_record(client: Client, author) -> dict:
     enrollment = Enrollment(series=series, client_id=client.id)
     attendance = Attendance(group_session=group_session, client_id=client.id, status="present")
     group_note = GroupNote(group_session=group_session, author_id=author.id, content={"text": "Rest and return"})
+    response = MeasureResponse(client_id=client.id, measure_key="phq9", taken_on=date.today(), answers=[1] * 9,
+                               total=9, band="Mild", entered_by_id=author.id, dosing_session=session)
+    schedule = MeasureSchedule(client_id=client.id, measure_key="phq9", cadence="before_session")
     db.session.add_all([checkin, addendum, insight, plan, item, export, link, series, group_session, enrollment,
-                        attendance, group_note])
+                        attendance, group_note, response, schedule])
+    db.session.flush()
+    alert = MeasureAlert(client_id=client.id, kind="item9", response_id=response.id, detail="PHQ-9 item 9")
+    db.session.add(alert)
     db.session.commit()
     return {"client": client, "member": client.care_team[0], "history": history, "goal": goal,
             "checkin": checkin, "session": session, "note": note, "signed_note": signed, "addendum": addendum,
             "insight": insight, "plan": plan, "item": item, "export": export, "link": link,
-            "series": series, "group_session": group_session, "enrollment": enrollment, "attendance": attendance}
+            "series": series, "group_session": group_session, "enrollment": enrollment, "attendance": attendance,
+            "response": response, "alert": alert, "schedule": schedule}

@@ -341,7 +341,8 @@ def test_pages_issue_the_same_number_of_queries_for_10_and_500_records(app, sign
         assert f"Insight number {n - 1}" in page  # every linked insight is there
     print("query counts:", counts)
     assert counts[10] == counts[500]
-    assert max(counts[500].values()) < 20
+    # The overview: 18 before measures, which add three (scores on the timeline, open alerts, schedules).
+    assert max(counts[500].values()) < 24
 
 
 # ---------------------------------------------------------------- access

@@ -224,13 +224,18 @@ def build_world(practice, person) -> dict:
     record["finalized_plan"] = finalized
     colleague = UserFactory(practice=practice, role="coach", name="Cal Coach")
     library = practice_library(practice.id)
+    from integration.measures.models import Measure
+
+    measure = Measure(practice_id=practice.id, name="Evening check", items=["Rested"], scale=[["No", 0], ["Yes", 1]])
+    db.session.add(measure)
     db.session.commit()
-    record.update(colleague=colleague, library=library[0])
+    record.update(colleague=colleague, library=library[0], measure=measure)
     return record
 
 
 FINDERS = {"client_id": lambda r: r["client"].id, **ARGUMENT_OBJECTS, **GROUP_ARGUMENT_OBJECTS,
-           "user_id": lambda r: r["colleague"].id, "library_id": lambda r: r["library"].id}
+           "user_id": lambda r: r["colleague"].id, "library_id": lambda r: r["library"].id,
+           "measure_id": lambda r: r["measure"].id}
 
 
 def rules_of(app, method: str) -> list:

@@ -30,6 +30,7 @@ from integration.auth.models import User
 from integration.clients.models import BreakGlass, CareTeamMember, Client, Goal, HistoryItem
 from integration.clock import local_today, utcnow
 from integration.extensions import db
+from integration.measures.models import Measure, MeasureAlert, MeasureResponse, MeasureSchedule
 from integration.notes.models import DosingSession, Insight, Note
 from integration.permissions import NOTE_CONTENT, READ_LEVELS, level
 from integration.plans.models import Plan, PlanExport, PlanItem
@@ -52,6 +53,8 @@ WORDS = {
     "riverstride": "goals",               # a plain goal's title
     "meadowthrum": "notes.coaching",      # a coaching note
     "lanternmoth": "notes.process",       # Cleo's private process note
+    "thistlebrook": "measures",           # an item of a practice-defined measure, shown with its answers
+    "emberquay": "measures",              # a clinician's note acknowledging an alert
 }
 SEARCHABLE = {"plumtrellis", "bramblecove", "brackenfold", "fernhollow", "gladewren", "meadowthrum", "lanternmoth"}
 CLIENT_NAME = ("Wrenna", "Halloway")
@@ -184,6 +187,24 @@ def _build(app) -> World:
     _post(as_cora, f"/clients/{cid}/plans/{plan_id}/exports/{ids['export_id']}/share", {})
     ids["link_id"] = db.session.scalar(select(PlanExport).where(PlanExport.id == ids["export_id"])).share_links[0].id
 
+    # Measures: a practice-defined measure (its item text planted) and a PHQ-9 with item 9 above 0,
+    # whose alert Cleo acknowledges with a planted note.
+    as_ada = _signed_in(app, people["admin"])
+    _post(as_ada, "/measures/practice", {"name": "Evening check", "items": "Felt thistlebrook at dusk",
+                                         "scale": "No = 0\nYes = 1"})
+    custom = db.session.scalar(select(Measure.id))
+    _post(as_cleo, f"/clients/{cid}/measures/new?measure=m{custom}", {
+        "taken_on": today.isoformat(), "dosing_session_id": "0", "item_1": "1"})
+    _post(as_cleo, f"/clients/{cid}/measures/new?measure=phq9", {
+        "taken_on": today.isoformat(), "dosing_session_id": ids["session_id"],
+        **{f"item_{n}": "1" for n in range(1, 10)}})
+    ids["response_id"] = db.session.scalar(select(MeasureResponse.id).where(MeasureResponse.measure_key == "phq9"))
+    ids["alert_id"] = alert = db.session.scalar(select(MeasureAlert.id).where(MeasureAlert.client_id == cid))
+    _post(as_cleo, f"/clients/{cid}/measures/alerts/{alert}/acknowledge", {f"ack{alert}-note": "Called; emberquay."})
+    _post(as_cleo, f"/clients/{cid}/measures/schedules", {"measure_key": "phq9", "cadence": "weekly"})
+    ids["schedule_id"] = db.session.scalar(select(MeasureSchedule.id).where(MeasureSchedule.client_id == cid))
+    ids["custom_response"] = db.session.scalar(select(MeasureResponse.id).where(MeasureResponse.measure_key != "phq9"))
+
     as_bea = _signed_in(app, people["admin-break-glass"])
     _post(as_bea, f"/clients/{cid}/break-glass", {"reason": "Client phoned in crisis; care team unreachable."})
 
@@ -198,6 +219,7 @@ def _build(app) -> World:
         "goal_id": [goals[False], goals[True]],
         "history_id": [history[False], history[True]],
         "insight_id": [insights[True], insights[False]],
+        "response_id": [ids["response_id"], ids["custom_response"]],
     }
     return World(app=app, users={role: user.id for role, user in people.items()}, client=client, objects=ids,
                  variants=variants)
@@ -309,6 +331,8 @@ def _home_of(world: World, word: str) -> str:
         "riverstride": f"/clients/{c}/goals/{world.variants['goal_id'][0]}",
         "meadowthrum": f"/clients/{c}/notes/{o['coaching_note']}",
         "lanternmoth": f"/clients/{c}/notes/{o['process_note']}",
+        "thistlebrook": f"/clients/{c}/measures/responses/{o['custom_response']}",
+        "emberquay": f"/clients/{c}/measures",
     }[word]
 
 
@@ -510,3 +534,12 @@ def test_every_link_and_button_a_page_offers_works_for_its_reader(world, as_role
     dead = [url for url in sorted(links) if http.get(url).status_code == 404]
     refused = [url for url in sorted(actions) if not _matrix_allows_post(world, role, url)]
     assert (dead, refused) == ([], []), role
+
+
+def test_the_coach_sees_the_score_trend_but_no_item_answer_or_alert(world, as_role):
+    """The coach's measures page: totals over time; never an item, an answer's words or an alert."""
+    page = as_role("coach").get(f"/clients/{world.client.id}/measures").get_data(as_text=True)
+    assert 'data-total="9"' in page, "the PHQ-9 total is on the coach's chart"
+    assert "Several days" not in page and "/measures/responses/" not in page and 'id="alerts"' not in page
+    assert "Several days" in as_role("other-clinician").get(
+        f"/clients/{world.client.id}/measures/responses/{world.objects['response_id']}").get_data(as_text=True)

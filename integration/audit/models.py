@@ -22,6 +22,7 @@ ACTIONS: dict[str, str] = {
     "conflict": "Saved-version conflict",
     "sign": "Signed",
     "cosign": "Co-signed",
+    "acknowledge": "Alert acknowledged",
     "break-glass": "Emergency access to a clinical record (break-glass)",
     "delete": "Deleted draft",
     "discard": "Discarded draft",

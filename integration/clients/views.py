@@ -35,7 +35,10 @@ def index():
                                   (Client.first_name, Client.last_name, Client.preferred_name))))
     query = query.order_by(db.func.lower(Client.last_name), db.func.lower(Client.first_name), Client.id)
     page = db.paginate(query, per_page=current_app.config["CLIENTS_PER_PAGE"], error_out=False)
-    return render_template("clients/index.html", page=page, q=q, status=status)
+    from ..worklist import KINDS, counts_by_client  # the worklist gathers from areas above clients/
+
+    return render_template("clients/index.html", page=page, q=q, status=status, work_kinds=KINDS,
+                           work=counts_by_client([c.id for c in page.items]))
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -27,6 +27,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import with_parent
 from sqlalchemy.orm.exc import StaleDataError
 
+from .. import signals
 from ..auth.models import User
 from ..clock import utcnow
 from ..extensions import db
@@ -250,6 +251,7 @@ def sign(note, user: User, based_on_version: int):
     except StaleDataError:
         db.session.rollback()
         raise _lost_race(note) from None
+    signals.note_signed.send(note)  # e.g. a debrief's "follow-up needed" raises an alert (measures/)
     return revision
 
 

@@ -22,6 +22,7 @@ from ..extensions import db
 from ..permissions import insight_view, may, reader_of, readable_insights, readable_notes
 from . import audit_words
 from .models import DosingSession, Insight, Note, insight_goal, insight_history_item
+from . import worklist
 from .window import integration_window
 
 
@@ -36,6 +37,7 @@ def connect() -> None:
     signals.linked_insights.connect(insights_linked)
     signals.insight_counts.connect(insights_per_link)
     audit_words.connect()
+    worklist.connect(signals.worklist)
 
 
 def note_url(note: Note) -> str:

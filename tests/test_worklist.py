@@ -1,0 +1,90 @@
+"""The practitioner's worklist: every kind of item with its link, alerts first, the same counts on the client
+list, and a constant number of SQL queries however many clients."""
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+
+from sqlalchemy import event
+
+from integration.extensions import db
+from integration.measures.models import MeasureAlert, MeasureSchedule
+from tests.factories import ClientFactory, DosingSessionFactory, NoteFactory, UserFactory
+
+
+def _busy_client(therapist, supervisee, n: int):
+    """A client with one of each: a draft, a recent session without a debrief (its window open), an open
+    alert, a measure due, and a supervisee's note waiting for the therapist's co-signature."""
+    client = ClientFactory.for_team(therapist, supervisee, first_name=f"Busy{n:02d}", last_name="Client")
+    NoteFactory(client=client, author=therapist)
+    DosingSessionFactory(client=client, number=1, started_at=datetime.utcnow() - timedelta(hours=20))
+    waiting = NoteFactory(client=client, author=supervisee)
+    waiting.status, waiting.cosigner_id, waiting.signed_at = "signed", therapist.id, datetime.utcnow()
+    db.session.add_all([MeasureAlert(client_id=client.id, kind="item9", detail=f"PHQ-9 item 9 for {n}"),
+                        MeasureSchedule(client_id=client.id, measure_key="gad7", cadence="weekly")])
+    db.session.commit()
+    return client
+
+
+@contextmanager
+def counting_queries():
+    statements = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+
+
+def test_the_worklist_lists_each_kind_alerts_first_with_links(signed_in, therapist):
+    supervisee = UserFactory(practice=therapist.practice, role="therapist", supervisor_id=therapist.id)
+    client = _busy_client(therapist, supervisee, 1)
+    page = signed_in.get("/worklist").get_data(as_text=True)
+    headings = ["Alerts to acknowledge", "Sessions without a debrief", "Your unsigned notes", "Co-signatures waiting",
+                "Measures due", "Integration windows open"]
+    positions = [page.index(f"{h} <span") for h in headings]
+    assert positions == sorted(positions), "sorted by urgency, alerts first"
+    for link in (f"/clients/{client.id}/measures#alert-", f"/clients/{client.id}/sessions/",
+                 f"/clients/{client.id}/notes/", f"/clients/{client.id}/measures/new?measure=gad7"):
+        assert f'href="{link}' in page, link
+
+
+def test_the_client_list_counts_the_same_items_per_client(signed_in, therapist):
+    supervisee = UserFactory(practice=therapist.practice, role="therapist", supervisor_id=therapist.id)
+    _busy_client(therapist, supervisee, 1)
+    page = signed_in.get("/clients/").get_data(as_text=True)
+    for words in ("1 <span class=\"work-kind\">alerts to acknowledge", "1 <span class=\"work-kind\">measures due",
+                  "1 <span class=\"work-kind\">your unsigned notes", "1 <span class=\"work-kind\">co-signatures waiting"):
+        assert words in page, words
+
+
+def test_the_worklist_and_client_list_issue_the_same_queries_for_3_and_30_clients(signed_in, therapist):
+    supervisee = UserFactory(practice=therapist.practice, role="therapist", supervisor_id=therapist.id)
+    counts = {}
+    made = 0
+    for total in (3, 30):
+        while made < total:
+            made += 1
+            _busy_client(therapist, supervisee, made)
+        counts[total] = {}
+        for url in ("/worklist", "/clients/"):
+            with counting_queries() as statements:
+                page = signed_in.get(url).get_data(as_text=True)
+            counts[total][url] = len(statements)
+            assert page.count("Busy") >= min(total, 20)  # the client list shows a page of them
+    print("query counts:", counts)
+    assert counts[3] == counts[30]
+
+
+def test_the_worklist_audits_a_view_of_each_client_it_shows(signed_in, therapist):
+    from sqlalchemy import select
+
+    from integration.audit.models import AuditEvent
+
+    supervisee = UserFactory(practice=therapist.practice, role="therapist", supervisor_id=therapist.id)
+    shown = [_busy_client(therapist, supervisee, n).id for n in (1, 2)]
+    signed_in.get("/worklist")
+    rows = db.session.scalars(select(AuditEvent).where(AuditEvent.detail == "worklist")).all()
+    assert sorted((r.client_id, r.action, r.user_id) for r in rows) == [(c, "view", therapist.id) for c in shown]
