@@ -105,13 +105,15 @@ def _pages(app) -> dict[str, Visit]:
             "/groups/", f"/groups/{series.id}", f"/groups/{series.id}/sessions/{group_session.id}",
             f"/groups/{series.id}/sessions/{group_session.id}/note", "/groups/new",
             "/library", "/library/new", "/account/password", "/account/security",
+            "/worklist", f"{base}/measures", f"{base}/measures/new?measure=phq9",
         ]
         coaching = ["/clients/", *_record_paths(coached), "/library", "/library/new",
                     "/groups/", "/account/security"]
         admin_user = User.by_email(_account("admin").email)
         running = ["/clients/", "/team", f"/team/{therapist.id}/edit", "/team/new", "/audit/",
                    "/audit/?action=view", "/settings/plans", "/settings/security", "/library", f"/library/{library.id}/edit",
-                   "/groups/", "/account/password", "/account/security"]
+                   "/groups/", "/account/password", "/account/security", "/settings/practice",
+                   "/measures/practice"]
         assert admin_user is not None
         db.session.remove()
     return {"therapist": Visit(_account("therapist"), clinical),
