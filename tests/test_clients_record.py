@@ -1,10 +1,9 @@
 """The client's record in the clients area: personal history, goals with check-ins, the overview."""
 import re
-from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from integration.audit.models import AuditEvent
 from integration.clients import record as client_record
@@ -14,6 +13,7 @@ from integration.extensions import db
 from integration.notes.models import DosingSession, Insight, InsightTheme, Note
 from tests.factories import (CheckInFactory, ClientFactory, DosingSessionFactory, GoalFactory,
                              HistoryItemFactory, InsightFactory, NoteFactory, UserFactory)
+from tests.queries import counting_queries
 from tests.routes import CLIENT_SCOPED, answers_other_than_404, rule_id
 
 
@@ -303,20 +303,6 @@ def fill_record(client_obj, author, goal, item, n: int) -> None:
         db.session.add_all([session, note, insight,
                             GoalCheckIn(goal_id=goal.id, client_id=client_obj.id, checked_on=day, rating=i % 11)])
     db.session.commit()
-
-
-@contextmanager
-def counting_queries():
-    statements = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def queries_for(client, url) -> int:
