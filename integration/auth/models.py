@@ -46,11 +46,9 @@ class Practice(db.Model):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     timezone: Mapped[str] = mapped_column(String(64), default="America/New_York")
     paper_size: Mapped[str] = mapped_column(String(10), default="letter")
-    crisis_resources: Mapped[str] = mapped_column(
-        String(2000),
-        default="If you are in crisis or thinking about harming yourself, call or text 988 "
-        "(Suicide & Crisis Lifeline). In an emergency, call 911.",
-    )
+    # The practice's own crisis lines, one per line, printed after the country's built-in lines
+    # (plans/safety.py); outside the US these are the only ones, so a plan needs at least one.
+    crisis_resources: Mapped[str] = mapped_column(String(2000), default="")
     # (The plan settings carry server defaults so the migration could add them to existing practices.)
     # Plans: how many days after a session make up "your first days" (0 = the session day only).
     integration_window_days: Mapped[int] = mapped_column(default=3, server_default="3")

@@ -233,6 +233,3 @@ def legacy_calendar_events(items: list[PlanItem], *, plan_id: int, start: date, 
             events.append(CalendarEvent(f"plan{plan_id}-item{item.id}-circle{session.id}@{DOMAIN}", item.title,
                                         session.theme or "", begins, begins + timedelta(minutes=CIRCLE_MINUTES)))
     return events
-
-
-(events: list[CalendarEvent], stamp: datetime) -> bytes:

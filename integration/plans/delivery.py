@@ -15,13 +15,15 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 
 from ..audit.log import record
-from ..auth.models import User
+from ..auth.models import Practice, User
 from ..clock import utcnow
 from ..extensions import db
 from . import lifecycle
 from .assemble import build_document
 from .calendar import ics_file
 from .models import Plan, PlanExport, PlanItem, ShareLink
+from .review import unchecked
+from .safety import missing_crisis_line
 
 SHARE_LINK_DAYS = 14
 
@@ -45,6 +47,9 @@ def finalize(plan: Plan, user: User) -> PlanExport:
         raise lifecycle.PlanLocked()
     if not plan.items:
         raise PlanNotReady("Add at least one practice before finalizing: an empty plan would be an empty PDF.")
+    refusal = not_safe_yet(plan)
+    if refusal:
+        raise PlanNotReady(refusal)
     with db.session.no_autoflush:  # the conditional UPDATE goes out only in land() below
         plan.status = "finalized"
         plan.finalized_at = utcnow()
@@ -65,6 +70,19 @@ def finalize(plan: Plan, user: User) -> PlanExport:
     return export
 
 
+def not_safe_yet(plan: Plan) -> str | None:
+    """Why the plan may not go to the client yet (no crisis line, a caution no one looked at), or None."""
+    missing = missing_crisis_line(db.session.get(Practice, plan.client.practice_id))
+    if missing:
+        return missing
+    flagged = unchecked(plan)
+    if flagged:
+        titles = ", ".join(f"“{item.title}”" for item in flagged)
+        return (f"Check {titles} first: its caution meets something in {plan.client.called}'s record. "
+                "Confirm it, use the gentler version, or change it.")
+    return None
+
+
 def successor(plan: Plan) -> Plan | None:
     """The newer version made from this plan, if any."""
     return db.session.scalar(select(Plan).where(Plan.replaces_id == plan.id).order_by(Plan.id.desc()).limit(1))
@@ -77,6 +95,7 @@ def new_version(plan: Plan, user: User) -> Plan:
         return existing
     copy = Plan(client_id=plan.client_id, dosing_session_id=plan.dosing_session_id, start_date=plan.start_date,
                 message=plan.message, appointments=list(plan.appointments or []), large_print=plan.large_print,
+                past_days=plan.past_days, reminders=plan.reminders,
                 version=plan.version + 1, replaces_id=plan.id, created_by_id=user.id)
     for item in plan.items:
         copy.items.append(PlanItem(
@@ -85,6 +104,8 @@ def new_version(plan: Plan, user: User) -> Plan:
             category=item.category, title=item.title, instructions=item.instructions,
             schedule_kind=item.schedule_kind, schedule_values=list(item.schedule_values or []),
             time_of_day=item.time_of_day, prompts=item.prompts,
+            cautions=list(item.cautions or []), gentle_variant=item.gentle_variant,
+            caution_checked_by_id=item.caution_checked_by_id, caution_checked_at=item.caution_checked_at,
             goals=list(item.goals), insights=list(item.insights),
         ))
     db.session.add(copy)

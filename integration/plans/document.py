@@ -160,6 +160,15 @@ class PlanDocument:
         return f"{self.client_name}'s plan · version {self.version}{issued}"
 
 
+    @property
+    def footer_help(self) -> str:
+        """Crisis help on every page, worksheets included: the first crisis line, shortened for the US."""
+        if not self.crisis_lines:
+            return ""
+        first = self.crisis_lines[0]
+        return "Help any time: call or text 988" if first.startswith("Call or text 988") else first
+
+
 def paragraphs(text: str) -> list[list[str]]:
     """Split typed text into paragraphs (blank-line separated), each a list of lines."""
     blocks, current = [], []

@@ -293,7 +293,8 @@ def add_from_library(client, plan_id: int):
     item = PlanItem(client_id=client.id, library_practice_id=entry.id, position=_next_position(plan),
                     category=entry.category, title=entry.title, instructions=entry.instructions,
                     schedule_kind=entry.schedule_kind, schedule_values=list(entry.schedule_values or []),
-                    time_of_day=entry.time_of_day, prompts=entry.prompts)
+                    time_of_day=entry.time_of_day, prompts=entry.prompts,
+                    cautions=list(entry.cautions or []), gentle_variant=entry.gentle_variant)
     plan.items.append(item)
     db.session.flush()
     record("change", obj=plan, client=client, detail=f"added item {item.id} from library {entry.id}")

@@ -1,4 +1,16 @@
-"""plan safety
+"""plan safety: day-of-session safety and crisis lines, cautions on practices, confirmed client's words,
+client-facing goal titles, past days and reminders
+
+Existing data, carried over:
+- practices: country "US"; the old default crisis text (988 and 911) is emptied, because the plan now
+  prints the full US lines by itself; a practice's own text is kept and printed after them; no
+  after-hours line or reply time until an admin adds them; the safe day-of-session default applies;
+- library entries: built-in entries get their cautions and gentler versions; the built-in texts that
+  gave advice which can harm or contradicted their time of day are replaced, unless a practice edited them;
+- insights: none counts as confirmed. The words in plans already delivered stay in those PDFs (kept
+  exactly), but nobody ever confirmed they were the client's own, so a new version quotes them only after
+  a practitioner confirms them (the preview says so);
+- plans: past days printed briefly ("behind"), and no reminders, as they were delivered.
 
 Revision ID: 0010
 Revises: 0008
@@ -7,6 +19,42 @@ Create Date: 2026-11-30 21:28:13.181008
 """
 from alembic import op
 import sqlalchemy as sa
+
+OLD_CRISIS_DEFAULT = ("If you are in crisis or thinking about harming yourself, call or text 988 "
+                      "(Suicide & Crisis Lifeline). In an emergency, call 911.")
+# Built-in entries: (cautions, gentler version) as of this migration.
+CAUTIONS = {
+    "sitting-ten": (["eyes_closed"], "Sit with your eyes open and rest your gaze on the floor a little way ahead. "
+                    "Set a timer for five minutes. Feel your feet on the ground. You can stop at any time."),
+    "body-scan": (["eyes_closed"], "Sit up with your eyes open. Notice only your feet, your hands and the chair "
+                  "under you, for about three minutes. If a feeling gets too big, look around the room and name "
+                  "five things you see."),
+    "restorative-yoga": (["eyes_closed"], "Choose a short chair yoga video of ten to fifteen minutes and keep your "
+                         "eyes open. Stop any pose that does not feel safe."),
+    "nourishing-food": (["substances", "fasting"], ""),
+    "nature-walk": (["alone"], "Walk with someone you trust, or on a busy path you know well. Keep your phone "
+                    "with you."),
+    "sit-spot": (["alone"], ""),
+}
+# Built-in texts replaced where a practice left them as they were: (old instructions, new instructions).
+REWRITTEN = {
+    "nourishing-food": (
+        "Eat regular, simple meals and drink plenty of water in the first days. Go easy on alcohol and "
+        "caffeine while you settle.",
+        "Eat regular meals that feel good to you, and drink water through the day. Talk with us about "
+        "alcohol, other drugs, fasting, or a change to your medicine. What is right for you is your "
+        "own. We will work it out together."),
+    "arrival-journal": (
+        "Before the day gets busy, sit somewhere quiet with a notebook. Write whatever comes, without "
+        "fixing spelling or making sense of it. Images, feelings, a single word: all of it counts.",
+        "At the end of the day, sit somewhere quiet with a notebook. Write whatever comes. Don't fix "
+        "the spelling or try to make sense of it. A picture, a feeling, one word: all of it counts."),
+    "check-in-call": (
+        "A brief call to see how you are settling. If something feels hard before then, reach out sooner.",
+        "We will call you on this day, in the afternoon, at the number we have for you. The call takes "
+        "about ten minutes. If you miss it, we will try once more the same day. If you need us before "
+        "then, use the numbers on the help page."),
+}
 
 
 # revision identifiers, used by Alembic.
@@ -49,6 +97,30 @@ def upgrade():
         batch_op.add_column(sa.Column('plan_times', sa.JSON(), server_default=sa.text("'{}'"), nullable=False))
 
     # ### end Alembic commands ###
+    _carry_over()
+
+
+def _carry_over() -> None:
+    """Existing practices and built-in library entries get the new defaults (see the docstring)."""
+    practice = sa.table('practice', sa.column('crisis_resources', sa.String))
+    op.execute(practice.update().where(practice.c.crisis_resources == OLD_CRISIS_DEFAULT).values(crisis_resources=''))
+    library = sa.table('library_practice', sa.column('builtin_key', sa.String), sa.column('instructions', sa.Text),
+                       sa.column('cautions', sa.JSON), sa.column('gentle_variant', sa.Text),
+                       sa.column('schedule_kind', sa.String), sa.column('schedule_values', sa.JSON),
+                       sa.column('time_of_day', sa.String))
+    for key, (cautions, gentle) in CAUTIONS.items():
+        op.execute(library.update().where(library.c.builtin_key == key)
+                   .values(cautions=cautions, gentle_variant=gentle))
+    for key, (old, new) in REWRITTEN.items():
+        op.execute(library.update().where(library.c.builtin_key == key, library.c.instructions == old)
+                   .values(instructions=new))
+    op.execute(library.update().where(library.c.builtin_key == 'check-in-call', library.c.time_of_day == '')
+               .values(time_of_day='afternoon'))
+    # The two built-ins that put a 21:30 event in the calendar every night: a habit is not an appointment.
+    op.execute(library.update().where(library.c.builtin_key == 'sleep-rhythm', library.c.schedule_kind == 'weekdays')
+               .values(schedule_kind='as_needed', schedule_values=[], time_of_day=''))
+    op.execute(library.update().where(library.c.builtin_key == 'body-scan', library.c.time_of_day == 'bedtime')
+               .values(time_of_day='evening'))
 
 
 def downgrade():
