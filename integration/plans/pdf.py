@@ -254,11 +254,11 @@ def render_plan_html(doc: PlanDocument, stylesheet_links: tuple[str, ...] = ()) 
                            back_url=None, **_template_context(doc))
 
 
-def preview_html(doc: PlanDocument, back_url: str | None = None) -> str:
+def preview_html(doc: PlanDocument, back_url: str | None = None, held_back: list[str] = ()) -> str:
     """A full HTML page showing exactly what the PDF shows, styled for the screen (CSP-safe: linked CSS)."""
     links = (url_for("static", filename=FALLBACK_FONTS), url_for("static", filename=STYLESHEET))
     return render_template("pdf/plan.html", preview=True, stylesheet_links=links, back_url=back_url,
-                           **_template_context(doc))
+                           held_back=held_back, **_template_context(doc))
 
 
 def html_to_pdf(html: str, paper_size: str = "letter", large_print: bool = False) -> bytes:
