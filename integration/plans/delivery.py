@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -23,7 +24,7 @@ from .assemble import build_document
 from .calendar import ics_file
 from .models import Plan, PlanExport, PlanItem, ShareLink
 from .review import unchecked
-from .safety import missing_crisis_line
+from .safety import crisis_lines, missing_crisis_line
 
 SHARE_LINK_DAYS = 14
 
@@ -151,7 +152,40 @@ def live_link(token: str, now: datetime | None = None) -> ShareLink | None:
     return link
 
 
-def open_link(token: str, what: str) -> ShareLink | None:
+@dataclass
+class Landing:
+    """What the private link's page shows: from the delivered version and the practice's settings only."""
+
+    client_name: str
+    from_name: str
+    practice_name: str
+    contact: str
+    reply_time: str
+    crisis: list[str]
+    after_hours_line: str
+    version: int
+    given_on: datetime
+    newer_given_on: datetime | None  # a newer version was delivered (this link is superseded)
+
+
+def landing(link: ShareLink) -> Landing:
+    """The landing page's contents for a live link."""
+    export = link.export
+    plan = export.plan
+    practice = db.session.get(Practice, plan.client.practice_id)
+    author = plan.finalized_by or plan.created_by
+    newer = db.session.scalar(select(PlanExport.created_at).join(Plan, Plan.id == PlanExport.plan_id)
+                              .where(Plan.client_id == plan.client_id, PlanExport.id > export.id)
+                              .order_by(PlanExport.id.desc()).limit(1))
+    return Landing(client_name=plan.client.called, from_name=author.display_name if author else practice.name,
+                   practice_name=practice.name,
+                   contact=(practice.client_contact or (author.email if author else "")).strip(),
+                   reply_time=(practice.reply_time or "").strip(), crisis=crisis_lines(practice),
+                   after_hours_line=(practice.after_hours_line or "").strip(), version=export.version,
+                   given_on=export.created_at, newer_given_on=newer)
+
+
+def open_link(token: str, what: str, count: bool = True) -> ShareLink | None:
     """The live link for this raw token, its download counted and audited (no user: the client has
     no account); None when it is unknown, expired or revoked.
 
@@ -163,9 +197,11 @@ def open_link(token: str, what: str) -> ShareLink | None:
         return None
     client = link.export.plan.client
     now = utcnow()
+    # Opening the page is a use, not a download: it moves last_used_at only.
+    values = {"downloads": ShareLink.downloads + 1, "last_used_at": now} if count else {"last_used_at": now}
     counted = db.session.execute(
         update(ShareLink).where(ShareLink.id == link.id, ShareLink.revoked_at.is_(None), ShareLink.expires_at > now)
-        .values(downloads=ShareLink.downloads + 1, last_used_at=now),
+        .values(**values),
         execution_options={"synchronize_session": False})
     if not counted.rowcount:
         db.session.rollback()

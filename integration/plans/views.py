@@ -638,6 +638,7 @@ def share(client, plan_id: int, export_id: int):
     link, token = delivery.create_share_link(export, current_user._get_current_object())
     db.session.commit()
     return render_template("plans/share_created.html", client=client, plan=export.plan, export=export, link=link,
+                           page_url=url_for("plans.shared_page", token=token, _external=True),
                            pdf_url=url_for("plans.shared_pdf", token=token, _external=True),
                            ics_url=url_for("plans.shared_calendar", token=token, _external=True),
                            active_tab="plans.index")
@@ -690,6 +691,21 @@ def _unavailable() -> Response:
 
 
 @bp.route("/p/<token>")
+@limiter.shared_limit(_share_rate, scope="share-link")
+def shared_page(token: str):
+    """The page the private link opens (no account, mobile first, no script): who the plan is from, how
+    to reach them, help in a crisis, and the two downloads. Built from the delivered version only."""
+    link = delivery.open_link(token, "page", count=False)
+    if link is None:
+        return _unavailable()
+    landing = delivery.landing(link)
+    db.session.commit()
+    return _private(Response(render_template("plans/shared_page.html", landing=landing,
+                                             pdf_url=url_for("plans.shared_pdf", token=token),
+                                             ics_url=url_for("plans.shared_calendar", token=token))))
+
+
+@bp.route("/p/<token>/plan.pdf")
 @limiter.shared_limit(_share_rate, scope="share-link")
 def shared_pdf(token: str):
     link = delivery.open_link(token, "pdf")
