@@ -10,7 +10,7 @@ import factory
 
 from integration.auth.models import Practice, User, hash_password
 from integration.clients.models import CareTeamMember, Client, Goal, GoalCheckIn, HistoryItem
-from integration.clock import utcnow
+from integration.clock import local_today, utcnow
 from integration.extensions import db
 from integration.groups.models import Attendance, Enrollment, GroupSeries, GroupSession
 from integration.notes import lifecycle, sections
@@ -295,7 +295,9 @@ class PlanFactory(Base):
 
     client = None  # pass client=
     client_id = factory.LazyAttribute(lambda o: o.client.id)
-    start_date = date(2025, 3, 3)
+    # Today where the practice is: a plan's days from today on are its days ahead (days before it are
+    # printed as already behind the client; tests of that pass an earlier start_date).
+    start_date = factory.LazyAttribute(lambda o: local_today(o.client.practice.timezone))
     message = "You did something brave this week. Go gently."
     status = "draft"
     version = 1
