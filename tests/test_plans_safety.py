@@ -268,3 +268,58 @@ def test_without_reminders_the_calendar_has_no_alarms(client, auth, coach, perso
     db.session.commit()
     auth.login(coach)
     assert b"VALARM" not in finalize(client, plan).ics
+
+
+# --- 9: the landing page of the private link -----------------------------------------------------------
+
+def _link(http, plan, export) -> str:
+    page = http.post(f"/clients/{plan.client_id}/plans/{plan.id}/exports/{export.id}/share").get_data(as_text=True)
+    assert "data-copy-from" in page, "the coach gets a copy button"
+    return re.search(r'id="share-page-url" type="text" readonly value="https?://[^"]*/p/([A-Za-z0-9_\-]+)"',
+                     page).group(1)
+
+
+def test_the_link_opens_a_page_with_who_how_help_and_both_downloads(app, client, auth, coach, person, practice):
+    practice.client_contact, practice.reply_time = "Call 555-0142 on weekdays.", "We answer within one working day."
+    plan = session_plan(person)
+    db.session.commit()
+    auth.login(coach)
+    export = finalize(client, plan)
+    token = _link(client, plan, export)
+    page = app.test_client().get(f"/p/{token}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and page.headers["X-Robots-Tag"] == "noindex, nofollow"
+    for expected in ("June", coach.name, "Call 555-0142 on weekdays.", "We answer within one working day.",
+                     "Call or text 988", "988lifeline.org", "Download the plan (PDF)", "Add to calendar",
+                     f"/p/{token}/plan.pdf", f"/p/{token}/calendar.ics", 'name="viewport"'):
+        assert expected in html, expected
+    assert "<script" not in html and "Juniper" not in html and "Adair" not in html
+    assert not re.search(r'(src|href)="(https?:)?//', html), "nothing from elsewhere"
+    assert "newer plan" not in html
+
+
+def test_a_superseded_link_says_a_newer_plan_was_given_and_how_to_get_it(app, client, auth, coach, person):
+    plan = session_plan(person)
+    db.session.commit()
+    auth.login(coach)
+    token = _link(client, plan, finalize(client, plan))
+    client.post(f"/clients/{person.id}/plans/{plan.id}/new-version")
+    newer = db.session.scalar(select(type(plan)).where(type(plan).replaces_id == plan.id))
+    finalize(client, newer)
+    html = app.test_client().get(f"/p/{token}").get_data(as_text=True)
+    assert "There is a newer plan" in html and "ask" in html
+
+
+def test_a_new_link_can_be_made_at_any_time_and_revoked_links_show_nothing(app, client, auth, coach, person):
+    plan = session_plan(person)
+    db.session.commit()
+    auth.login(coach)
+    export = finalize(client, plan)
+    first, second = _link(client, plan, export), _link(client, plan, export)
+    assert first != second
+    from integration.plans.models import ShareLink
+    link = db.session.scalars(select(ShareLink).order_by(ShareLink.id)).first()
+    client.post(f"/clients/{person.id}/plans/{plan.id}/links/{link.id}/revoke")
+    stranger = app.test_client()
+    assert stranger.get(f"/p/{first}").status_code == 404 and stranger.get(f"/p/{first}/plan.pdf").status_code == 404
+    assert stranger.get(f"/p/{second}").status_code == 200
