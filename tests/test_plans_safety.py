@@ -323,3 +323,19 @@ def test_a_new_link_can_be_made_at_any_time_and_revoked_links_show_nothing(app, 
     stranger = app.test_client()
     assert stranger.get(f"/p/{first}").status_code == 404 and stranger.get(f"/p/{first}/plan.pdf").status_code == 404
     assert stranger.get(f"/p/{second}").status_code == 200
+
+
+def test_a_practice_begun_in_the_past_is_described_on_its_first_day_ahead(person):
+    from integration.plans.assemble import build_document, load_plan
+
+    today = local_today(person.practice.timezone)
+    plan = PlanFactory(client=person, start_date=today - timedelta(days=1))
+    PlanItemFactory(plan=plan, title="Evening pages", instructions="Write by hand.", schedule_values=[0, 1, 2],
+                    prompts="One?\nTwo?")
+    db.session.commit()
+    doc = build_document(load_plan(person.id, plan.id))
+    [behind], (day1, day2) = doc.behind, doc.first_days
+    assert behind.label == "The day of your session" and behind.prompts == []
+    assert day1.items[0].described_on == "" and day1.items[0].instructions == "Write by hand."
+    assert day2.items[0].described_on == day1.label
+    assert [day1.prompts, day2.prompts] == [["One?"], ["Two?"]]

@@ -229,20 +229,27 @@ def schedule_start(plan: Plan, issued: date) -> date:
 
 
 def _first_days(items: list[PlanItem], start: date, window: int, circles: dict,
-                shifted: bool = False) -> list[PlanDay]:
-    """The integration window day by day. A practice on several days is described on its first day
-    only; its journaling prompts are spread over its days, so each day has questions of its own."""
+                shifted: bool = False, given: date | None = None) -> list[PlanDay]:
+    """The integration window day by day. A practice on several days is described on its first day still
+    ahead when the plan is given (`given`; days before it are printed briefly, without instructions),
+    and its journaling prompts are spread over its days ahead, so each day has questions of its own."""
     days: dict[int, PlanDay] = {}
     for item in items:
         item_days = _window_days_of(item, window)
+        if not item_days:
+            continue
+        ahead = [d for d in item_days if given is None or start + timedelta(days=d) >= given] or item_days
         full = _entry(item, start, circles)
         prompts = item.prompt_list
-        for index, day_number in enumerate(item_days):
+        for day_number in item_days:
             day = days.setdefault(day_number, PlanDay(day_number=day_number, date=start + timedelta(days=day_number),
                                                       shifted=shifted))
-            first = days[item_days[0]]
-            day.items.append(full if index == 0 else replace(full, described_on=first.label))
-            day.prompts += prompts[index::len(item_days)]
+        first_label = days[ahead[0]].label
+        for day_number in item_days:
+            described = day_number == ahead[0] or day_number not in ahead
+            days[day_number].items.append(full if described else replace(full, described_on=first_label))
+            if day_number in ahead:
+                days[day_number].prompts += prompts[ahead.index(day_number)::len(ahead)]
     return [days[number] for number in sorted(days)]
 
 
@@ -268,8 +275,8 @@ def build_document(plan: Plan) -> PlanDocument:
     places = circle_places(items)
     circles = circle_dates(sessions, practice, places)
 
-    behind, first_days = split_past(_first_days(items, start, window, circles, shifted=start != plan.start_date),
-                                    issued)
+    behind, first_days = split_past(_first_days(items, start, window, circles, shifted=start != plan.start_date,
+                                                given=issued), issued)
 
     ongoing_items = [item for item in items if item.schedule_kind != "days" or not item_dates(item, start, window)]
     journal_prompts = []
