@@ -91,7 +91,7 @@ DEFAULT_LIBRARY = [
             "a day or two, call us.",
             "as_needed", (), "",
             "What was hard, and what helped me get through it?"),
-    Default("gentle-stretch", "movement", "Gentle stretch",
+    Default("gentle-stretch", "movement", "Gentle morning stretch",
             "Five to ten minutes of slow stretching: neck, shoulders, back, hips. Move only as far as "
             "feels kind. The point is to say hello to your body, not to train it.",
             "days", (1, 2, 3), "morning"),
