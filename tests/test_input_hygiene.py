@@ -9,6 +9,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from integration.clients.models import Client
+from integration.clock import local_today
 from integration.extensions import db
 from integration.forms import NUL_MESSAGE, clean_text, query_text, stored_int
 from integration.notes.models import Note
@@ -87,7 +88,8 @@ def test_neither_the_pdf_nor_the_calendar_gets_a_bidi_control(client, auth, ther
     client.post("/clients/new", data={"first_name": f"{OVERRIDE}Wren", "last_name": "Ng", "status": "active",
                                       "preferred_name": f"{OVERRIDE}Wren"})
     person = db.session.scalar(select(Client).where(Client.last_name == "Ng"))
-    client.post(f"/clients/{person.id}/plans/new", data={"dosing_session_id": "0", "start_date": "2025-03-03",
+    today = local_today(therapist.practice.timezone).isoformat()  # the calendar holds only days ahead
+    client.post(f"/clients/{person.id}/plans/new", data={"dosing_session_id": "0", "start_date": today,
                                                          "message": f"Welcome home{OVERRIDE}, Wren"})
     plan = db.session.scalar(select(Plan).where(Plan.client_id == person.id))
     client.post(f"/clients/{person.id}/plans/{plan.id}/items/new", data={

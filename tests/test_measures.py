@@ -12,7 +12,7 @@ from integration.measures.due import is_due
 from integration.measures.instruments import BUILT_IN, GAD7, PCL5, PHQ9, course, score
 from integration.measures.alerts import alerts_for
 from integration.measures.models import Measure, MeasureAlert, MeasureResponse
-from tests.factories import ClientFactory, DosingSessionFactory, NoteFactory, UserFactory, debrief_content, practice_today
+from tests.factories import ClientFactory, DosingSessionFactory, NoteFactory, debrief_content, practice_today
 
 
 # --- the instruments ------------------------------------------------------------------------------

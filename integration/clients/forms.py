@@ -44,6 +44,9 @@ class HistoryItemForm(BaseForm):
 
 class GoalForm(BaseForm):
     title = StringField("Goal", validators=[DataRequired(message="Name the goal."), Length(max=200)])
+    client_title = StringField("Title in the client's plan", validators=[Length(max=200)],
+                               description="Optional: the goal as the client would say it. Empty: the plan uses "
+                                           "the title above.")
     why = TextAreaField("Why it matters", validators=[Length(max=5000)],
                         description="In the client's own words.")
     how_we_know = TextAreaField("How we will know", validators=[Length(max=5000)],
