@@ -13,9 +13,9 @@ from . import query as search_logic
 bp = Blueprint("search", __name__)
 
 
-def _query_terms() -> tuple[str, list[str]]:
+def _query_terms() -> tuple[str, list[tuple[str, ...]]]:
     q = query_text(request.args.get("q"))[:search_logic.MAX_QUERY_LENGTH]
-    return q, search_logic.parse_terms(q)
+    return q, search_logic.parse_query(q)
 
 
 @bp.route("/clients/<int:client_id>/search")
@@ -37,7 +37,8 @@ def index():
     page = render_template("search/index.html", q=q, results=results, search=search_logic)
     shown = {n.client_id for n in results.notes} | {i.client_id for i in results.insights}
     if shown:
-        # Every client whose words appear on the page has been looked at: one audit row each.
+        # Every client whose words appear on the page has been looked at: one audit row each, all
+        # written by one INSERT.
         record_many("view", sorted(shown), detail="search results")
         db.session.commit()
     return page
