@@ -1,4 +1,5 @@
 """Search over notes and insights: within one client and across the user's own clients."""
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -9,7 +10,7 @@ from integration.audit.models import AuditEvent
 from integration.extensions import db
 from integration.notes.models import Note
 from integration.search import index
-from integration.search.query import highlight, note_text, parse_query
+from integration.search.query import PER_PAGE, highlight, note_text, parse_query
 from integration.search.tokens import tokens
 from tests.factories import ClientFactory, InsightFactory, NoteFactory, PracticeFactory, UserFactory
 
@@ -50,8 +51,9 @@ def test_note_text_gathers_every_section_in_order():
     assert note_text(content) == "Warm light · awe"
 
 
-def search_page(http, url, q):
-    return http.get(url, query_string={"q": q}).get_data(as_text=True)
+def search_page(http, url, q, page=None):
+    args = {"q": q} if page is None else {"q": q, "page": page}
+    return http.get(url, query_string=args).get_data(as_text=True)
 
 
 def test_client_search_finds_notes_and_insights_matching_every_word(client, auth, therapist, wren):
@@ -200,7 +202,7 @@ def _bulk_notes(client_id, author_id, count, words):
     db.session.commit()
 
 
-def _queries_for(http, url, q) -> tuple[int, str]:
+def _queries_for(http, url, q, page=None) -> tuple[int, str]:
     """(SQL statements run, page) for one search request."""
     statements = []
 
@@ -209,7 +211,7 @@ def _queries_for(http, url, q) -> tuple[int, str]:
 
     event.listen(db.engine, "before_cursor_execute", count)
     try:
-        page = search_page(http, url, q)
+        page = search_page(http, url, q, page)
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
     return len(statements), page
@@ -225,10 +227,26 @@ def test_a_results_page_costs_the_same_queries_for_one_result_as_for_a_full_page
     one, page = _queries_for(client, "/search", "lantern")
     assert page.count("<mark>lantern</mark>") == 2  # one note, one insight
     many, page = _queries_for(client, "/search", "river")
-    assert page.count("search-meta") == 100  # 50 notes and 50 insights, each from its own client
+    assert page.count("search-meta") == 2 * PER_PAGE  # a page of notes and one of insights, each its own client
     assert one == many
     shown = db.session.scalars(select(AuditEvent.client_id).where(AuditEvent.detail == "search results")).all()
-    assert len(shown) == 1 + 50
+    assert len(shown) == 1 + PER_PAGE
+    more, page = _queries_for(client, "/search", "river", page=3)  # 60 of each: the last page of 20
+    assert more == one and page.count("search-meta") == 2 * PER_PAGE and 'rel="next"' not in page
+
+
+def test_more_results_pages_on_without_repeats(client, auth, therapist):
+    clients = [ClientFactory.for_team(therapist, first_name=f"C{i}") for i in range(PER_PAGE + 5)]
+    for someone in clients:
+        NoteFactory(client=someone, author=therapist, text="the heron by the water")
+    auth.login(therapist)
+    first = search_page(client, "/search", "heron")
+    assert first.count("<mark>heron</mark>") == PER_PAGE and 'rel="next"' in first
+    second = search_page(client, "/search", "heron", page=2)
+    assert second.count("<mark>heron</mark>") == 5 and 'rel="next"' not in second
+    seen = re.findall(r'href="/clients/(\d+)"', first) + re.findall(r'href="/clients/(\d+)"', second)
+    assert sorted(set(map(int, seen))) == sorted(c.id for c in clients)
+    assert "No more matches" in search_page(client, "/search", "heron", page=3)
 
 
 def test_search_audit_rows_for_many_clients_are_one_statement(client, auth, therapist):
@@ -260,4 +278,4 @@ def test_search_over_5000_notes_runs_a_fixed_number_of_queries(client, auth, the
         rare, page = _queries_for(client, url, "lantern")
         assert page.count("<mark>lantern</mark>") == 1
         common, page = _queries_for(client, url, "garden")
-        assert page.count("<mark>garden</mark>") == 50 and rare == common
+        assert page.count("<mark>garden</mark>") == PER_PAGE and rare == common

@@ -89,6 +89,7 @@ class Match:
     onclause: ColumnElement
     where: ColumnElement
     best_first: ColumnElement
+    rank: ColumnElement = None  # the relevance value itself (bm25: lower is better; ts_rank: higher)
 
 
 def note_match(dialect: str, phrases: list[Phrase]) -> Match:
@@ -97,8 +98,8 @@ def note_match(dialect: str, phrases: list[Phrase]) -> Match:
         fts = table("note_search_fts", column("rowid"))
         return _fts5(fts, Note.id, "note_search_fts", None, phrases)
     query = _tsquery(phrases)
-    return Match(NoteSearch, NoteSearch.note_id == Note.id, NoteSearch.tokens.op("@@")(query),
-                 func.ts_rank(NoteSearch.tokens, query, 1).desc())
+    rank = func.ts_rank(NoteSearch.tokens, query, 1)
+    return Match(NoteSearch, NoteSearch.note_id == Note.id, NoteSearch.tokens.op("@@")(query), rank.desc(), rank)
 
 
 def insight_match(dialect: str, phrases: list[Phrase], words_only: bool) -> Match:
@@ -108,8 +109,8 @@ def insight_match(dialect: str, phrases: list[Phrase], words_only: bool) -> Matc
         return _fts5(fts, Insight.id, "insight_search_fts", "words" if words_only else "everything", phrases)
     tokens = InsightSearch.words if words_only else InsightSearch.everything
     query = _tsquery(phrases)
-    return Match(InsightSearch, InsightSearch.insight_id == Insight.id, tokens.op("@@")(query),
-                 func.ts_rank(tokens, query, 1).desc())
+    rank = func.ts_rank(tokens, query, 1)
+    return Match(InsightSearch, InsightSearch.insight_id == Insight.id, tokens.op("@@")(query), rank.desc(), rank)
 
 
 def _fts5(fts, key, name: str, only_column: str | None, phrases: list[Phrase]) -> Match:
@@ -118,7 +119,7 @@ def _fts5(fts, key, name: str, only_column: str | None, phrases: list[Phrase]) -
     if only_column:
         expression = f"{{{only_column}}} : ({expression})"
     ref = literal_column(name)
-    return Match(fts, fts.c.rowid == key, ref.op("MATCH")(expression), func.bm25(ref))
+    return Match(fts, fts.c.rowid == key, ref.op("MATCH")(expression), func.bm25(ref), func.bm25(ref))
 
 
 def _tsquery(phrases: list[Phrase]):

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
-from sqlalchemy import Select, and_, false, or_, select
+from sqlalchemy import Select, and_, false, func, literal, or_, select, union, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
@@ -31,7 +31,10 @@ from .tokens import spans, tokens
 MAX_TERMS = 8
 MAX_PHRASE_TOKENS = 12
 MAX_QUERY_LENGTH = 200
-RESULTS_PER_KIND = 50
+PER_PAGE = 20  # of each kind; "More results" pages on
+CANDIDATES = 200  # the most recent matches ranked (see _candidates); pages end there
+MAX_PAGES = CANDIDATES // PER_PAGE
+NARROW_SCOPE = 300  # clients: up to this many, SQLite lists the readable notes first
 SNIPPET_WIDTH = 220
 # A phrase in straight or curly double quotes; everything else is single words.
 QUOTED = re.compile(r'["“”]([^"“”]*)["“”]?')
@@ -69,6 +72,11 @@ class SearchResults:
     more_notes: bool = False
     more_insights: bool = False
     words_only: set[int] = field(default_factory=set)  # insights shown by the client's words alone
+    page: int = 1
+
+    @property
+    def more(self) -> bool:
+        return (self.more_notes or self.more_insights) and self.page < MAX_PAGES
 
     @property
     def total(self) -> int:
@@ -80,22 +88,26 @@ class SearchResults:
         return frozenset(token for phrase in self.terms for token in phrase)
 
 
-def search(terms: list[index.Phrase], scopes: list[tuple[str, Select]], limit: int = RESULTS_PER_KIND) -> SearchResults:
-    """Notes and insights within the scopes [(reader, client ids)] that hold every phrase, best first."""
+def search(terms: list[index.Phrase], scopes: list[tuple[str, Select]], page: int = 1) -> SearchResults:
+    """Notes and insights within the scopes [(reader, client ids)] that hold every phrase, best first,
+    PER_PAGE of each kind on this page (1 to MAX_PAGES)."""
+    page = min(max(1, page), MAX_PAGES)
     if not terms:
-        return SearchResults(terms, [], [])
+        return SearchResults(terms, [], [], page=page)
     dialect = db.session.get_bind().dialect.name
-    notes = list(db.session.scalars(notes_query(dialect, terms, scopes).limit(limit + 1)))
+    skip = (page - 1) * PER_PAGE
+    notes = list(db.session.scalars(notes_query(dialect, terms, scopes).offset(skip).limit(PER_PAGE + 1)))
     ranked, words_only = [], set()
     for words in (False, True):
         query = insights_query(dialect, terms, scopes, words_only=words)
         if query is not None:
-            found = [tuple(row) for row in db.session.execute(query.limit(limit + 1))]
+            # Two lists merged by rank: each gives everything up to the end of this page.
+            found = [tuple(row) for row in db.session.execute(query.limit(skip + PER_PAGE + 1))]
             ranked += found
             words_only |= {insight.id for insight, _ in found} if words else set()
-    insights = [insight for insight, _ in sorted(ranked, key=lambda pair: _best_first(dialect, pair[1]))]
-    return SearchResults(terms, notes[:limit], insights[:limit], len(notes) > limit, len(insights) > limit,
-                         words_only)
+    insights = [insight for insight, _ in sorted(ranked, key=lambda pair: _best_first(dialect, pair[1]))][skip:]
+    return SearchResults(terms, notes[:PER_PAGE], insights[:PER_PAGE], len(notes) > PER_PAGE,
+                         len(insights) > PER_PAGE, words_only, page)
 
 
 def _best_first(dialect: str, rank: float) -> float:
@@ -110,30 +122,74 @@ def _words(reader: str) -> bool:
     return not _full(reader) and level("insights.shared", reader) in READ_LEVELS
 
 
+def _candidates(dialect: str, match: index.Match, key, base: Select, within, scopes: list[tuple[str, Select]]):
+    """The CANDIDATES most recently written matches (`key` desc) within the scopes, as a subquery of
+    `id` (and, on SQLite, `rank`: bm25() only exists next to its MATCH).
+
+    Only these are ranked: a common word matches most of the practice, and ranking every match is
+    what made a search slow. On SQLite the match is walked newest first; a reader with few clients
+    (NARROW_SCOPE or fewer) has the notes they may read listed first (an index-only read of
+    ix_note_reader) and each match is looked up there, a reader of many joins each match to its row
+    and stops at CANDIDATES. Both branches are in the statement; a constant condition on the
+    number of clients in scope runs one of them. PostgreSQL's planner makes that choice itself
+    (GIN bitmap for a rare word, a backward walk of the primary key for a common one), and ranks the
+    candidates outside the subquery, so ts_rank reads CANDIDATES token rows and no more.
+    """
+    if dialect != "sqlite":
+        return (base.join(match.target, match.onclause).where(match.where, within)
+                .order_by(key.desc()).limit(CANDIDATES + 1).subquery("candidates"))
+    clients = [ids for _, ids in scopes] or [select(literal(0)).where(false())]
+    in_scope = select(func.count()).select_from(
+        (union(*clients) if len(clients) > 1 else clients[0]).subquery()).scalar_subquery()
+    fts = match.target
+    allowed = base.where(within).cte("allowed").prefix_with("MATERIALIZED")
+    narrow = (select(fts.c.rowid.label("id"), match.rank.label("rank"))
+              .join(allowed, allowed.c[key.name] == fts.c.rowid)
+              .where(match.where, in_scope <= NARROW_SCOPE).order_by(fts.c.rowid.desc()).limit(CANDIDATES + 1))
+    wide = (base.add_columns(match.rank.label("rank")).join(fts, match.onclause)
+            .where(match.where, within, in_scope > NARROW_SCOPE).order_by(fts.c.rowid.desc()).limit(CANDIDATES + 1))
+    either = union_all(select(narrow.subquery()), select(wide.with_only_columns(
+        key.label("id"), match.rank.label("rank")).subquery()))
+    return either.subquery("candidates")
+
+
+def _ranked(dialect: str, query: Select, match: index.Match, candidates):
+    """The query joined to its candidates, and their rank."""
+    if dialect == "sqlite":
+        return query, candidates.c.rank, candidates.c.rank.asc()
+    return query.join(match.target, match.onclause), match.rank, match.rank.desc()
+
+
 def notes_query(dialect: str, terms: list[index.Phrase], scopes: list[tuple[str, Select]]) -> Select:
     match = index.note_match(dialect, terms)
     within = or_(false(), *(and_(Note.client_id.in_(ids), readable_notes(reader)) for reader, ids in scopes))
-    return (select(Note).join(match.target, match.onclause).where(match.where, within)
-            .options(joinedload(Note.client), joinedload(Note.author))
-            .order_by(match.best_first, Note.occurred_on.desc(), Note.id.desc()))
+    candidates = _candidates(dialect, match, Note.id, select(Note.id), within, scopes)
+    query, _, best_first = _ranked(dialect, select(Note).join(candidates, candidates.c.id == Note.id),
+                                   match, candidates)
+    return (query.options(joinedload(Note.client), joinedload(Note.author))
+            .order_by(best_first, Note.occurred_on.desc(), Note.id.desc()))
 
 
 def insights_query(dialect: str, terms: list[index.Phrase], scopes: list[tuple[str, Select]],
                    words_only: bool) -> Select | None:
     """(Insight, rank) rows read in full, or by the client's words alone; None if no scope reads them so."""
     if words_only:
-        within = [and_(Insight.client_id.in_(ids), Insight.shared_with_coach.is_(True))
-                  for reader, ids in scopes if _words(reader)]
+        chosen = [(reader, ids) for reader, ids in scopes if _words(reader)]
+        within = [and_(Insight.client_id.in_(ids), Insight.shared_with_coach.is_(True)) for reader, ids in chosen]
     else:
-        within = [and_(Insight.client_id.in_(ids), readable_notes(reader)) for reader, ids in scopes if _full(reader)]
+        chosen = [(reader, ids) for reader, ids in scopes if _full(reader)]
+        within = [and_(Insight.client_id.in_(ids), readable_notes(reader)) for reader, ids in chosen]
     if not within:
         return None
     match = index.insight_match(dialect, terms, words_only)
-    rank = match.best_first.element if dialect != "sqlite" else match.best_first  # the value, not its ordering
-    return (select(Insight, rank).join(Note, Note.id == Insight.note_id).join(match.target, match.onclause)
-            .where(match.where, or_(*within))
+    base = select(Insight.id).join(Note, Note.id == Insight.note_id)
+    candidates = _candidates(dialect, match, Insight.id, base, or_(*within), chosen)
+    query, rank, best_first = _ranked(
+        dialect, select(Insight).join(candidates, candidates.c.id == Insight.id).join(Note, Note.id == Insight.note_id),
+        match, candidates)
+    return (query.add_columns(rank)
             .options(joinedload(Insight.note).joinedload(Note.client), selectinload(Insight.themes))
-            .order_by(match.best_first, Note.occurred_on.desc(), Insight.id.desc()))
+            .order_by(best_first, Note.occurred_on.desc(), Insight.id.desc()))
 
 
 def note_text(content) -> str:
@@ -157,19 +213,25 @@ def note_text(content) -> str:
 
 def highlight(text: str, marks, width: int = SNIPPET_WIDTH) -> Markup:
     """A window of the text around the first marked word, every word whose token is in `marks`
-    wrapped in <mark>; everything else escaped."""
+    wrapped in <mark>; everything else escaped.
+
+    Words are made tokens up to the first marked one and then within the window only: a note is
+    a few thousand characters and its snippet a few hundred."""
     text = " ".join((text or "").split())
     marks = frozenset(marks)
-    found = [(start, end) for start, end, token in spans(text) if token in marks]
-    start = max(0, (found[0][0] if found else 0) - width // 3)
+    first = next((start for start, _, token in spans(text) if token in marks), 0)
+    start = max(0, first - width // 3)
     end = min(len(text), start + width)
     if start > 0:  # begin at a word boundary
         space = text.find(" ", start, end)
         start = space + 1 if space != -1 else start
     pieces = [Markup("…")] if start > 0 else []
     last = start
-    for word_start, word_end in found:
-        if word_start < start or word_end > end:
+    beyond = text.find(" ", end)  # the window's words, whole (one cut by its end is not shown)
+    window = text[start:len(text) if beyond == -1 else beyond]
+    for word_start, word_end, token in spans(window):
+        word_start, word_end = word_start + start, word_end + start
+        if token not in marks or word_end > end:
             continue
         pieces.append(escape(text[last:word_start]))
         pieces.append(Markup("<mark>%s</mark>") % text[word_start:word_end])
