@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
-from sqlalchemy import Select, and_, false, func, literal, or_, select, union, union_all
+from sqlalchemy import Select, and_, case, false, func, literal, or_, select, union, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
@@ -131,7 +131,7 @@ def _candidates(dialect: str, match: index.Match, key, base: Select, within, sco
     (NARROW_SCOPE or fewer) has the notes they may read listed first (an index-only read of
     ix_note_reader) and each match is looked up there, a reader of many joins each match to its row
     and stops at CANDIDATES. Both branches are in the statement; a constant condition on the
-    number of clients in scope runs one of them. PostgreSQL's planner makes that choice itself
+    number of clients in scope (their LIMIT) runs one of them. PostgreSQL's planner makes that choice itself
     (GIN bitmap for a rare word, a backward walk of the primary key for a common one), and ranks the
     candidates outside the subquery, so ts_rank reads CANDIDATES token rows and no more.
     """
@@ -142,12 +142,16 @@ def _candidates(dialect: str, match: index.Match, key, base: Select, within, sco
     in_scope = select(func.count()).select_from(
         (union(*clients) if len(clients) > 1 else clients[0]).subquery()).scalar_subquery()
     fts = match.target
-    allowed = base.where(within).cte("allowed").prefix_with("MATERIALIZED")
+    # Only one branch runs: a LIMIT of 0 ends the other before it reads a row (a WHERE term would
+    # still list the allowed notes, and walk every match).
+    is_narrow = in_scope <= NARROW_SCOPE
+    allowed = base.where(within).limit(case((is_narrow, -1), else_=0)).cte("allowed").prefix_with("MATERIALIZED")
     narrow = (select(fts.c.rowid.label("id"), match.rank.label("rank"))
               .join(allowed, allowed.c[key.name] == fts.c.rowid)
-              .where(match.where, in_scope <= NARROW_SCOPE).order_by(fts.c.rowid.desc()).limit(CANDIDATES + 1))
+              .where(match.where).order_by(fts.c.rowid.desc()).limit(case((is_narrow, CANDIDATES + 1), else_=0)))
     wide = (base.add_columns(match.rank.label("rank")).join(fts, match.onclause)
-            .where(match.where, within, in_scope > NARROW_SCOPE).order_by(fts.c.rowid.desc()).limit(CANDIDATES + 1))
+            .where(match.where, within).order_by(fts.c.rowid.desc())
+            .limit(case((in_scope > NARROW_SCOPE, CANDIDATES + 1), else_=0)))
     either = union_all(select(narrow.subquery()), select(wide.with_only_columns(
         key.label("id"), match.rank.label("rank")).subquery()))
     return either.subquery("candidates")
