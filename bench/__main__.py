@@ -8,6 +8,7 @@
 (d)  serving an already-delivered version: stored bytes through the download route and the private link.
 (e)  resident memory over 100 renders in one process.
 (f)  signing in through the route: a wrong password, an email whose sign-in is paused, the right one.
+Then search across clients at scale (bench/scale.py: BENCH_SCALE, BENCH_DATABASE_URL).
 """
 import os
 import resource
@@ -308,7 +309,10 @@ def main() -> int:
     print(f"{'-' * width}  {'-' * 12}  {'-' * 40}")
     for name, value, note in rows:
         print(f"{name:<{width}}  {value:>12}  {note}")
-    return 0
+
+    from bench.scale import main as search_at_scale
+
+    return search_at_scale()
 
 
 if __name__ == "__main__":

@@ -62,9 +62,17 @@ def reset_password(email, base_url, reset_two_step):
 
 
 @click.command("demo-data")
-def demo_data():
-    """Load a fictional demo practice; running it again changes nothing."""
+@click.option("--scale", type=click.IntRange(min=0), default=0,
+              help="Also add this many generated clients (about 40 notes each) to the demo practice.")
+@click.option("--seed", type=int, default=14, help="The generator's seed: the same seed gives the same clients.")
+def demo_data(scale, seed):
+    """Load a fictional demo practice; running it again changes nothing (but --scale adds clients each time)."""
     from .demo import load_demo
 
     for role, email, password in load_demo():
         click.echo(f"{role} {email} {password}")
+    if scale:
+        from .demo_scale import add_generated_clients
+
+        written = add_generated_clients(scale, seed=seed)
+        click.echo("generated: " + ", ".join(f"{value:,} {name}" for name, value in written.items()))

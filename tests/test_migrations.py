@@ -124,8 +124,13 @@ def _tables() -> set[str]:
 
 def _schema_differences() -> list:
     """What autogenerate would put in a new migration: empty when models and migrations agree."""
+    from integration.search.index import OUTSIDE_MODELS
+
     def include_object(obj, name, type_, reflected, compare_to):
-        return not (type_ == "table" and name == VERSION_TABLE)
+        # The full-text index is built beside the models by DDL (search/index.py, migration 0014): the
+        # FTS5 tables with the shadow tables SQLite makes for them, and PostgreSQL's GIN indexes. No
+        # model describes them, so autogenerate would propose dropping them.
+        return not (type_ == "table" and name == VERSION_TABLE) and not (reflected and name in OUTSIDE_MODELS)
 
     with db.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={
@@ -271,3 +276,53 @@ def test_0008_keeps_every_role_and_gives_clinical_access_only_to_clinicians(migr
     flask_migrate.downgrade(revision="0007")
     assert {row["id"]: row["role"] for row in _rows("SELECT id, role FROM \"user\"")} == {
         1: "therapist", 2: "coach", 3: "admin", 4: "admin"}
+
+
+def test_0014_indexes_the_notes_and_insights_already_written(migration_app):
+    """Notes and insights written before 0014 are found by search once it has run, stemmed and by phrase;
+    the downgrade removes the index."""
+    from datetime import date, datetime
+
+    from sqlalchemy import select
+
+    from integration.notes.models import Insight, Note
+    from integration.search import index
+    from integration.search.query import parse_query
+
+    flask_migrate.upgrade(revision="0013")  # the previous head
+    now = datetime(2026, 11, 20, 19, 0)
+    _execute("INSERT INTO practice (id, name, timezone, paper_size, crisis_resources, created_at) "
+             "VALUES (1, 'P', 'UTC', 'letter', '', :now)", now=now)
+    _execute("INSERT INTO \"user\" (id, practice_id, email, name, credentials, role, active, password_hash, "
+             "created_at, session_token) VALUES (1, 1, 'a@b.example', 'Ada', '', 'therapist', :yes, 'x', :now, 't')",
+             now=now, yes=True)
+    _execute("INSERT INTO client (id, practice_id, first_name, last_name, preferred_name, pronouns, email, phone, "
+             "emergency_contact, status, created_at) VALUES (1, 1, 'C', 'L', '', '', '', '', '', 'active', :now)",
+             now=now)
+    for note_id, words in ((1, "the warm light of the harbor"), (2, "grieving by the river")):
+        _execute("INSERT INTO note (id, client_id, kind, author_id, occurred_on, content, status, version, "
+                 "updated_at, search_text, created_at) VALUES (:id, 1, 'integration', 1, :day, '{}', 'draft', 1, "
+                 ":now, :words, :now)", id=note_id, day=date(2026, 11, 20), now=now, words=words)
+    _execute("INSERT INTO insight (id, client_id, note_id, text, client_words, created_at) "
+             "VALUES (1, 1, 2, 'statement about rest', 'like a heron waiting', :now)", now=now)
+
+    flask_migrate.upgrade()
+
+    dialect = db.engine.dialect.name
+
+    def notes(query):
+        match = index.note_match(dialect, parse_query(query))
+        return sorted(db.session.scalars(select(Note.id).join(match.target, match.onclause).where(match.where)))
+
+    def insights(query, words_only=False):
+        match = index.insight_match(dialect, parse_query(query), words_only)
+        return sorted(db.session.scalars(select(Insight.id).join(match.target, match.onclause).where(match.where)))
+
+    assert notes("harbor") == [1] and notes("grieves") == [2] and notes('"warm light"') == [1]
+    assert notes('"light warm"') == [] and notes("the") == [1, 2]
+    assert insights("rest heron") == [1] and insights("heron", words_only=True) == [1]
+    assert insights("rest", words_only=True) == []
+    db.session.rollback()  # end the reads, or PostgreSQL's downgrade below waits for them
+
+    flask_migrate.downgrade(revision="0013")
+    assert not {"note_search", "insight_search", "note_search_fts"} & _tables()

@@ -1,7 +1,9 @@
 """Writing to the audit log. Call record() next to the change it describes."""
 from flask import g, has_request_context, request
 from flask_login import current_user
-from sqlalchemy import inspect
+from sqlalchemy import insert, inspect
+
+from ..clock import utcnow
 
 from ..extensions import db
 from .models import AuditEvent
@@ -27,10 +29,18 @@ def record(action: str, *, obj=None, client=None, detail: str = "", user=None, p
 
 
 def record_many(action: str, client_ids: list[int], *, detail: str = "") -> None:
-    """One event per client (e.g. every client a search page shows), written in one batch."""
-    for client_id in client_ids:
-        event = record(action, detail=detail)
-        event.client_id = client_id
+    """One event per client (e.g. every client a search page shows), written by one INSERT with many
+    rows (executemany), in the current transaction. Not ORM objects: a page of fifty clients would
+    otherwise be fifty objects to track and to expire at the commit."""
+    if not client_ids:
+        return
+    actor = current_user if current_user.is_authenticated else None
+    common = {
+        "action": action, "at": utcnow(), "user_id": actor.id if actor else None,
+        "practice_id": actor.practice_id if actor else None, "object_type": "", "object_id": None,
+        "remote_addr": (request.remote_addr or "")[:64] if has_request_context() else "", "detail": detail[:500],
+    }
+    db.session.execute(insert(AuditEvent), [{**common, "client_id": client_id} for client_id in client_ids])
 
 
 def shows_content(response) -> bool:

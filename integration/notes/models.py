@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, Numeric, String, Text, UniqueConstraint, false
 from sqlalchemy import text as sql_text  # (Insight has a column named "text")
+from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from ..auth.models import User
@@ -133,6 +133,9 @@ class AddendumMixin:
 
 class Note(LifecycleMixin, db.Model):
     """A clinical note about one client. Drafts autosave; signing locks it; afterwards only addenda."""
+
+    # What the access rule reads of a note (search lists a narrow reader's notes from it alone).
+    __table_args__ = (Index("ix_note_reader", "client_id", "kind", "author_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("client.id"), index=True)

@@ -1,12 +1,17 @@
 """Full-text search over notes and insights, within the clients a user may reach.
 
-One portable approach for SQLite and PostgreSQL: every word of the query must occur
-(as a substring, case-insensitively) in the note's lower-cased `search_text`, or in the
-insight's statement or client's-words text. LIKE patterns are escaped, so `%` and `_`
-match themselves. The caller passes the reading scopes (permissions.reading_scopes(): client ids
-by who the user is on those records), so nothing outside the user's care is ever looked at and,
-within it, only what they may read: a coach searches coaching notes and the client's words of shared
-insights (never a practitioner's statement), nobody searches another's process notes.
+A query is a list of phrases (a bare word is a phrase of one token; "…" in the query keeps words
+together, in order); every phrase must occur. Words become index tokens through search/tokens.py,
+the same function that indexed the notes, and search/index.py matches them in the database's own
+full-text index (FTS5 on SQLite, tsvector + GIN on PostgreSQL), ranks them (bm25 / ts_rank) and
+applies, inside the same query, the reading scopes (permissions.reading_scopes(): client ids by who
+the user is on those records). So nothing outside the user's care is ever looked at and, within it,
+only what they may read: a coach searches coaching notes and the client's words of shared insights
+(never a practitioner's statement), nobody searches another's process notes.
+
+A results page costs a fixed number of queries whatever it shows: one for the notes (with their
+client and author), one for each way insights are read (full or the client's words; with their note
+and client) and one for their themes. Snippets are made here, in Python, from the rows shown.
 """
 from __future__ import annotations
 
@@ -14,52 +19,99 @@ import re
 from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
-from sqlalchemy import Select, and_, false, func, or_, select
+from sqlalchemy import Select, and_, case, false, func, literal, or_, select, union, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
 from ..notes.models import Insight, Note
 from ..permissions import READ_LEVELS, level, readable_notes
+from . import index
+from .tokens import spans, tokens
 
 MAX_TERMS = 8
+MAX_PHRASE_TOKENS = 12
 MAX_QUERY_LENGTH = 200
-RESULTS_PER_KIND = 50
+PER_PAGE = 20  # of each kind; "More results" pages on
+CANDIDATES = 200  # the most recent matches ranked (see _candidates); pages end there
+MAX_PAGES = CANDIDATES // PER_PAGE
+NARROW_SCOPE = 300  # clients: up to this many, SQLite lists the readable notes first
 SNIPPET_WIDTH = 220
+# A phrase in straight or curly double quotes; everything else is single words.
+QUOTED = re.compile(r'["“”]([^"“”]*)["“”]?')
 
 
-def parse_terms(query: str | None) -> list[str]:
-    """The words of a query, lower-cased, without repeats (at most MAX_TERMS)."""
-    terms: list[str] = []
-    for word in (query or "")[:MAX_QUERY_LENGTH].lower().split():
-        word = word.strip("\"'“”‘’")
-        if word and word not in terms:
-            terms.append(word)
-    return terms[:MAX_TERMS]
+def parse_query(query: str | None) -> list[index.Phrase]:
+    """The query's phrases as index tokens, without repeats (at most MAX_TERMS).
+
+    Quoted words are one phrase; other words are one-token phrases. Punctuation is never a wildcard:
+    a query of `%` or `_` has no words, and finds nothing.
+    """
+    query = (query or "")[:MAX_QUERY_LENGTH]
+    phrases: list[index.Phrase] = []
+
+    def add(phrase: tuple[str, ...]) -> None:
+        if phrase and phrase not in phrases:
+            phrases.append(phrase[:MAX_PHRASE_TOKENS])
+
+    last = 0
+    for quoted in QUOTED.finditer(query):
+        for token in tokens(query[last:quoted.start()]):
+            add((token,))
+        add(tuple(tokens(quoted.group(1))))
+        last = quoted.end()
+    for token in tokens(query[last:]):
+        add((token,))
+    return phrases[:MAX_TERMS]
 
 
 @dataclass
 class SearchResults:
-    terms: list[str]
+    terms: list[index.Phrase]
     notes: list[Note]
     insights: list[Insight]
     more_notes: bool = False
     more_insights: bool = False
     words_only: set[int] = field(default_factory=set)  # insights shown by the client's words alone
+    page: int = 1
+
+    @property
+    def more(self) -> bool:
+        return (self.more_notes or self.more_insights) and self.page < MAX_PAGES
 
     @property
     def total(self) -> int:
         return len(self.notes) + len(self.insights)
 
+    @property
+    def marks(self) -> frozenset[str]:
+        """The tokens to highlight in snippets."""
+        return frozenset(token for phrase in self.terms for token in phrase)
 
-def search(terms: list[str], scopes: list[tuple[str, Select]], limit: int = RESULTS_PER_KIND) -> SearchResults:
-    """Notes and insights within the scopes [(reader, client ids)] that contain every term."""
+
+def search(terms: list[index.Phrase], scopes: list[tuple[str, Select]], page: int = 1) -> SearchResults:
+    """Notes and insights within the scopes [(reader, client ids)] that hold every phrase, best first,
+    PER_PAGE of each kind on this page (1 to MAX_PAGES)."""
+    page = min(max(1, page), MAX_PAGES)
     if not terms:
-        return SearchResults(terms, [], [])
-    notes = list(db.session.scalars(notes_query(terms, scopes).limit(limit + 1)))
-    insights = list(db.session.scalars(insights_query(terms, scopes).limit(limit + 1)))
-    words_only = {i.id for i in insights if i.client_id in _words_only_clients(scopes, insights)}
-    return SearchResults(terms, notes[:limit], insights[:limit], len(notes) > limit, len(insights) > limit,
-                         words_only)
+        return SearchResults(terms, [], [], page=page)
+    dialect = db.session.get_bind().dialect.name
+    skip = (page - 1) * PER_PAGE
+    notes = list(db.session.scalars(notes_query(dialect, terms, scopes).offset(skip).limit(PER_PAGE + 1)))
+    ranked, words_only = [], set()
+    for words in (False, True):
+        query = insights_query(dialect, terms, scopes, words_only=words)
+        if query is not None:
+            # Two lists merged by rank: each gives everything up to the end of this page.
+            found = [tuple(row) for row in db.session.execute(query.limit(skip + PER_PAGE + 1))]
+            ranked += found
+            words_only |= {insight.id for insight, _ in found} if words else set()
+    insights = [insight for insight, _ in sorted(ranked, key=lambda pair: _best_first(dialect, pair[1]))][skip:]
+    return SearchResults(terms, notes[:PER_PAGE], insights[:PER_PAGE], len(notes) > PER_PAGE,
+                         len(insights) > PER_PAGE, words_only, page)
+
+
+def _best_first(dialect: str, rank: float) -> float:
+    return rank if dialect == "sqlite" else -rank  # bm25: lower is better; ts_rank: higher is better
 
 
 def _full(reader: str) -> bool:
@@ -70,37 +122,79 @@ def _words(reader: str) -> bool:
     return not _full(reader) and level("insights.shared", reader) in READ_LEVELS
 
 
-def _words_only_clients(scopes, insights) -> set[int]:
-    ids = {i.client_id for i in insights}
-    found = set()
-    for reader, client_ids in scopes:
-        if _words(reader) and ids:
-            found |= set(db.session.scalars(client_ids.where(client_ids.selected_columns[0].in_(ids))))
-    return found
+def _candidates(dialect: str, match: index.Match, key, base: Select, within, scopes: list[tuple[str, Select]]):
+    """The CANDIDATES most recently written matches (`key` desc) within the scopes, as a subquery of
+    `id` (and, on SQLite, `rank`: bm25() only exists next to its MATCH).
+
+    Only these are ranked: a common word matches most of the practice, and ranking every match is
+    what made a search slow. On SQLite the match is walked newest first; a reader with few clients
+    (NARROW_SCOPE or fewer) has the notes they may read listed first (an index-only read of
+    ix_note_reader) and each match is looked up there, a reader of many joins each match to its row
+    and stops at CANDIDATES. Both branches are in the statement; a constant condition on the
+    number of clients in scope (their LIMIT) runs one of them. PostgreSQL's planner makes that choice itself
+    (GIN bitmap for a rare word, a backward walk of the primary key for a common one), and ranks the
+    candidates outside the subquery, so ts_rank reads CANDIDATES token rows and no more.
+    """
+    if dialect != "sqlite":
+        return (base.join(match.target, match.onclause).where(match.where, within)
+                .order_by(key.desc()).limit(CANDIDATES + 1).subquery("candidates"))
+    clients = [ids for _, ids in scopes] or [select(literal(0)).where(false())]
+    in_scope = select(func.count()).select_from(
+        (union(*clients) if len(clients) > 1 else clients[0]).subquery()).scalar_subquery()
+    fts = match.target
+    # Only one branch runs: a LIMIT of 0 ends the other before it reads a row (a WHERE term would
+    # still list the allowed notes, and walk every match).
+    is_narrow = in_scope <= NARROW_SCOPE
+    allowed = base.where(within).limit(case((is_narrow, -1), else_=0)).cte("allowed").prefix_with("MATERIALIZED")
+    narrow = (select(fts.c.rowid.label("id"), match.rank.label("rank"))
+              .join(allowed, allowed.c[key.name] == fts.c.rowid)
+              .where(match.where).order_by(fts.c.rowid.desc()).limit(case((is_narrow, CANDIDATES + 1), else_=0)))
+    wide = (base.add_columns(match.rank.label("rank")).join(fts, match.onclause)
+            .where(match.where, within).order_by(fts.c.rowid.desc())
+            .limit(case((in_scope > NARROW_SCOPE, CANDIDATES + 1), else_=0)))
+    either = union_all(select(narrow.subquery()), select(wide.with_only_columns(
+        key.label("id"), match.rank.label("rank")).subquery()))
+    return either.subquery("candidates")
 
 
-def notes_query(terms: list[str], scopes: list[tuple[str, Select]]) -> Select:
-    matches = and_(*(Note.search_text.contains(term, autoescape=True) for term in terms))
+def _ranked(dialect: str, query: Select, match: index.Match, candidates):
+    """The query joined to its candidates, and their rank."""
+    if dialect == "sqlite":
+        return query, candidates.c.rank, candidates.c.rank.asc()
+    return query.join(match.target, match.onclause), match.rank, match.rank.desc()
+
+
+def notes_query(dialect: str, terms: list[index.Phrase], scopes: list[tuple[str, Select]]) -> Select:
+    match = index.note_match(dialect, terms)
     within = or_(false(), *(and_(Note.client_id.in_(ids), readable_notes(reader)) for reader, ids in scopes))
-    return (select(Note).where(within, matches)
-            .options(joinedload(Note.client), joinedload(Note.author))
-            .order_by(Note.occurred_on.desc(), Note.id.desc()))
+    candidates = _candidates(dialect, match, Note.id, select(Note.id), within, scopes)
+    query, _, best_first = _ranked(dialect, select(Note).join(candidates, candidates.c.id == Note.id),
+                                   match, candidates)
+    return (query.options(joinedload(Note.client), joinedload(Note.author))
+            .order_by(best_first, Note.occurred_on.desc(), Note.id.desc()))
 
 
-def insights_query(terms: list[str], scopes: list[tuple[str, Select]]) -> Select:
-    text, words = func.lower(Insight.text), func.lower(Insight.client_words)
-    in_full = and_(*(or_(text.contains(term, autoescape=True), words.contains(term, autoescape=True))
-                     for term in terms))
-    in_words = and_(*(words.contains(term, autoescape=True) for term in terms))
-    within = [and_(Insight.client_id.in_(ids), readable_notes(reader), in_full)
-              for reader, ids in scopes if _full(reader)]
-    within += [and_(Insight.client_id.in_(ids), Insight.shared_with_coach.is_(True), Insight.retracted_at.is_(None),
-                    Note.status != "discarded", in_words)
-               for reader, ids in scopes if _words(reader)]
-    return (select(Insight).join(Note, Note.id == Insight.note_id)
-            .where(Insight.removed_at.is_(None), or_(false(), *within))
+def insights_query(dialect: str, terms: list[index.Phrase], scopes: list[tuple[str, Select]],
+                   words_only: bool) -> Select | None:
+    """(Insight, rank) rows read in full, or by the client's words alone; None if no scope reads them so."""
+    if words_only:
+        chosen = [(reader, ids) for reader, ids in scopes if _words(reader)]
+        within = [and_(Insight.client_id.in_(ids), Insight.shared_with_coach.is_(True), Insight.retracted_at.is_(None),
+                       Note.status != "discarded") for reader, ids in chosen]
+    else:
+        chosen = [(reader, ids) for reader, ids in scopes if _full(reader)]
+        within = [and_(Insight.client_id.in_(ids), readable_notes(reader)) for reader, ids in chosen]
+    if not within:
+        return None
+    match = index.insight_match(dialect, terms, words_only)
+    base = select(Insight.id).join(Note, Note.id == Insight.note_id).where(Insight.removed_at.is_(None))
+    candidates = _candidates(dialect, match, Insight.id, base, or_(*within), chosen)
+    query, rank, best_first = _ranked(
+        dialect, select(Insight).join(candidates, candidates.c.id == Insight.id).join(Note, Note.id == Insight.note_id),
+        match, candidates)
+    return (query.add_columns(rank)
             .options(joinedload(Insight.note).joinedload(Note.client), selectinload(Insight.themes))
-            .order_by(Note.occurred_on.desc(), Insight.id.desc()))
+            .order_by(best_first, Note.occurred_on.desc(), Insight.id.desc()))
 
 
 def note_text(content) -> str:
@@ -122,39 +216,45 @@ def note_text(content) -> str:
     return " · ".join(parts)
 
 
-def highlight(text: str, terms: list[str], width: int = SNIPPET_WIDTH) -> Markup:
-    """A window of the text around the first match, every term wrapped in <mark>; all else escaped."""
+def highlight(text: str, marks, width: int = SNIPPET_WIDTH) -> Markup:
+    """A window of the text around the first marked word, every word whose token is in `marks`
+    wrapped in <mark>; everything else escaped.
+
+    Words are made tokens up to the first marked one and then within the window only: a note is
+    a few thousand characters and its snippet a few hundred."""
     text = " ".join((text or "").split())
-    if not terms:
-        return escape(text[:width])
-    pattern = re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)), re.IGNORECASE)
-    first = pattern.search(text)
-    start = max(0, (first.start() if first else 0) - width // 3)
+    marks = frozenset(marks)
+    first = next((start for start, _, token in spans(text) if token in marks), 0)
+    start = max(0, first - width // 3)
     end = min(len(text), start + width)
     if start > 0:  # begin at a word boundary
         space = text.find(" ", start, end)
         start = space + 1 if space != -1 else start
-    window = text[start:end]
     pieces = [Markup("…")] if start > 0 else []
-    last = 0
-    for match in pattern.finditer(window):
-        pieces.append(escape(window[last:match.start()]))
-        pieces.append(Markup("<mark>%s</mark>") % window[match.start():match.end()])
-        last = match.end()
-    pieces.append(escape(window[last:]))
+    last = start
+    beyond = text.find(" ", end)  # the window's words, whole (one cut by its end is not shown)
+    window = text[start:len(text) if beyond == -1 else beyond]
+    for word_start, word_end, token in spans(window):
+        word_start, word_end = word_start + start, word_end + start
+        if token not in marks or word_end > end:
+            continue
+        pieces.append(escape(text[last:word_start]))
+        pieces.append(Markup("<mark>%s</mark>") % text[word_start:word_end])
+        last = word_end
+    pieces.append(escape(text[last:end]))
     if end < len(text):
         pieces.append(Markup("…"))
     return Markup("").join(pieces)
 
 
-def note_snippet(note: Note, terms: list[str]) -> Markup:
-    return highlight(note_text(note.content), terms)
+def note_snippet(note: Note, marks) -> Markup:
+    return highlight(note_text(note.content), marks)
 
 
-def insight_snippet(insight: Insight, terms: list[str], words_only: bool = False) -> Markup:
+def insight_snippet(insight: Insight, marks, words_only: bool = False) -> Markup:
     if words_only:
-        return highlight(f"In their words: {insight.client_words}", terms, width=400)
+        return highlight(f"In their words: {insight.client_words}", marks, width=400)
     text = insight.text
     if insight.client_words:
         text = f"{text} · In their words: {insight.client_words}"
-    return highlight(text, terms, width=400)
+    return highlight(text, marks, width=400)

@@ -1,0 +1,201 @@
+"""The full-text index, one interface over two databases.
+
+Chosen per dialect here and nowhere else:
+
+- SQLite: an FTS5 table over `note_search.tokens` (and `insight_search`), an *external content*
+  table: the token rows are the content, SQLite triggers keep the FTS5 index in step with them, and
+  bm25() ranks. Not a contentless table (`content=''`): forgetting a row of one needs the old token
+  stream, or `contentless_delete`, which arrives in SQLite 3.43 (Debian 12 has 3.40).
+- PostgreSQL: `note_search.tokens` is a tsvector of the `simple` configuration with a GIN index;
+  `phraseto_tsquery('simple', …)` matches and ts_rank ranks.
+
+Both index the token stream of search/tokens.py and never the text, so keyed tokens (issue 15)
+change nothing here. Writes happen in the same transaction as the save they follow: an ORM flush
+that adds or changes a note's search text or an insight's words rewrites their token rows
+(`_keep_in_step`); bulk loaders that bypass the ORM call `write_notes`/`write_insights` or `fill`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import reduce
+
+from sqlalchemy import DDL, ColumnElement, and_, column, delete, event, func, insert, literal_column, select, table
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, attributes
+
+from ..notes.models import Insight, Note
+from .models import InsightSearch, NoteSearch
+from .tokens import token_string
+
+Phrase = tuple[str, ...]  # index tokens that must stand in this order; one token is a word
+
+SQLITE_DDL = [
+    "CREATE VIRTUAL TABLE note_search_fts USING fts5(tokens, content='note_search', content_rowid='note_id', "
+    "tokenize='unicode61 remove_diacritics 0')",
+    "CREATE TRIGGER note_search_ai AFTER INSERT ON note_search BEGIN "
+    "INSERT INTO note_search_fts(rowid, tokens) VALUES (new.note_id, new.tokens); END",
+    "CREATE TRIGGER note_search_ad AFTER DELETE ON note_search BEGIN "
+    "INSERT INTO note_search_fts(note_search_fts, rowid, tokens) VALUES ('delete', old.note_id, old.tokens); END",
+    "CREATE TRIGGER note_search_au AFTER UPDATE ON note_search BEGIN "
+    "INSERT INTO note_search_fts(note_search_fts, rowid, tokens) VALUES ('delete', old.note_id, old.tokens); "
+    "INSERT INTO note_search_fts(rowid, tokens) VALUES (new.note_id, new.tokens); END",
+    "CREATE VIRTUAL TABLE insight_search_fts USING fts5(everything, words, content='insight_search', "
+    "content_rowid='insight_id', tokenize='unicode61 remove_diacritics 0')",
+    "CREATE TRIGGER insight_search_ai AFTER INSERT ON insight_search BEGIN "
+    "INSERT INTO insight_search_fts(rowid, everything, words) VALUES (new.insight_id, new.everything, new.words); END",
+    "CREATE TRIGGER insight_search_ad AFTER DELETE ON insight_search BEGIN "
+    "INSERT INTO insight_search_fts(insight_search_fts, rowid, everything, words) "
+    "VALUES ('delete', old.insight_id, old.everything, old.words); END",
+    "CREATE TRIGGER insight_search_au AFTER UPDATE ON insight_search BEGIN "
+    "INSERT INTO insight_search_fts(insight_search_fts, rowid, everything, words) "
+    "VALUES ('delete', old.insight_id, old.everything, old.words); "
+    "INSERT INTO insight_search_fts(rowid, everything, words) VALUES (new.insight_id, new.everything, new.words); END",
+]
+SQLITE_DROP = ["DROP TABLE IF EXISTS note_search_fts", "DROP TABLE IF EXISTS insight_search_fts"]
+POSTGRESQL_DDL = [
+    "CREATE INDEX ix_note_search_tokens ON note_search USING gin (tokens)",
+    "CREATE INDEX ix_insight_search_everything ON insight_search USING gin (everything)",
+    "CREATE INDEX ix_insight_search_words ON insight_search USING gin (words)",
+]
+# What the index adds beyond the models' tables (the migrations-vs-models check leaves these out):
+# the FTS5 tables and the shadow tables SQLite makes for each, and the GIN indexes.
+FTS5_TABLES = ("note_search_fts", "insight_search_fts")
+OUTSIDE_MODELS = frozenset(
+    [name + suffix for name in FTS5_TABLES for suffix in ("", "_data", "_idx", "_docsize", "_config", "_content")]
+    + ["ix_note_search_tokens", "ix_insight_search_everything", "ix_insight_search_words"])
+
+
+def _ddl(statements: list[str], dialect: str):
+    return [DDL(statement).execute_if(dialect=dialect) for statement in statements]
+
+
+# create_all (the tests' schema, the bench) builds the index with the token tables; migration 0014
+# runs the same statements.
+for _statement in _ddl(SQLITE_DDL[:4], "sqlite") + _ddl(POSTGRESQL_DDL[:1], "postgresql"):
+    event.listen(NoteSearch.__table__, "after_create", _statement)
+for _statement in _ddl(SQLITE_DDL[4:], "sqlite") + _ddl(POSTGRESQL_DDL[1:], "postgresql"):
+    event.listen(InsightSearch.__table__, "after_create", _statement)
+event.listen(NoteSearch.__table__, "before_drop", DDL(SQLITE_DROP[0]).execute_if(dialect="sqlite"))
+event.listen(InsightSearch.__table__, "before_drop", DDL(SQLITE_DROP[1]).execute_if(dialect="sqlite"))
+
+
+# --- matching ----------------------------------------------------------------------------------
+
+@dataclass
+class Match:
+    """How a query reaches the index: join `target` on `onclause`, keep rows where `where`, and
+    order by `best_first` (the database's relevance, best first)."""
+
+    target: object
+    onclause: ColumnElement
+    where: ColumnElement
+    best_first: ColumnElement
+    rank: ColumnElement = None  # the relevance value itself (bm25: lower is better; ts_rank: higher)
+
+
+def note_match(dialect: str, phrases: list[Phrase]) -> Match:
+    """Notes whose tokens hold every phrase."""
+    if dialect == "sqlite":
+        fts = table("note_search_fts", column("rowid"))
+        return _fts5(fts, Note.id, "note_search_fts", None, phrases)
+    query = _tsquery(phrases)
+    rank = func.ts_rank(NoteSearch.tokens, query, 1)
+    return Match(NoteSearch, NoteSearch.note_id == Note.id, NoteSearch.tokens.op("@@")(query), rank.desc(), rank)
+
+
+def insight_match(dialect: str, phrases: list[Phrase], words_only: bool) -> Match:
+    """Insights whose statement or client's words hold every phrase (or the client's words alone)."""
+    if dialect == "sqlite":
+        fts = table("insight_search_fts", column("rowid"))
+        return _fts5(fts, Insight.id, "insight_search_fts", "words" if words_only else "everything", phrases)
+    tokens = InsightSearch.words if words_only else InsightSearch.everything
+    query = _tsquery(phrases)
+    rank = func.ts_rank(tokens, query, 1)
+    return Match(InsightSearch, InsightSearch.insight_id == Insight.id, tokens.op("@@")(query), rank.desc(), rank)
+
+
+def _fts5(fts, key, name: str, only_column: str | None, phrases: list[Phrase]) -> Match:
+    # Tokens are letters and digits only (tokens.py), so a quoted FTS5 phrase cannot be broken out of.
+    expression = " ".join('"' + " ".join(phrase) + '"' for phrase in phrases)
+    if only_column:
+        expression = f"{{{only_column}}} : ({expression})"
+    ref = literal_column(name)
+    return Match(fts, fts.c.rowid == key, ref.op("MATCH")(expression), func.bm25(ref), func.bm25(ref))
+
+
+def _tsquery(phrases: list[Phrase]):
+    simple = literal_column("'simple'::regconfig")
+    parts = [func.phraseto_tsquery(simple, " ".join(phrase)) for phrase in phrases]
+    return reduce(lambda left, right: left.op("&&")(right), parts)
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+def write_notes(connection, rows: list[tuple[int, str]]) -> None:
+    """(note id, search text) -> the notes' token rows, replaced in one DELETE and one INSERT."""
+    if not rows:
+        return
+    connection.execute(delete(NoteSearch).where(NoteSearch.note_id.in_([note_id for note_id, _ in rows])))
+    connection.execute(insert(NoteSearch), [{"note_id": note_id, "tokens": token_string(text)}
+                                            for note_id, text in rows])
+
+
+def write_insights(connection, rows: list[tuple[int, str, str]]) -> None:
+    """(insight id, statement, client's words) -> the insights' token rows, replaced."""
+    if not rows:
+        return
+    connection.execute(delete(InsightSearch).where(InsightSearch.insight_id.in_([row[0] for row in rows])))
+    connection.execute(insert(InsightSearch), [
+        {"insight_id": insight_id, "everything": token_string(f"{text}\n{words}"), "words": token_string(words)}
+        for insight_id, text, words in rows])
+
+
+def fill(connection, batch: int = 2000) -> tuple[int, int]:
+    """Index every note and insight that has no token row yet, in batches; returns how many."""
+    notes = _fill(connection, select(Note.id, Note.search_text).where(
+        Note.id.not_in(select(NoteSearch.note_id))), write_notes, batch)
+    insights = _fill(connection, select(Insight.id, Insight.text, Insight.client_words).where(
+        Insight.id.not_in(select(InsightSearch.insight_id))), write_insights, batch)
+    return notes, insights
+
+
+def _fill(connection, query, write, batch: int) -> int:
+    rows = [tuple(row) for row in connection.execute(query)]
+    for start in range(0, len(rows), batch):
+        write(connection, rows[start:start + batch])
+    return len(rows)
+
+
+def _changed(obj, *names: str) -> bool:
+    state = attributes.instance_state(obj)
+    return any(state.attrs[name].history.has_changes() for name in names)
+
+
+@event.listens_for(Session, "after_flush")
+def _keep_in_step(session, flush_context) -> None:
+    """Every flush that wrote a note's search text or an insight's words rewrites their token rows,
+    in the same transaction (the notes lifecycle, the insight pages, the demo, the factories)."""
+    notes, insights = [], []
+    for obj in list(session.new) + list(session.dirty):
+        if isinstance(obj, Note) and (obj in session.new or _changed(obj, "search_text")):
+            notes.append((obj.id, obj.search_text or ""))
+        elif isinstance(obj, Insight) and (obj in session.new or _changed(obj, "text", "client_words")):
+            insights.append((obj.id, obj.text or "", obj.client_words or ""))
+    if notes or insights:
+        connection = session.connection()
+        write_notes(connection, notes)
+        write_insights(connection, insights)
+
+
+# --- PostgreSQL plans --------------------------------------------------------------------------
+
+@event.listens_for(Engine, "connect")
+def _custom_plans(dbapi_connection, connection_record) -> None:
+    """On PostgreSQL, plan every statement for its own values. psycopg prepares a statement run five
+    times on a connection, and PostgreSQL then may keep one generic plan for it: a search planned for
+    a rare word or a reader of a few clients walked the whole index for a common word or a reader of
+    every client (seconds, at 200,000 notes), since the SQL of a search is the same for every reader."""
+    if type(dbapi_connection).__module__.startswith("psycopg"):
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET plan_cache_mode = force_custom_plan")
+        dbapi_connection.commit()
