@@ -24,7 +24,7 @@ COPY requirements.txt ./
 RUN pip install -r requirements.txt
 
 # The code stays root's and read-only to the app: a compromised worker cannot rewrite it.
-COPY app.py ./
+COPY app.py gunicorn.conf.py ./
 COPY integration ./integration
 COPY templates ./templates
 COPY static ./static
@@ -52,4 +52,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
 # configuration. No access log: URLs carry private plan-link tokens; the app logs each request
 # itself without them.
 ENTRYPOINT ["integration-entrypoint"]
-CMD ["gunicorn", "--no-control-socket", "--bind", "0.0.0.0:8000", "app:app"]
+CMD ["gunicorn", "--config", "gunicorn.conf.py", "--bind", "0.0.0.0:8000", "app:app"]

@@ -8,7 +8,8 @@
 (d)  serving an already-delivered version: stored bytes through the download route and the private link.
 (e)  resident memory over 100 renders in one process.
 (f)  signing in through the route: a wrong password, an email whose sign-in is paused, the right one.
-Then search across clients at scale (bench/scale.py: BENCH_SCALE, BENCH_DATABASE_URL).
+Then search across clients at scale (bench/scale.py: BENCH_SCALE, BENCH_DATABASE_URL), and autosave
+beside slow pages under each gunicorn worker model (bench/workers.py).
 """
 import os
 import resource
@@ -311,8 +312,11 @@ def main() -> int:
         print(f"{name:<{width}}  {value:>12}  {note}")
 
     from bench.scale import main as search_at_scale
+    from bench.workers import main as workers_beside_a_slow_page
 
-    return search_at_scale()
+    failed = search_at_scale()
+    workers_beside_a_slow_page()
+    return failed
 
 
 if __name__ == "__main__":

@@ -58,7 +58,8 @@ def test_weasyprint_gets_pango_and_fonts():
 def test_gunicorn_serves_after_check_deploy():
     [entrypoint] = _all("ENTRYPOINT")
     [command] = _all("CMD")
-    assert yaml.safe_load(command)[0] == "gunicorn" and "--no-control-socket" in command
+    assert yaml.safe_load(command)[:3] == ["gunicorn", "--config", "gunicorn.conf.py"]
+    assert "COPY app.py gunicorn.conf.py ./" in "\n".join(f"{name} {arguments}" for name, arguments in _instructions())
     script = (ROOT / "deploy" / "entrypoint.sh").read_text()
     assert yaml.safe_load(entrypoint) == ["integration-entrypoint"]
     assert "COPY deploy/entrypoint.sh /usr/local/bin/integration-entrypoint" in "\n".join(

@@ -99,8 +99,8 @@ def restore(archive):
 
 
 @click.command("check-deploy")
-@click.option("--workers", type=int, default=lambda: int(os.environ.get("WEB_CONCURRENCY") or 1),
-              show_default="WEB_CONCURRENCY or 1", help="How many gunicorn workers will serve.")
+@click.option("--workers", type=int, default=lambda: int(os.environ.get("WEB_CONCURRENCY") or 2),
+              show_default="WEB_CONCURRENCY or 2, as gunicorn.conf.py", help="How many gunicorn workers will serve.")
 @click.option("--behind-proxy/--no-proxy", default=True, show_default=True,
               help="Whether a reverse proxy (which ends TLS) stands in front of gunicorn.")
 def check_deploy(workers, behind_proxy):
