@@ -14,6 +14,7 @@ stay as they are and no query changes; only `index_token` grows a key.
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from collections.abc import Iterator
 from functools import lru_cache
@@ -26,7 +27,16 @@ WORD = re.compile(r"\w+(?:['’]\w+)*")
 # so the token stream keeps its positions for phrases.
 MAX_WORD_CHARS = 60
 
-_stemmer = snowballstemmer.stemmer("english")
+# A Snowball stemmer keeps the word it is working on in itself: two threads sharing one (gunicorn's
+# gthread workers serve several requests at once) cut into each other's words, and one of them failed
+# with an IndexError. Each thread has its own.
+_per_thread = threading.local()
+
+
+def _stemmer():
+    if not hasattr(_per_thread, "stemmer"):
+        _per_thread.stemmer = snowballstemmer.stemmer("english")
+    return _per_thread.stemmer
 
 
 def spans(text: str | None) -> Iterator[tuple[int, int, str]]:
@@ -55,4 +65,4 @@ def index_token(word: str) -> str:
     # Letters and digits only: both databases then read the token as one word, whatever its
     # script (an underscore or an apostrophe would split it there, and not here).
     word = "".join(c for c in word if c.isalnum())[:MAX_WORD_CHARS]
-    return _stemmer.stemWord(word) if word else ""
+    return _stemmer().stemWord(word) if word else ""
