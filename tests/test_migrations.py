@@ -9,6 +9,7 @@ a separate database created next to the test database and dropped afterwards, so
 test database is left as the other tests expect it: with the session's schema, and empty.
 """
 import logging
+import re
 import uuid
 
 import flask_migrate
@@ -16,7 +17,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import MetaData, create_engine, inspect, text
+from sqlalchemy import JSON, MetaData, create_engine, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
@@ -122,6 +123,20 @@ def _tables() -> set[str]:
         return set(inspect(connection).get_table_names())
 
 
+def _json_defaults_as_text(context, inspected_column, metadata_column, inspected_default, metadata_default,
+                           rendered_metadata_default):
+    """Alembic compares server defaults by asking the database whether they are equal, and PostgreSQL's
+    json type has no equality (`'[]'::json = '[]'` is an error): a JSON column's defaults are compared
+    as the text of their literal, without PostgreSQL's cast. Every other column: Alembic's own way."""
+    if not isinstance(metadata_column.type, JSON):
+        return None
+
+    def literal(default) -> str:
+        return re.sub(r"::jsonb?$", "", str(default or "").strip().strip("()")).strip("'\"")
+
+    return literal(inspected_default) != literal(rendered_metadata_default)
+
+
 def _schema_differences() -> list:
     """What autogenerate would put in a new migration: empty when models and migrations agree."""
     from integration.search.index import OUTSIDE_MODELS
@@ -135,7 +150,7 @@ def _schema_differences() -> list:
     with db.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={
             "compare_type": True,
-            "compare_server_default": True,
+            "compare_server_default": _json_defaults_as_text,
             "include_object": include_object,
         })
         return compare_metadata(context, db.metadata)
