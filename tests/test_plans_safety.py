@@ -61,6 +61,7 @@ def test_a_session_plan_opens_with_crisis_help_and_day_of_session_safety(client,
     assert "Help right now" in pages[-1] or any("Help right now" in page for page in pages[-4:-1]), \
         "the crisis box comes again near the end"
     assert all("Help any time: call or text 988" in page for page in pages[1:]), "every page's footer"
+    assert "Help any time: call or text 988" in " ".join(pages[0].split()), "and on the cover, the first page read"
 
 
 def test_the_day_of_session_text_is_the_practices_own_and_only_on_session_plans(client, auth, coach, admin, person,
