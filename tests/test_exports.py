@@ -9,6 +9,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from integration.audit.models import AuditEvent
+from integration.clients.models import BreakGlass
 from integration.extensions import db
 from integration.measures.models import MeasureResponse
 from integration.notes.models import Addendum
@@ -155,6 +156,8 @@ def test_coach_and_admin_may_not_export(client, auth, who, coach, admin, record)
 def test_admin_under_break_glass_may_not_export(client, auth, admin, record):
     auth.login(admin)
     client.post(f"/clients/{record.id}/break-glass", data={"reason": "Client in crisis, on-call needs the plan"})
+    assert db.session.scalars(select(BreakGlass).where(BreakGlass.client_id == record.id)).all()
+    assert client.get(f"/clients/{record.id}/sessions").status_code == 200  # the clinical record is open
     assert client.get(f"/clients/{record.id}/export.pdf").status_code == 404
 
 

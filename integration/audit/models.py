@@ -30,7 +30,7 @@ ACTIONS: dict[str, str] = {
     "retract": "Retracted",
     "finalize": "Finalized",
     "export": "Exported",
-    "record-export": "Client's record exported (right of access)",
+    "record-export": "Record exported for the client (right of access)",
     "share": "Shared by link",
     "revoke": "Link revoked",
     "download": "Downloaded",
