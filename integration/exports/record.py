@@ -69,6 +69,7 @@ class Excluded:
     count: int
     what: str
     why: str
+    always: bool = False  # listed even when none were left out (private process notes)
 
 
 @dataclass
@@ -185,7 +186,7 @@ def _excluded(client: Client) -> list[Excluded]:
     return [
         Excluded(counts.get("process", 0), _count(counts.get("process", 0), "private process note"),
                  f"Private process notes are not included ({PSYCHOTHERAPY_NOTES}): they are a "
-                 "practitioner's working notes, kept apart from the record."),
+                 "practitioner's working notes, kept apart from the record.", always=True),
         Excluded(counts.get("draft", 0), _count(counts.get("draft", 0), "unsigned draft note"),
                  "Drafts are not part of the record until they are signed; they may still change."),
         Excluded(draft_plans, _count(draft_plans, "draft plan"),
