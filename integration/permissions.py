@@ -274,6 +274,11 @@ CONTENT: dict[str, tuple[str, dict[str, str]]] = {
                  "acknowledgements, schedules", _levels("write", "", "", "read")),
     "measures.scores": ("Measures' total scores over time: the trend, without items or alerts",
                         _levels("write", "read", "", "read")),
+    # Right of access (45 CFR 164.524): a copy of the whole record for the client, made by a clinician
+    # on the care team. Break-glass is for an emergency, not for releasing a record. Process notes
+    # are never in it (exports/record.py).
+    "export": ("The client's record exported for them: a PDF and a FHIR bundle (private process notes "
+               "never included)", _levels("read")),
 }
 # Which kind of content each kind of note is.
 NOTE_CONTENT = {"debrief": "notes.clinical", "integration": "notes.clinical", "group": "notes.clinical",

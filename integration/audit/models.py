@@ -30,6 +30,7 @@ ACTIONS: dict[str, str] = {
     "retract": "Retracted",
     "finalize": "Finalized",
     "export": "Exported",
+    "record-export": "Record exported for the client (right of access)",
     "share": "Shared by link",
     "revoke": "Link revoked",
     "download": "Downloaded",

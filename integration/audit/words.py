@@ -39,6 +39,7 @@ VIEW_PHRASES: dict[str, str] = {
     "insights.index": "opened {owner}insights",
     "insights.edit": "opened {owner}{object} to change it",
     "plans.index": "opened {owner}plans",
+    "exports.index": "opened the page to export {owner}record",
     "groups.client_attendance": "opened {owner}circle attendance",
     "groups.show_series": "opened {object}",
     "groups.show_session": "opened {object}",
@@ -46,7 +47,7 @@ VIEW_PHRASES: dict[str, str] = {
 }
 # Pages not listed above, by the area they belong to: "opened a page of {owner}<area>".
 AREA_WORDS = {"clients": "record", "notes": "sessions and notes", "insights": "insights", "plans": "plans",
-              "groups": "circles", "search": "record"}
+              "groups": "circles", "search": "record", "exports": "record"}
 # URL arguments, most specific first, and the kind of object each names (an AuditEvent.object_type).
 OBJECT_ARGUMENTS = (("note_id", "note"), ("insight_id", "insight"), ("addendum_id", "addendum"),
                     ("group_session_id", "groupsession"), ("session_id", "dosingsession"), ("goal_id", "goal"),
@@ -55,7 +56,7 @@ OBJECT_ARGUMENTS = (("note_id", "note"), ("insight_id", "insight"), ("addendum_i
 VERBS = {"create": "created", "change": "changed", "conflict": "saved a version that crossed another save of",
          "sign": "signed", "cosign": "co-signed", "discard": "discarded", "remove": "removed",
          "retract": "retracted", "restore": "restored", "delete": "deleted", "finalize": "finalized",
-         "export": "exported", "share": "made a private link to", "revoke": "revoked a private link to",
+         "export": "exported", "record-export": "exported a copy of", "share": "made a private link to", "revoke": "revoked a private link to",
          "download": "downloaded", "retire": "retired", "reset-link": "made a password reset link for",
          "two-step-reset": "reset the second sign-in step of", "deactivate": "deactivated",
          "reactivate": "reactivated"}
