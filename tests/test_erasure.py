@@ -67,7 +67,7 @@ def test_coaches_do_not_close_and_clinicians_do_not_reopen(client, auth, therapi
     auth.login(therapist)
     client.post(f"/clients/{person.id}/close", data={"understood": "y"})
     assert client.post(f"/clients/{person.id}/reopen").status_code == 404
-    assert client.get(f"/clients/{person.id}/purge").status_code == 404
+    assert client.post(f"/clients/{person.id}/purge").status_code == 404  # only admins ask to purge
 
 
 def test_an_admin_reopens_and_the_retention_clock_starts_again(client, auth, therapist, admin):

@@ -1,5 +1,5 @@
 """Closing a record, and the practice admin's page of records past retention and purges waiting."""
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -71,11 +71,12 @@ def reopen(client):
 @bp.route("/clients/<int:client_id>/purge", methods=["GET", "POST"])
 @client_scoped
 def purge_client(client):
-    """The dry run (what a purge would delete, counted) and the request to purge."""
-    if not can("records.purge") or not lifecycle.is_closed(client):
-        abort(404)
+    """The dry run (what a purge would delete, counted: no content) for whoever reaches the record;
+    the request to purge for practice admins, once the record is closed and past retention."""
     form = ActionForm()
     tz_name = viewer_tz()
+    if request.method == "POST" and not can("records.purge"):
+        abort(404)
     if form.validate_on_submit():
         try:
             lifecycle.request_purge(client, current_user, local_today(tz_name), tz_name)
