@@ -71,8 +71,8 @@ def reopen(client):
 @bp.route("/clients/<int:client_id>/purge", methods=["GET", "POST"])
 @client_scoped
 def purge_client(client):
-    """The dry run (what a purge would delete, counted: no content) for whoever reaches the record;
-    the request to purge for practice admins, once the record is closed and past retention."""
+    """The dry run (what a purge would delete, counted: no content) and the request to purge, for
+    practice admins; others who reach the record read what the page is for."""
     form = ActionForm()
     tz_name = viewer_tz()
     if request.method == "POST" and not can("records.purge"):
@@ -86,7 +86,8 @@ def purge_client(client):
             db.session.commit()
             flash(f"Purge requested. Another admin must approve it within {REQUEST_DAYS} days.", "success")
             return redirect(url_for("erasure.index"))
-    counts = purge.dry_run(client.id)
+    # Counts only, but a count says what exists (process notes, clinical notes): for admins alone.
+    counts = purge.dry_run(client.id) if can("records.purge") else None
     return render_template("erasure/dry_run.html", client=client, form=form, counts=counts,
                            kind_words=purge.kind_words, waiting=lifecycle.open_request(client.id),
                            purge_after=lifecycle.purge_after(client, tz_name),
