@@ -66,6 +66,7 @@ def register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .clients.views import bp as clients_bp
     from .exports.views import bp as exports_bp
+    from .erasure.views import bp as erasure_bp
     from .groups.views import bp as groups_bp
     from .home import bp as home_bp
     from .measures.views import bp as measures_bp
@@ -77,7 +78,7 @@ def register_blueprints(app: Flask) -> None:
     from .worklist import bp as worklist_bp
 
     for blueprint in (home_bp, auth_bp, clients_bp, notes_bp, cosign_bp, insights_bp, search_bp, plans_bp,
-                      groups_bp, audit_bp, measures_bp, worklist_bp, exports_bp):
+                      groups_bp, audit_bp, measures_bp, worklist_bp, exports_bp, erasure_bp):
         app.register_blueprint(blueprint)
 
 

@@ -46,6 +46,11 @@ CAPABILITIES: dict[str, tuple[str, frozenset[str]]] = {
     "library.add": ("Add practices to the practice library", frozenset({"admin", "therapist", "coach"})),
     "library.edit_any": ("Edit or retire any library entry (others: only the ones they wrote)",
                          frozenset({"admin"})),
+    "records.close": ("Close a client's record they reach (read-only for everyone from then on)",
+                      frozenset({"admin", "therapist"})),
+    "records.reopen": ("Reopen a closed record", frozenset({"admin"})),
+    "records.purge": ("Ask to purge a closed record past retention, approve another admin's request, "
+                      "set the retention period", frozenset({"admin"})),
 }
 
 
@@ -323,9 +328,15 @@ def may(action: str, kind: str, client: Client) -> bool:
     """Whether the signed-in user may "read" or "write" this kind of content on this client's record.
 
     "shared" and "own" levels answer yes here (some items may be readable); the item checks decide.
+    A closed record is read-only for everyone.
     """
     found = level(kind, reader_of(client))
-    return bool(found) if action == "read" else found in ("write", "own")
+    return bool(found) if action == "read" else found in ("write", "own") and not is_closed(client)
+
+
+def is_closed(client: Client) -> bool:
+    """A closed record (erasure/lifecycle.py) takes no new notes, plans, links or changes from anyone."""
+    return client.status == "closed"
 
 
 def _content_rule(action: str, kinds: tuple[str, ...]):
@@ -364,7 +375,7 @@ def may_read_note(note, client: Client | None = None) -> bool:
 def may_write_note(note, client: Client | None = None) -> bool:
     """Saving a draft or adding an addendum: writers of its kind on the care team, and its author."""
     reader = reader_of(client or note.client)
-    if reader not in ("clinician", "coach"):
+    if reader not in ("clinician", "coach") or is_closed(client or note.client):
         return False
     return note.author_id == current_user.id or level(NOTE_CONTENT.get(note.kind, "notes.clinical"),
                                                       reader) == "write"
@@ -409,6 +420,8 @@ def may_read_item(item, client: Client | None = None) -> bool:
 
 
 def may_write_item(item, client: Client | None = None) -> bool:
+    if is_closed(client or item.client):
+        return False
     plain, sensitive = _item_kinds(type(item))
     return level(sensitive if item.sensitive else plain, reader_of(client or item.client)) == "write"
 
@@ -570,7 +583,9 @@ def recent_break_glass(client: Client, days: int = 90) -> list[BreakGlass]:
 # --- care teams ----------------------------------------------------------------------------------
 
 def may_add_to_care_team(client: Client) -> bool:
-    """Admins always; clinicians on the care team when the practice's setting lets them."""
+    """Admins always; clinicians on the care team when the practice's setting lets them. Not on a closed record."""
+    if is_closed(client):
+        return False
     if can("care_team.manage"):
         return True
     return bool(client.practice.clinicians_add_to_care_team) and reader_of(client) == "clinician"

@@ -21,6 +21,7 @@ import secrets
 from collections import defaultdict
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
+from datetime import datetime, timedelta
 from html.parser import HTMLParser
 
 import pytest
@@ -31,6 +32,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
 from integration.extensions import db
+from integration.erasure.models import PurgeRequest
 from integration.plans.library import practice_library
 from integration.plans.models import Plan
 from tests.factories import PASSWORD, ClientFactory, UserFactory
@@ -229,13 +231,18 @@ def build_world(practice, person) -> dict:
     measure = Measure(practice_id=practice.id, name="Evening check", items=["Rested"], scale=[["No", 0], ["Yes", 1]])
     db.session.add(measure)
     db.session.commit()
-    record.update(colleague=colleague, library=library[0], measure=measure)
+    # erasure: a purge request waiting for a second admin (the record is open, so approving is refused)
+    purge_request = PurgeRequest(practice_id=practice.id, client_id=record["client"].id, requested_by_id=colleague.id,
+                                 expires_at=datetime.now() + timedelta(days=14), counts={})
+    db.session.add(purge_request)
+    db.session.commit()
+    record.update(colleague=colleague, library=library[0], measure=measure, purge_request=purge_request)
     return record
 
 
 FINDERS = {"client_id": lambda r: r["client"].id, **ARGUMENT_OBJECTS, **GROUP_ARGUMENT_OBJECTS,
            "user_id": lambda r: r["colleague"].id, "library_id": lambda r: r["library"].id,
-           "measure_id": lambda r: r["measure"].id}
+           "measure_id": lambda r: r["measure"].id, "request_id": lambda r: r["purge_request"].id}
 
 
 def rules_of(app, method: str) -> list:

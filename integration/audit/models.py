@@ -50,6 +50,12 @@ ACTIONS: dict[str, str] = {
     "recovery-codes": "New recovery codes made",
     "deactivate": "Account deactivated",
     "reactivate": "Account reactivated",
+    # erasure/
+    "close": "Record closed",
+    "reopen": "Record reopened",
+    "purge-request": "Purge requested",
+    "purge-cancel": "Purge request cancelled",
+    "purge": "Record purged (tombstone)",
 }
 
 

@@ -59,7 +59,8 @@ VERBS = {"create": "created", "change": "changed", "conflict": "saved a version 
          "export": "exported", "record-export": "exported a copy of", "share": "made a private link to", "revoke": "revoked a private link to",
          "download": "downloaded", "retire": "retired", "reset-link": "made a password reset link for",
          "two-step-reset": "reset the second sign-in step of", "deactivate": "deactivated",
-         "reactivate": "reactivated"}
+         "reactivate": "reactivated", "close": "closed", "reopen": "reopened",
+         "purge-request": "asked to purge", "purge-cancel": "cancelled", "purge": "approved and carried out"}
 # Actions about the person themselves: the whole sentence after their name.
 OWN_ACTIONS = {"sign-in": "signed in", "sign-out": "signed out", "sign-in-failed": "failed to sign in",
                "sign-in-paused": "was refused sign-in (paused after repeated failures)",
@@ -75,7 +76,8 @@ KIND_WORDS = {"note": "a note", "dosingsession": "a dosing session", "insight": 
               "careteammember": "the care team", "practice": "the practice settings",
               "librarypractice": "a library entry", "groupseries": "a circle", "groupsession": "a circle session",
               "groupnote": "a circle's group note", "enrollment": "a circle enrolment",
-              "attendance": "circle attendance", "breakglass": "the clinical record", "user": "an account"}
+              "attendance": "circle attendance", "breakglass": "the clinical record", "user": "an account",
+              "purgerequest": "a purge request"}
 
 
 @dataclass

@@ -66,6 +66,8 @@ class Practice(db.Model):
     day_of_session_text: Mapped[str] = mapped_column(Text, default="", server_default=text("''"))
     # Clock times for morning, midday, afternoon, evening and bedtime ("HH:MM"); missing keys use defaults.
     plan_times: Mapped[dict] = mapped_column(JSON, default=dict, server_default=text("'{}'"))
+    # Erasure: a closed record may be purged this many years after it was closed (erasure/lifecycle.py).
+    retention_years: Mapped[int] = mapped_column(default=7, server_default="7")
     # Security: everyone signs in with a second step (members without one set it up at sign-in).
     require_two_step: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Care teams: whether clinicians on a client's care team may add colleagues to it (admins always may).

@@ -24,7 +24,8 @@ class ClientForm(BaseForm):
     phone = StringField("Phone", validators=[Length(max=40)])
     emergency_contact = TextAreaField("Emergency contact", validators=[Length(max=300)],
                                       description="Name, relationship and phone number.")
-    status = SelectField("Status", choices=list(CLIENT_STATUSES.items()))
+    # Closing is its own step (erasure/), never a choice here.
+    status = SelectField("Status", choices=[(k, v) for k, v in CLIENT_STATUSES.items() if k != "closed"])
 
 
 class CareTeamForm(BaseForm):

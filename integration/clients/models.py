@@ -10,7 +10,8 @@ from ..auth.models import Practice, User
 from ..clock import utcnow
 from ..extensions import db
 
-CLIENT_STATUSES = {"active": "Active", "archived": "Archived"}
+# "closed": read-only for everyone, purged after the practice's retention period (erasure/lifecycle.py).
+CLIENT_STATUSES = {"active": "Active", "archived": "Archived", "closed": "Closed"}
 
 
 class Client(db.Model):
@@ -26,8 +27,12 @@ class Client(db.Model):
     emergency_contact: Mapped[str] = mapped_column(String(300), default="")
     status: Mapped[str] = mapped_column(String(20), default="active")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set when the record is closed (status "closed"); cleared when an admin reopens it.
+    closed_at: Mapped[datetime | None]
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
     practice: Mapped[Practice] = relationship()
+    closed_by: Mapped[User | None] = relationship(foreign_keys=[closed_by_id])
     care_team: Mapped[list[CareTeamMember]] = relationship(
         back_populates="client", cascade="all, delete-orphan"
     )

@@ -16,7 +16,7 @@ from ..permissions import (BREAK_GLASS_MINUTES, accessible_clients, break_glass,
 from . import record as client_record
 from .forms import (BreakGlassForm, CareTeamForm, CareTeamSettingForm, CheckInForm, ClientForm, GoalForm,
                     HistoryItemForm, for_reader)
-from .models import GOAL_STATUSES, HISTORY_CATEGORIES, CareTeamMember, Client, Goal, GoalCheckIn, HistoryItem
+from .models import CLIENT_STATUSES, GOAL_STATUSES, HISTORY_CATEGORIES, CareTeamMember, Client, Goal, GoalCheckIn, HistoryItem
 
 bp = Blueprint("clients", __name__, url_prefix="/clients")
 
@@ -27,7 +27,7 @@ def index():
     q = query_text(request.args.get("q"))[:100]
     status = request.args.get("status", "active")
     query = accessible_clients().options(selectinload(Client.care_team).selectinload(CareTeamMember.user))
-    if status in ("active", "archived"):
+    if status in CLIENT_STATUSES:
         query = query.where(Client.status == status)
     if q:
         pattern = f"%{q.lower()}%"
