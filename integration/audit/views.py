@@ -150,11 +150,11 @@ def _csv_lines(query, people: dict[int, str], emails: dict[int, str], practice_i
     events = db.session.scalars(query.execution_options(yield_per=EXPORT_CHUNK))
     try:
         while chunk := list(islice(events, EXPORT_CHUNK)):
-            for row in _in_words(chunk, people, practice_id):
-                event = row.event
-                yield csv_line([event.at.isoformat(timespec="seconds"), emails.get(event.user_id, ""),
-                                people.get(event.user_id, ""), event.action, row.sentence, event.object_type,
-                                event.object_id or "", event.client_id or "", row.client_name, event.remote_addr,
-                                event.detail])
+            # One write per chunk (about 200 KB), not per row: fewer trips through the server's socket.
+            yield "".join(csv_line([row.event.at.isoformat(timespec="seconds"), emails.get(row.event.user_id, ""),
+                                    people.get(row.event.user_id, ""), row.event.action, row.sentence,
+                                    row.event.object_type, row.event.object_id or "", row.event.client_id or "",
+                                    row.client_name, row.event.remote_addr, row.event.detail])
+                          for row in _in_words(chunk, people, practice_id))
     finally:
         events.close()
