@@ -156,8 +156,12 @@ def test_the_export_range_is_checked_at_the_field(client, auth, admin):
     assert backwards.status_code == 422
     page = backwards.get_data(as_text=True)
     assert "Choose a first day on or before the last day." in page and f'value="{today.isoformat()}"' in page
+    assert "see the dates below" in page and 'action="/audit/export.csv#export"' in page
     future = client.get(f"/audit/export.csv?until={(today + timedelta(days=2)).isoformat()}")
     assert future.status_code == 422 and "This date is in the future." in future.get_data(as_text=True)
+    later = (today + timedelta(days=5)).isoformat()
+    one = client.get(f"/audit/export.csv?since={later}&until={today.isoformat()}").get_data(as_text=True)
+    assert "This date is in the future." in one and "Choose a first day" not in one  # one message at a time
     typed = client.get("/audit/export.csv?since=31/02/2026")
     assert typed.status_code == 422 and 'value="31/02/2026"' in typed.get_data(as_text=True)
     assert not db.session.query(AuditEvent).filter_by(action="export").count()

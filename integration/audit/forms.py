@@ -34,5 +34,5 @@ class AuditExportForm(AuditFilterForm):
     until = DateField("To", validators=[Optional(), _not_after_today])
 
     def validate_since(self, field):
-        if field.data and self.until.data and field.data > self.until.data:
+        if not field.errors and field.data and self.until.data and field.data > self.until.data:
             raise ValidationError("Choose a first day on or before the last day.")
