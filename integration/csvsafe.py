@@ -30,3 +30,10 @@ def csv_text(header: Iterable, rows: Iterable[Iterable]) -> str:
     for row in rows:
         writer.writerow([formula_safe(cell) for cell in row])
     return buffer.getvalue()
+
+
+def csv_line(row: Iterable) -> str:
+    """One CSV line (for a file streamed row by row), every cell passed through formula_safe."""
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow([formula_safe(cell) for cell in row])
+    return buffer.getvalue()

@@ -44,7 +44,10 @@ class IsolatedClient(FlaskClient):
     """
 
     def open(self, *args, **kwargs):
-        response = contextvars.Context().run(super().open, *args, **kwargs)
+        context = contextvars.Context()
+        response = context.run(super().open, *args, **kwargs)
+        if not response.is_sequence:  # a streamed answer is read in its request's context, as a server does
+            context.run(response.make_sequence)
         if has_app_context():
             db.session.expire_all()  # the test's own reads now see what the request wrote
         return response

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, String, event
+from sqlalchemy import ForeignKey, Index, String, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import utcnow
@@ -60,15 +60,20 @@ ACTIONS: dict[str, str] = {
 
 
 class AuditEvent(db.Model):
+    # The page's filters, each followed by its order (newest first by at, id): see migration 0020.
+    __table_args__ = (Index("ix_audit_event_practice_at", "practice_id", "at", "id"),
+                      Index("ix_audit_event_client_at", "client_id", "at", "id"),
+                      Index("ix_audit_event_user_at", "user_id", "at", "id"))
+
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    practice_id: Mapped[int | None] = mapped_column(ForeignKey("practice.id"), index=True)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    practice_id: Mapped[int | None] = mapped_column(ForeignKey("practice.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     action: Mapped[str] = mapped_column(String(30), index=True)
     object_type: Mapped[str] = mapped_column(String(40), default="")
     object_id: Mapped[int | None]
     # No foreign key: the trail must outlive anything it mentions.
-    client_id: Mapped[int | None] = mapped_column(index=True)
+    client_id: Mapped[int | None]
     remote_addr: Mapped[str] = mapped_column(String(64), default="")
     detail: Mapped[str] = mapped_column(String(500), default="")
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
+from types import MappingProxyType
 
 from flask import current_app
 from werkzeug.exceptions import HTTPException
@@ -92,14 +94,21 @@ class Row:
 
 def _view_target(event: AuditEvent) -> tuple[str, dict]:
     """The endpoint and URL arguments of a "view" row (its detail is "<endpoint> <path>[ (METHOD, status)]")."""
-    parts = (event.detail or "").split(" ")
+    return _matched(current_app.url_map, event.detail or "")
+
+
+@lru_cache(maxsize=8192)
+def _matched(url_map, detail: str) -> tuple[str, dict]:
+    """Cached by detail: a page of rows, or an export of a million, names the same few pages again and
+    again, and matching a path against the url_map is most of the cost of a sentence."""
+    parts = detail.split(" ")
     endpoint, path = parts[0], parts[1] if len(parts) > 1 else ""
     method = parts[2].strip("(,") if len(parts) > 2 and parts[2].startswith("(") else "GET"
     try:
-        _, arguments = current_app.url_map.bind("localhost").match(path, method=method)
+        _, arguments = url_map.bind("localhost").match(path, method=method)
     except HTTPException:
         arguments = {}
-    return endpoint, arguments
+    return endpoint, MappingProxyType(arguments)
 
 
 def _view_object(arguments: dict) -> tuple[str, int] | None:

@@ -9,6 +9,7 @@ from ..auth.models import User
 from ..clock import local_today, viewer_tz
 from ..extensions import db
 from ..forms import query_text
+from ..keyset import Keyset, paginate
 from ..permissions import (BREAK_GLASS_MINUTES, accessible_clients, break_glass, child_or_404, client_scoped,
                            item_or_404, may_add_to_care_team, may_break_glass, may_mark_sensitive,
                            may_write_item, open_break_glass, reader_of, readable_items, reads,
@@ -19,6 +20,9 @@ from .forms import (BreakGlassForm, CareTeamForm, CareTeamSettingForm, CheckInFo
 from .models import CLIENT_STATUSES, GOAL_STATUSES, HISTORY_CATEGORIES, CareTeamMember, Client, Goal, GoalCheckIn, HistoryItem
 
 bp = Blueprint("clients", __name__, url_prefix="/clients")
+# The list by last name, then first name, a page at a time by keyset (integration/keyset.py), no count.
+BY_NAME = Keyset((db.func.lower(Client.last_name), db.func.lower(Client.first_name), Client.id),
+                 ("str", "str", "int"), descending=False)
 
 
 @bp.route("/")
@@ -33,8 +37,8 @@ def index():
         pattern = f"%{q.lower()}%"
         query = query.where(or_(*(db.func.lower(col).like(pattern) for col in
                                   (Client.first_name, Client.last_name, Client.preferred_name))))
-    query = query.order_by(db.func.lower(Client.last_name), db.func.lower(Client.first_name), Client.id)
-    page = db.paginate(query, per_page=current_app.config["CLIENTS_PER_PAGE"], error_out=False)
+    page = paginate(query, BY_NAME, per_page=current_app.config["CLIENTS_PER_PAGE"],
+                    after=request.args.get("after"), before=request.args.get("before"))
     from ..worklist import KINDS, counts_by_client  # the worklist gathers from areas above clients/
 
     return render_template("clients/index.html", page=page, q=q, status=status, work_kinds=KINDS,

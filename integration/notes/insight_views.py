@@ -11,6 +11,7 @@ from .. import undo
 from ..audit.log import record
 from ..clients.models import Client, Goal, HistoryItem
 from ..extensions import db
+from ..keyset import Keyset, paginate
 from ..http import is_htmx
 from ..permissions import (child_or_404, client_scoped, insight_view, may, may_read_note, note_or_404, reader_of,
                            readable_insights, readable_items, reads, writes)
@@ -23,6 +24,8 @@ from .sections import INSIGHT_KINDS
 
 bp = Blueprint("insights", __name__, url_prefix="/clients/<int:client_id>")
 INSIGHTS_PER_PAGE = 50
+# By the day of their note, then when they were written: a page at a time by keyset, no count.
+INSIGHTS_NEWEST_FIRST = Keyset((Note.occurred_on, Insight.created_at, Insight.id), ("date", "datetime", "int"))
 
 
 def note_url(note: Note, anchor: str | None = None) -> str:
@@ -227,7 +230,9 @@ def index(client):
                                  history_id=form.history_id.data, date_from=form.date_from.data,
                                  date_to=form.date_to.data)
     query = client_insights_query(client, filters).where(readable_insights(reader))
-    page = db.paginate(query, per_page=INSIGHTS_PER_PAGE, error_out=False)
-    filter_args = {key: value for key, value in request.args.items() if key != "page" and value}
+    page = paginate(query.order_by(None), INSIGHTS_NEWEST_FIRST, per_page=INSIGHTS_PER_PAGE,
+                    after=request.args.get("after"), before=request.args.get("before"))
+    filter_args = {key: value for key, value in request.args.items()
+                   if key not in ("page", "after", "before") and value}
     return render_template("notes/insights.html", client=client, page=page, form=form, filters=filters,
                            themes=client_themes(client) if full else [], filter_args=filter_args, full=full)

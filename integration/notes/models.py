@@ -135,7 +135,8 @@ class Note(LifecycleMixin, db.Model):
     """A clinical note about one client. Drafts autosave; signing locks it; afterwards only addenda."""
 
     # What the access rule reads of a note (search lists a narrow reader's notes from it alone).
-    __table_args__ = (Index("ix_note_reader", "client_id", "kind", "author_id"),)
+    __table_args__ = (Index("ix_note_reader", "client_id", "kind", "author_id"),
+                      Index("ix_note_client_day", "client_id", "occurred_on", "id"))  # the notes list, by keyset
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("client.id"), index=True)

@@ -12,6 +12,7 @@ from ..auth.models import User
 from ..clients.models import Client
 from ..clock import from_local, local_day, local_today, to_local, utcnow, viewer_tz
 from ..extensions import db
+from ..keyset import Keyset, paginate
 from .. import undo
 from ..permissions import (child_or_404, client_scoped, clients_where, discarded_drafts, discarded_note_or_404, may,
                            may_write_note, note_kinds_to_start, note_or_404, reader_of, readable_notes, reads, writes)
@@ -51,25 +52,39 @@ def _sessions_query(client: Client):
     return select(DosingSession).where(DosingSession.client_id == client.id).options(*SESSION_LOADS)
 
 
+# The tab's two lists, newest first, a page at a time by keyset (integration/keyset.py): a record of
+# thousands of notes opens as fast as one of ten.
+SESSIONS_PER_PAGE = 20
+NOTES_PER_PAGE = 50
+SESSIONS_NEWEST_FIRST = Keyset((DosingSession.started_at, DosingSession.id), ("datetime", "int"))
+NOTES_NEWEST_FIRST = Keyset((Note.occurred_on, Note.id), ("date", "int"))
+
+
 @bp.route("/sessions")
 @client_scoped
 @reads("sessions", *NOTE_CONTENT_KINDS)
 def index(client):
     sessions_shown = may("read", "sessions", client)
-    sessions = db.session.scalars(
-        _sessions_query(client).order_by(DosingSession.started_at.desc(), DosingSession.id.desc())
-    ).all() if sessions_shown else []
+    args = request.args
+    sessions = paginate(_sessions_query(client), SESSIONS_NEWEST_FIRST, per_page=SESSIONS_PER_PAGE,
+                        after=args.get("sessions_after"), before=args.get("sessions_before")) \
+        if sessions_shown else None
     loose = select(Note).where(Note.client_id == client.id, readable_notes(reader_of(client)))
     if sessions_shown:  # a session's notes are listed under it
         loose = loose.where(Note.dosing_session_id.is_(None))
-    loose_notes = db.session.scalars(
-        loose.options(joinedload(Note.author)).order_by(Note.occurred_on.desc(), Note.id.desc())).all()
+    loose_notes = paginate(loose.options(joinedload(Note.author)), NOTES_NEWEST_FIRST, per_page=NOTES_PER_PAGE,
+                           after=args.get("notes_after"), before=args.get("notes_before"))
     tz_name = viewer_tz()
     today = local_today(tz_name)
-    windows = {s.id: integration_window(s, client.practice, today) for s in sessions}
+    windows = {s.id: integration_window(s, client.practice, today) for s in (sessions.items if sessions else [])}
     discarded = db.session.scalar(select(func.count()).select_from(discarded_drafts(client).subquery()))
-    return render_template("notes/index.html", client=client, sessions=sessions, windows=windows,
-                           loose_notes=loose_notes, has_debrief=has_debrief, debrief_state=debrief_state,
+    # Each list's links keep the other list where it is.
+    keep_sessions = {k: v for k, v in args.items() if k in ("sessions_after", "sessions_before")}
+    keep_notes = {k: v for k, v in args.items() if k in ("notes_after", "notes_before")}
+    return render_template("notes/index.html", client=client, sessions=sessions.items if sessions else [],
+                           sessions_page=sessions, windows=windows, loose_notes=loose_notes.items,
+                           notes_page=loose_notes, keep_sessions=keep_sessions, keep_notes=keep_notes,
+                           has_debrief=has_debrief, debrief_state=debrief_state,
                            kinds_to_start=note_kinds_to_start(client), discarded_count=discarded)
 
 
