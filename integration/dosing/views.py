@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from ..audit.log import record
 from ..clients.models import Client
-from ..clock import from_local, local_day, local_today, to_local, viewer_tz
+from ..clock import from_local, local_day, local_today, to_local, utcnow, viewer_tz
 from ..extensions import db
 from ..notes.models import DosingSession
 from ..permissions import child_or_404, client_scoped, reads, requires, writes
@@ -31,7 +31,10 @@ def current_text(practice_id: int) -> ConsentText | None:
 
 def _safety_page(client: Client, session: DosingSession, status: int = 200, **forms):
     tz_name = viewer_tz()
-    forms.setdefault("vitals_form", VitalsForm(formdata=None))
+    if "vitals_form" not in forms:  # the time of a new reading: now on the session's day, else its start
+        now, start = to_local(utcnow(), tz_name), to_local(session.started_at, tz_name)
+        at = now if now.date() == start.date() and now > start else start
+        forms["vitals_form"] = VitalsForm(formdata=None, taken_time=at.time().replace(second=0, microsecond=0))
     forms.setdefault("event_form", AdverseEventForm(formdata=None))
     discharge = forms.setdefault("discharge_form", DischargeForm(formdata=None))
     if request.method == "GET" and session.discharged_at is not None:
