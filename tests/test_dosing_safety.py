@@ -312,3 +312,10 @@ def test_every_view_and_change_is_audited(signed_in, person, held, text):
     assert ("create", "vitalsreading", person.id) in rows
     assert ("create", "consent", person.id) in rows
     assert sum(1 for a, _, c in rows if a == "view" and c == person.id) >= 2
+
+
+def test_the_form_says_book_or_record(signed_in, person):
+    assert "<h2>Book a dosing session</h2>" in signed_in.get(
+        f"/clients/{person.id}/sessions/new?status=planned").get_data(as_text=True)
+    assert "<h2>Record a dosing session</h2>" in signed_in.get(
+        f"/clients/{person.id}/sessions/new").get_data(as_text=True)
