@@ -319,3 +319,12 @@ def test_the_form_says_book_or_record(signed_in, person):
         f"/clients/{person.id}/sessions/new?status=planned").get_data(as_text=True)
     assert "<h2>Record a dosing session</h2>" in signed_in.get(
         f"/clients/{person.id}/sessions/new").get_data(as_text=True)
+
+
+def test_a_planned_session_asks_for_no_debrief_and_opens_no_window(signed_in, person):
+    DosingSessionFactory(client=person, status="planned", started_at=datetime.utcnow() - timedelta(hours=3))
+    overview = signed_in.get(f"/clients/{person.id}").get_data(as_text=True)
+    worklist = signed_in.get("/worklist").get_data(as_text=True)
+    for page in (overview, worklist):
+        assert "has no debrief yet" not in page and "Integration window open" not in page
+    assert "was planned today" in worklist

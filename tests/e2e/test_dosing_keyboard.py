@@ -86,3 +86,20 @@ def test_a_clinician_records_vitals_by_keyboard(browse: Browsing, live_server):
     browse.check("dosing-consent-1280")
     browse.goto(f"/clients/{client_id}/sessions/new?status=planned")
     browse.check("dosing-book-1280")
+
+
+def test_an_admin_saves_a_new_consent_text_version(signed_in: Browsing):
+    page = signed_in.page
+    signed_in.check("dosing-admin-clients")
+    signed_in.goto("/settings/practice")
+    signed_in.check("dosing-practice-settings")
+    page.get_by_role("link", name="Consent text").click()
+    page.locator("#text").fill("First words of consent.")
+    page.get_by_role("button", name="Save as a new version").click()
+    page.locator("#text").fill("Second words of consent.")
+    page.get_by_role("button", name="Save as a new version").click()
+    expect(page.locator(".flash").first).to_contain_text("Saved as version 2.")
+    expect(page.locator("main details summary").first).to_contain_text("Version 2")
+    signed_in.check("dosing-consent-text-1280")
+    page.set_viewport_size({"width": 390, "height": 844})
+    signed_in.check("dosing-consent-text-390")
