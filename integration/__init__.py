@@ -67,6 +67,8 @@ def register_blueprints(app: Flask) -> None:
     from .clients.views import bp as clients_bp
     from .exports.views import bp as exports_bp
     from .erasure.views import bp as erasure_bp
+    from .dosing.views import bp as dosing_bp
+    from .dosing.views import settings_bp as consent_settings_bp
     from .groups.views import bp as groups_bp
     from .home import bp as home_bp
     from .measures.views import bp as measures_bp
@@ -78,18 +80,20 @@ def register_blueprints(app: Flask) -> None:
     from .worklist import bp as worklist_bp
 
     for blueprint in (home_bp, auth_bp, clients_bp, notes_bp, cosign_bp, insights_bp, search_bp, plans_bp,
-                      groups_bp, audit_bp, measures_bp, worklist_bp, exports_bp, erasure_bp):
+                      groups_bp, audit_bp, measures_bp, worklist_bp, exports_bp, erasure_bp,
+                      dosing_bp, consent_settings_bp):
         app.register_blueprint(blueprint)
 
 
 def register_record_contributions() -> None:
     """Each area adds its part to the client's record (timeline, needs attention, linked insights)."""
     from .clients import record as clients_record
+    from .dosing import record as dosing_record
     from .groups import record as groups_record
     from .measures import record as measures_record
     from .notes import record as notes_record
 
-    for area in (clients_record, notes_record, groups_record, measures_record):
+    for area in (clients_record, notes_record, groups_record, measures_record, dosing_record):
         area.connect()
 
 

@@ -67,12 +67,13 @@ def load_demo() -> list[tuple[str, str, str]]:
 def _load_areas(practice, users: dict, clients: list[Client]) -> None:
     """Each area adds its part of the story, in the order the record grows."""
     from .clients.demo import load_demo as history_and_goals
+    from .dosing.demo import load_demo as dosing_safety
     from .groups.demo import load_demo as circles
     from .measures.demo import load_demo as measures
     from .notes.demo import load_demo as sessions_and_notes
     from .notes.insight_demo import load_demo as insights
     from .plans.demo import load_demo as plans
 
-    for load in (history_and_goals, sessions_and_notes, insights, circles, plans, measures):
+    for load in (history_and_goals, sessions_and_notes, insights, circles, plans, measures, dosing_safety):
         load(practice, users, clients)
         db.session.commit()

@@ -263,7 +263,8 @@ CONTENT: dict[str, tuple[str, dict[str, str]]] = {
     "goals.sensitive": ("Goals marked sensitive", _levels("write", "shared", "", "read")),
     "history": ("Personal history not marked sensitive", _levels("write", "read", "", "read")),
     "history.sensitive": ("Personal history marked sensitive", _levels("write", "shared", "", "read")),
-    "sessions": ("Dosing sessions: medicine, route, dose, setting, intention",
+    "sessions": ("Dosing sessions: medicine, route, dose, setting, intention; vitals, sedation and dissociation, "
+                 "adverse events, discharge; consent to treatment",
                  _levels("write", "", "", "read")),
     "notes.clinical": ("Debriefs, integration and circle notes, safety checks included",
                        _levels("write", "", "", "read")),

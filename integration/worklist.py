@@ -2,7 +2,8 @@
 
 Like the record's overview, it gathers from the areas through a signal (`signals.worklist`): notes
 answer unsigned notes, sessions without a debrief, open integration windows and co-signatures; measures
-answer alerts and measures due. Each receiver runs a fixed number of queries over every client at once,
+answer alerts and measures due; dosing answers sessions recorded without consent
+and planned sessions to record. Each receiver runs a fixed number of queries over every client at once,
 so the page costs the same for 3 clients as for 300. The client list shows the same items counted per
 client.
 """
@@ -28,11 +29,13 @@ bp = Blueprint("worklist", __name__)
 # kind -> (urgency: lower comes first, heading, badge). Alerts first: they are about safety.
 KINDS = {
     "alert": (0, "Alerts to acknowledge", "Alert"),
-    "no_debrief": (1, "Sessions without a debrief", "No debrief"),
-    "unsigned": (2, "Your unsigned notes", "Unsigned"),
-    "cosign": (3, "Co-signatures waiting", "Co-signature"),
-    "due": (4, "Measures due", "Due"),
-    "window": (5, "Integration windows open", "Window open"),
+    "no_consent": (1, "Sessions recorded without consent", "No consent"),
+    "to_record": (2, "Planned sessions to record", "To record"),
+    "no_debrief": (3, "Sessions without a debrief", "No debrief"),
+    "unsigned": (4, "Your unsigned notes", "Unsigned"),
+    "cosign": (5, "Co-signatures waiting", "Co-signature"),
+    "due": (6, "Measures due", "Due"),
+    "window": (7, "Integration windows open", "Window open"),
 }
 
 

@@ -19,13 +19,14 @@ def session_form(**overrides):
     data = {
         "started_on": local_today("America/New_York").isoformat(),
         "started_time": "09:30",
-        "medicine": "ketamine",
+        "product": "racemic",
         "route": "im",
         "dose_mg": "70",
         "dose_mg_per_kg": "1.0",
         "setting": "Quiet room, eyeshades, playlist",
         "intention": "To be gentler with myself",
         "notes": "",
+        "confirm_without_consent": "y",  # (tests/test_dosing_*.py test consent)
     }
     data.update(overrides)
     return data

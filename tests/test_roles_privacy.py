@@ -133,7 +133,7 @@ def _build(app) -> World:
 
     as_cleo = _signed_in(app, cleo)
     _post(as_cleo, f"/clients/{cid}/sessions/new", {
-        "started_on": (today - timedelta(days=1)).isoformat(), "started_time": "10:00", "medicine": "ketamine",
+        "started_on": (today - timedelta(days=1)).isoformat(), "started_time": "10:00", "product": "racemic", "confirm_without_consent": "y",
         "route": "im", "dose_mg": "70", "intention": "To meet saffronveil with kindness.", "practitioners": cleo.id})
     ids["session_id"] = db.session.scalar(select(DosingSession.id).where(DosingSession.client_id == cid))
     ids["note_id"] = debrief = _new_note(as_cleo, cid, "debrief", session_id=ids["session_id"])

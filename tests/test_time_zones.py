@@ -83,7 +83,7 @@ def test_a_time_typed_is_read_in_the_typists_zone(client, auth, practice):
     person = ClientFactory.for_team(west)
     auth.login(west)
     client.post(f"/clients/{person.id}/sessions/new", data={
-        "started_on": "2025-03-03", "started_time": "07:00", "medicine": "ketamine", "route": "im",
+        "started_on": "2025-03-03", "started_time": "07:00", "product": "racemic", "confirm_without_consent": "y", "route": "im",
         "dose_mg": "70", "practitioners": [west.id]})
     from integration.notes.models import DosingSession
     [stored] = db.session.query(DosingSession).all()

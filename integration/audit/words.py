@@ -37,6 +37,8 @@ VIEW_PHRASES: dict[str, str] = {
     "notes.new_session": "opened the form for a new dosing session on {owner}record",
     "notes.new_note": "opened the form for a new note on {owner}record",
     "notes.show_note": "opened {owner}{object}",
+    "dosing.safety": "opened the safety record of {owner}{object}",
+    "dosing.consent": "opened {owner}consents",
     "notes.discarded": "opened their discarded drafts on {owner}record",
     "insights.index": "opened {owner}insights",
     "insights.edit": "opened {owner}{object} to change it",
@@ -48,8 +50,8 @@ VIEW_PHRASES: dict[str, str] = {
     "groups.group_note": "opened the group note of {object}",
 }
 # Pages not listed above, by the area they belong to: "opened a page of {owner}<area>".
-AREA_WORDS = {"clients": "record", "notes": "sessions and notes", "insights": "insights", "plans": "plans",
-              "groups": "circles", "search": "record", "exports": "record"}
+AREA_WORDS = {"clients": "record", "notes": "sessions and notes", "dosing": "dosing safety record",
+              "insights": "insights", "plans": "plans", "groups": "circles", "search": "record", "exports": "record"}
 # URL arguments, most specific first, and the kind of object each names (an AuditEvent.object_type).
 OBJECT_ARGUMENTS = (("note_id", "note"), ("insight_id", "insight"), ("addendum_id", "addendum"),
                     ("group_session_id", "groupsession"), ("session_id", "dosingsession"), ("goal_id", "goal"),

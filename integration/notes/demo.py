@@ -302,7 +302,10 @@ def _load_client(practice, client, story, therapist: User, coach: User, today: d
         started_at = from_local(day, SESSION_HOUR, practice.timezone)
         session = DosingSession(client_id=client.id, number=number, started_at=started_at, route=story["route"],
                                 setting=story["setting"], intention=intention, created_by_id=therapist.id,
-                                created_at=started_at, notes="Vitals stable before and after. Ate lightly beforehand.")
+                                created_at=started_at, notes="Ate lightly beforehand.",
+                                # The intranasal series is esketamine (56 or 84 mg); the others racemic ketamine.
+                                product="esketamine" if story["route"] == "intranasal" else "racemic",
+                                medicine="esketamine" if story["route"] == "intranasal" else "ketamine")
         if "mg_per_kg" in story:
             per_kg = story["mg_per_kg"][number - 1]
             session.dose_mg_per_kg = per_kg

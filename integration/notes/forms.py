@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from ..clock import local_today
 from ..forms import BaseForm, MultiCheckboxField
 from .lifecycle import MAX_REASON_CHARS
-from .models import ROUTES
+from .models import PRODUCTS, ROUTES, SESSION_STATUSES
 from .sections import MAX_SECTION_CHARS
 
 # Above these, a dose is possible but unusual enough to ask "is this right?" before saving.
@@ -36,37 +36,49 @@ class DosingSessionForm(BaseForm):
     started_on = DateField("Date", validators=[InputRequired(message="Enter the date of the session.")])
     started_time = TimeField("Start time", default=time(10, 0),
                              validators=[InputRequired(message="Enter the time the session began.")])
-    medicine = StringField("Medicine", default="ketamine",
-                           validators=[DataRequired(message="Name the medicine."), Length(max=60)])
+    status = SelectField("This session is", choices=[("held", "Held: recording it now"),
+                                                     ("planned", "Planned: booking it ahead")], default="held")
+    product = SelectField("Medicine", choices=list(PRODUCTS.items()), default="racemic",
+                          description="Esketamine: intranasal, 56 or 84 mg.")
     route = SelectField("Route", choices=list(ROUTES.items()), default="im")
     dose_mg = FloatField("Dose (mg)", validators=[Optional(), positive, NumberRange(
         max=MAX_DOSE_MG, message=f"A dose above {MAX_DOSE_MG:,} mg cannot be right.")])
     dose_mg_per_kg = FloatField("Dose (mg/kg)", validators=[Optional(), positive, NumberRange(
         max=MAX_DOSE_MG_PER_KG, message=f"A dose above {MAX_DOSE_MG_PER_KG} mg/kg cannot be right.")])
     confirm_dose = BooleanField("Yes, this dose is correct")
+    confirm_without_consent = BooleanField("I am recording this session with no consent on file")
     setting = StringField("Setting", validators=[Length(max=300)],
                           description="Where and how: room, music, eyeshades, who else was there.")
     intention = TextAreaField("Intention set beforehand", validators=[Length(max=MAX_SECTION_CHARS)],
                               description="In the client's words, if you can.")
     practitioners = MultiCheckboxField("Practitioners present", coerce=int)
     notes = TextAreaField("Notes", validators=[Length(max=MAX_SECTION_CHARS)],
-                          description="Vitals, timing, anything else worth keeping.")
+                          description="Timing, anything else worth keeping. Vitals have their own table.")
 
     def __init__(self, *args, tz_name: str = "UTC", **kwargs):
         super().__init__(*args, **kwargs)
         self.tz_name = tz_name
         self.started_time.description = f"In your time zone, {tz_name.replace('_', ' ')}."
         self.asks_confirmation = False
+        self.asks_consent = False
 
     def validate_started_on(self, field):
-        if field.data and field.data > local_today(self.tz_name):
-            raise ValidationError("This date is in the future. Record a session once it has happened.")
+        if field.data and field.data > local_today(self.tz_name) and self.status.data != "planned":
+            raise ValidationError("This date is in the future. Book it as planned, or record it once it has happened.")
 
     def validate(self, extra_validators=None) -> bool:
+        from ..dosing.checks import dose_problem
+
         ok = super().validate(extra_validators)
-        if ok and self.dose_mg.data is None and self.dose_mg_per_kg.data is None:
+        if (ok and self.status.data == "held" and self.dose_mg.data is None
+                and self.dose_mg_per_kg.data is None):
             self.dose_mg.errors.append("Enter the dose in mg, in mg/kg, or both.")
             return False
+        if ok:
+            problem = dose_problem(self.product.data, self.route.data, self.dose_mg.data, self.dose_mg_per_kg.data)
+            if problem:
+                getattr(self, problem[0]).errors.append(problem[1])
+                return False
         return ok
 
     def large_dose(self) -> bool:

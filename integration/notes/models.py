@@ -13,6 +13,10 @@ from ..clock import utcnow
 from ..extensions import db, link_table
 from . import sections
 
+PRODUCTS = {"racemic": "Racemic ketamine", "esketamine": "Esketamine (Spravato)"}
+# Esketamine is a nasal spray of fixed doses (28 mg a device): the label allows 56 or 84 mg a session.
+ESKETAMINE_DOSES_MG = (56, 84)
+SESSION_STATUSES = {"planned": "Planned", "held": "Held"}
 ROUTES = {
     "iv": "IV infusion",
     "im": "IM injection",
@@ -50,6 +54,18 @@ class DosingSession(db.Model):
     setting: Mapped[str] = mapped_column(String(300), default="")
     intention: Mapped[str] = mapped_column(Text, default="")
     notes: Mapped[str] = mapped_column(Text, default="")
+    # Dosing safety (migration 0016). Booked ahead, a session is "planned"; recorded, it is "held".
+    status: Mapped[str] = mapped_column(String(10), default="held", server_default="held")
+    product: Mapped[str] = mapped_column(String(20), default="racemic", server_default="racemic")
+    # What the notes said before vitals were structured (the migration moved them here, word for word).
+    notes_before_vitals: Mapped[str] = mapped_column(Text, default="", server_default=sql_text("''"))
+    discharge_criteria_met: Mapped[bool] = mapped_column(default=False, server_default=false())
+    discharged_at: Mapped[datetime | None]  # naive UTC
+    discharged_with: Mapped[str] = mapped_column(String(200), default="", server_default=sql_text("''"))
+    # Recorded as held with no consent on file: who confirmed that, and when (the worklist shows it until
+    # a consent is recorded).
+    without_consent_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    without_consent_at: Mapped[datetime | None]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -63,6 +79,14 @@ class DosingSession(db.Model):
     @property
     def route_label(self) -> str:
         return ROUTES.get(self.route, self.route)
+
+    @property
+    def product_label(self) -> str:
+        return PRODUCTS.get(self.product, self.product)
+
+    @property
+    def is_planned(self) -> bool:
+        return self.status == "planned"
 
 
 class LifecycleMixin:

@@ -119,7 +119,7 @@ def open_windows(client: Client, *, tz_name: str, today: date) -> list[Attention
         return []
     window_days = client.practice.integration_window_days
     recent = db.session.scalars(
-        select(DosingSession).where(DosingSession.client_id == client.id,
+        select(DosingSession).where(DosingSession.client_id == client.id, DosingSession.status == "held",
                                     DosingSession.started_at >= utcnow() - timedelta(days=window_days + 2))
         .order_by(DosingSession.started_at.desc())).all()
     found = []
@@ -139,7 +139,7 @@ def sessions_without_debrief(client: Client, *, tz_name: str, today: date) -> li
     has_debrief = exists().where(Note.dosing_session_id == DosingSession.id, Note.kind == "debrief")
     rows = db.session.execute(
         select(DosingSession, func.count().over())
-        .where(DosingSession.client_id == client.id, ~has_debrief)
+        .where(DosingSession.client_id == client.id, DosingSession.status == "held", ~has_debrief)
         .order_by(DosingSession.started_at.desc()).limit(ATTENTION_LIMIT)).all()
     found = [Attention("No debrief", f"Session {session.number} has no debrief yet",
                        f"Dosing session on {local_day(session.started_at, tz_name):%b %-d, %Y}.",

@@ -16,6 +16,8 @@ from ..keyset import Keyset, paginate
 from .. import undo
 from ..permissions import (child_or_404, client_scoped, clients_where, discarded_drafts, discarded_note_or_404, may,
                            may_write_note, note_kinds_to_start, note_or_404, reader_of, readable_notes, reads, writes)
+from ..dosing.checks import consent_on_file
+from ..dosing.record import safety_record
 from . import editor, lifecycle
 from .forms import DosingSessionForm, NewNoteForm, SignForm
 from .models import DISCARD_KEEP_DAYS, NOTE_KINDS, Addendum, DosingSession, Note
@@ -95,7 +97,11 @@ def _session_form(client: Client, session: DosingSession | None = None) -> Dosin
     if session is not None:  # someone who has since left the team stays listed, not silently dropped
         team += [u for u in session.practitioners if u not in team]
     form.practitioners.choices = [(u.id, u.display_name) for u in team]
+    if session is not None and not session.is_planned:  # a held session stays held
+        form.status.choices = [("held", "Held")]
     if request.method == "GET":
+        if request.args.get("status") in ("planned", "held") and (session is None or session.is_planned):
+            form.status.data = request.args["status"]
         if session is None:
             now = to_local(utcnow(), tz_name)
             form.started_on.data = now.date()
@@ -109,24 +115,36 @@ def _session_form(client: Client, session: DosingSession | None = None) -> Dosin
     return form
 
 
-def _confirmed_or_ask(form: DosingSessionForm) -> bool:
-    """A large dose is saved only once someone has ticked "Yes, this dose is correct"."""
+def _confirmed_or_ask(form: DosingSessionForm, client: Client) -> bool:
+    """A large dose is saved only once someone has ticked "Yes, this dose is correct", and a held session
+    with no consent on file only once someone has ticked that they record it without one."""
+    confirmed = True
     if form.large_dose() and not form.confirm_dose.data:
         form.asks_confirmation = True
         form.confirm_dose.errors = ["This dose is larger than usual. Check it, then tick the box to save it."]
-        return False
-    return True
+        confirmed = False
+    if form.status.data == "held" and not consent_on_file(client.id) and not form.confirm_without_consent.data:
+        form.asks_consent = True
+        form.confirm_without_consent.errors = [
+            "There is no consent on file for this client. Record the consent first, or tick the box to "
+            "record the session without it: it will stay on your worklist until consent is recorded."]
+        confirmed = False
+    return confirmed
 
 
 def _fill_session(session: DosingSession, form: DosingSessionForm) -> None:
     session.started_at = from_local(form.started_on.data, form.started_time.data, form.tz_name)
-    session.medicine = form.medicine.data
+    session.status = form.status.data
+    session.product = form.product.data
+    session.medicine = "esketamine" if form.product.data == "esketamine" else "ketamine"
     session.route = form.route.data
     session.dose_mg = form.dose_mg.data
     session.dose_mg_per_kg = form.dose_mg_per_kg.data
     session.setting = form.setting.data or ""
     session.intention = form.intention.data or ""
     session.notes = form.notes.data or ""
+    if session.status == "held" and session.without_consent_at is None and form.confirm_without_consent.data:
+        session.without_consent_by_id, session.without_consent_at = current_user.id, utcnow()
     chosen = set(form.practitioners.data or [])
     session.practitioners = db.session.scalars(select(User).where(User.id.in_(chosen))).all() if chosen else []
 
@@ -151,13 +169,14 @@ def _create_session(client: Client, form: DosingSessionForm) -> DosingSession:
 @writes("sessions")
 def new_session(client):
     form = _session_form(client)
-    if form.validate_on_submit() and _confirmed_or_ask(form):
+    if form.validate_on_submit() and _confirmed_or_ask(form, client):
         try:
             session = _create_session(client, form)
         except IntegrityError:  # another session took the same number a moment ago: take the next
             db.session.rollback()
             session = _create_session(client, form)
-        flash(f"Session {session.number} is recorded.", "success")
+        flash(f"Session {session.number} is booked." if session.is_planned
+              else f"Session {session.number} is recorded.", "success")
         return redirect(url_for("notes.show_session", client_id=client.id, session_id=session.id))
     status = 422 if request.method == "POST" else 200
     return render_template("notes/session_form.html", client=client, form=form, session=None), status
@@ -169,7 +188,7 @@ def new_session(client):
 def show_session(client, session_id: int):
     session = child_or_404(DosingSession, client, session_id, *SESSION_LOADS)
     tz_name = viewer_tz()
-    return render_template("notes/session.html", client=client, session=session,
+    return render_template("notes/session.html", client=client, session=session, safety=safety_record(session),
                            window=integration_window(session, client.practice), debriefed=has_debrief(session),
                            debrief=debrief_state(session),
                            today=local_today(tz_name), active_tab="notes.index")
@@ -181,9 +200,11 @@ def show_session(client, session_id: int):
 def edit_session(client, session_id: int):
     session = child_or_404(DosingSession, client, session_id)
     form = _session_form(client, session)
-    if form.validate_on_submit() and _confirmed_or_ask(form):
+    if form.validate_on_submit() and _confirmed_or_ask(form, client):
+        was_planned = session.is_planned
         _fill_session(session, form)
-        record("change", obj=session, client=client, detail=f"dosing session {session.number}")
+        held = " recorded as held" if was_planned and not session.is_planned else ""
+        record("change", obj=session, client=client, detail=f"dosing session {session.number}{held}")
         db.session.commit()
         flash("Saved.", "success")
         return redirect(url_for("notes.show_session", client_id=client.id, session_id=session.id))

@@ -46,6 +46,7 @@ def sessions_without_debrief(user, *, scopes, today: date) -> list[WorkItem]:
     sessions = db.session.scalars(
         select(DosingSession).join(DosingSession.client)
         .where(DosingSession.client_id.in_(clients_reading(scopes, "notes.clinical")), ~has_debrief,
+               DosingSession.status == "held",
                DosingSession.started_at <= utcnow())
         .options(contains_eager(DosingSession.client))).all()
     tz = user.practice.timezone
@@ -58,7 +59,7 @@ def open_windows(user, *, scopes, today: date) -> list[WorkItem]:
     practice = user.practice
     sessions = db.session.scalars(
         select(DosingSession).join(DosingSession.client)
-        .where(DosingSession.client_id.in_(clients_reading(scopes, "sessions")),
+        .where(DosingSession.client_id.in_(clients_reading(scopes, "sessions")), DosingSession.status == "held",
                DosingSession.started_at >= utcnow() - timedelta(days=practice.integration_window_days + 2))
         .options(contains_eager(DosingSession.client))).all()
     items = []
