@@ -274,6 +274,8 @@ CONTENT: dict[str, tuple[str, dict[str, str]]] = {
                  "acknowledgements, schedules", _levels("write", "", "", "read")),
     "measures.scores": ("Measures' total scores over time: the trend, without items or alerts",
                         _levels("write", "read", "", "read")),
+    "safety_plan": ("Safety plan: the six steps and reasons for living, written with the client, every version",
+                    _levels("write", "", "", "read")),
 }
 # Which kind of content each kind of note is.
 NOTE_CONTENT = {"debrief": "notes.clinical", "integration": "notes.clinical", "group": "notes.clinical",
