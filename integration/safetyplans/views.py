@@ -66,7 +66,8 @@ def edit(client):
         record("conflict", obj=stale.current, client=client,
                detail=f"typed on version {base}; version {stale.current.number if stale.current else 0} is current")
         db.session.commit()
-        form.base.data = stale.current.number if stale.current else 0  # saving again goes on top of it
+        newer = stale.current.number if stale.current else 0
+        form.base.data, form.base.raw_data = newer, [str(newer)]  # saving again goes on top of it
         return _edit_page(client, form, stale.current, status=409, conflict=True)
     record("create" if saved.number == 1 else "change", obj=saved, client=client, detail=f"version {saved.number}")
     db.session.commit()
