@@ -60,7 +60,7 @@ def _walk(app, client, therapist, methods: set[str]) -> tuple[list[str], list[st
                     session.pop("_flashes", None)  # an earlier answer's message may name the record
                 before = _last_id()
                 response = client.open(url, method=method, data={}, headers=headers)
-                body = response.get_data(as_text=True)
+                body = response.get_data().decode("utf-8", "replace")  # a PDF made on the spot is binary
                 rows = _rows_after(before)
                 label = f"{method} {url} {'htmx ' if headers else ''}-> {response.status_code}"
                 views = [row for row in rows if row.action == "view"]
