@@ -88,6 +88,7 @@ def test_a_stale_save_is_a_conflict_not_an_overwrite(client, auth, therapist, pe
     page = refused.get_data(as_text=True)
     assert "Not saved: a newer version was saved while you were typing." in page
     assert "Typed on version one" in page and "A hot shower" in page  # theirs kept in the form, ours beside it
+    assert page.count("Different in version 2") == 1  # only where the words differ
     assert re.search(r'<input[^>]*name="base"[^>]*value="2"', page)
     assert [v.text("coping") for v in versions(person)] == ["Walk round the block", "A hot shower"]
     assert ("conflict", "typed on version 1; version 2 is current") in actions(person)

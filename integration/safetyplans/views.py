@@ -77,8 +77,13 @@ def edit(client):
 
 def _edit_page(client, form: SafetyPlanForm, latest: SafetyPlanVersion | None, status: int = 200,
                conflict: bool = False):
+    # On a conflict: the boxes whose words differ from the newer version, which the page shows under them
+    differs = set()
+    if conflict and latest is not None:
+        typed, theirs = store.clean(form.steps()), store.clean(latest.steps or {})
+        differs = {key for key in typed if typed[key] != theirs[key]}
     return render_template("safetyplans/edit.html", client=client, form=form, latest=latest, steps=STEPS,
-                           reasons=REASONS, conflict=conflict), status
+                           reasons=REASONS, conflict=conflict, differs=differs), status
 
 
 @bp.route("/clients/<int:client_id>/safety-plan/print")
