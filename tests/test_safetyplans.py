@@ -213,3 +213,31 @@ def test_a_coach_neither_sees_the_option_nor_delivers_a_plan_that_includes_it(cl
     client.post(f"/clients/{person.id}/plans/{plan.id}/finalize")
     db.session.refresh(plan)
     assert plan.is_draft
+
+
+def test_the_demo_safety_plan_has_two_versions_and_loading_twice_adds_nothing(app, practice, therapist):
+    from integration.safetyplans.demo import load_demo
+
+    priya = ClientFactory.for_team(therapist, first_name="Priya")
+    other = ClientFactory.for_team(therapist, first_name="Rowan")
+    load_demo(practice, {"theo": therapist}, [priya, other])
+    load_demo(practice, {"theo": therapist}, [priya, other])
+    first, second = versions(priya)
+    assert (first.number, second.number, versions(other)) == (1, 2, [])
+    assert "My sister Meera: 555-0188" in second.lines("people") and "Meera" not in first.text("people")
+    assert second.created_by_id == therapist.id
+
+
+def test_the_links_page_shows_the_safety_plan_delivered_with_the_plan(client, auth, therapist, person):
+    auth.login(therapist)
+    save(client, person, 0, **WORDS)
+    plan = PlanFactory(client=person, include_safety_plan=True)
+    PlanItemFactory(plan=plan, title="Evening pages", schedule_kind="weekly", schedule_values=[5])
+    client.post(f"/clients/{person.id}/plans/{plan.id}/finalize")
+    export = db.session.scalar(select(PlanExport).where(PlanExport.plan_id == plan.id))
+    page = client.post(f"/clients/{person.id}/plans/{plan.id}/exports/{export.id}/share").get_data(as_text=True)
+    token = re.search(r'value="https?://[^"]*/p/([A-Za-z0-9_\-]+)"', page).group(1)
+    save(client, person, 1, **(WORDS | {"people": "Changed after delivery"}))
+    auth.logout()
+    landing = client.get(f"/p/{token}").get_data(as_text=True)
+    assert "Your safety plan" in landing and WORDS["people"] in landing and "Changed after delivery" not in landing
