@@ -76,12 +76,13 @@ def register_blueprints(app: Flask) -> None:
     from .notes.views import bp as notes_bp
     from .notes.views import cosign_bp
     from .plans.views import bp as plans_bp
+    from .safetyplans.views import bp as safetyplans_bp
     from .search.views import bp as search_bp
     from .worklist import bp as worklist_bp
 
     for blueprint in (home_bp, auth_bp, clients_bp, notes_bp, cosign_bp, insights_bp, search_bp, plans_bp,
                       groups_bp, audit_bp, measures_bp, worklist_bp, exports_bp, erasure_bp,
-                      dosing_bp, consent_settings_bp):
+                      dosing_bp, consent_settings_bp, safetyplans_bp):
         app.register_blueprint(blueprint)
 
 

@@ -285,6 +285,8 @@ CONTENT: dict[str, tuple[str, dict[str, str]]] = {
     # are never in it (exports/record.py).
     "export": ("The client's record exported for them: a PDF and a FHIR bundle (private process notes "
                "never included)", _levels("read")),
+    "safety_plan": ("Safety plan: the six steps and reasons for living, written with the client, every version",
+                    _levels("write", "", "", "read")),
 }
 # Which kind of content each kind of note is.
 NOTE_CONTENT = {"debrief": "notes.clinical", "integration": "notes.clinical", "group": "notes.clinical",

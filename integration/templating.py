@@ -71,6 +71,7 @@ CLIENT_TABS = (
     ("clients.goals", "Goals", ("goals", "goals.sensitive")),
     ("clients.history", "History", ("history", "history.sensitive")),
     ("measures.index", "Measures", ("measures", "measures.scores")),
+    ("safetyplans.show", "Safety plan", ("safety_plan",)),
     ("groups.client_attendance", "Group circles", ("circles",)),
     ("plans.index", "Plans", ("plans",)),
 )

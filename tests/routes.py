@@ -16,6 +16,7 @@ from integration.groups.models import Attendance, Enrollment, GroupNote, GroupSe
 from integration.measures.models import MeasureAlert, MeasureResponse, MeasureSchedule
 from integration.notes.models import Addendum, DosingSession, Insight, Note
 from integration.plans.models import Plan, PlanExport, PlanItem, ShareLink
+from integration.safetyplans.models import SafetyPlanVersion
 from tests.conftest import build_app
 from tests.factories import practice_today
 
@@ -42,6 +43,7 @@ ARGUMENT_OBJECTS = {
     "response_id": lambda record: record["response"].id,
     "alert_id": lambda record: record["alert"].id,
     "schedule_id": lambda record: record["schedule"].id,
+    "version_number": lambda record: record["safety_plan"].number,
 }
 
 # The same for the circle routes, /groups/<series_id>/...
@@ -131,8 +133,10 @@ def full_record(client: Client, author) -> dict:
     response = MeasureResponse(client_id=client.id, measure_key="phq9", taken_on=practice_today(), answers=[1] * 9,
                                total=9, band="Mild", entered_by_id=author.id, dosing_session=session)
     schedule = MeasureSchedule(client_id=client.id, measure_key="phq9", cadence="before_session")
+    safety_plan = SafetyPlanVersion(client_id=client.id, number=1, steps={"warning_signs": "Not sleeping"},
+                                    created_by_id=author.id)
     db.session.add_all([checkin, addendum, insight, plan, item, export, link, series, group_session, enrollment,
-                        attendance, group_note, response, schedule])
+                        attendance, group_note, response, schedule, safety_plan])
     db.session.flush()
     alert = MeasureAlert(client_id=client.id, kind="item9", response_id=response.id, detail="PHQ-9 item 9")
     db.session.add(alert)
@@ -141,4 +145,4 @@ def full_record(client: Client, author) -> dict:
             "checkin": checkin, "session": session, "note": note, "signed_note": signed, "addendum": addendum,
             "insight": insight, "plan": plan, "item": item, "export": export, "link": link,
             "series": series, "group_session": group_session, "enrollment": enrollment, "attendance": attendance,
-            "response": response, "alert": alert, "schedule": schedule}
+            "response": response, "alert": alert, "schedule": schedule, "safety_plan": safety_plan}

@@ -52,3 +52,10 @@ def test_the_measure_can_fail():
     assert textstat.flesch_kincaid_grade(
         "Post-administration dissociative phenomena necessitate comprehensive psychoeducational "
         "interventions regarding psychopharmacological contraindications.") > MAX_GRADE
+
+
+def test_the_safety_plan_steps_read_at_grade_six_or_below():
+    from integration.safetyplans.models import REASONS, STEPS
+
+    text = " ".join(f"{heading}. {hint}" for heading, hint in [*STEPS.values(), REASONS])
+    assert textstat.flesch_kincaid_grade(text) <= MAX_GRADE, text

@@ -48,10 +48,14 @@ VIEW_PHRASES: dict[str, str] = {
     "groups.show_series": "opened {object}",
     "groups.show_session": "opened {object}",
     "groups.group_note": "opened the group note of {object}",
+    "safetyplans.show": "opened {owner}safety plan",
+    "safetyplans.edit": "opened {owner}safety plan to change it",
+    "safetyplans.version": "opened an earlier version of {owner}safety plan",
 }
 # Pages not listed above, by the area they belong to: "opened a page of {owner}<area>".
 AREA_WORDS = {"clients": "record", "notes": "sessions and notes", "dosing": "dosing safety record",
-              "insights": "insights", "plans": "plans", "groups": "circles", "search": "record", "exports": "record"}
+              "insights": "insights", "plans": "plans", "groups": "circles", "search": "record", "exports": "record",
+              "safetyplans": "safety plan"}
 # URL arguments, most specific first, and the kind of object each names (an AuditEvent.object_type).
 OBJECT_ARGUMENTS = (("note_id", "note"), ("insight_id", "insight"), ("addendum_id", "addendum"),
                     ("group_session_id", "groupsession"), ("session_id", "dosingsession"), ("goal_id", "goal"),
@@ -81,7 +85,8 @@ KIND_WORDS = {"note": "a note", "dosingsession": "a dosing session", "insight": 
               "librarypractice": "a library entry", "groupseries": "a circle", "groupsession": "a circle session",
               "groupnote": "a circle's group note", "enrollment": "a circle enrolment",
               "attendance": "circle attendance", "breakglass": "the clinical record", "user": "an account",
-              "purgerequest": "a purge request"}
+              "purgerequest": "a purge request",
+              "safetyplanversion": "a version of the safety plan"}
 
 
 @dataclass

@@ -266,9 +266,25 @@ def split_past(days: list[PlanDay], issued: date) -> tuple[list[PlanDay], list[P
     return behind, ahead
 
 
-def build_document(plan: Plan) -> PlanDocument:
+def safety_plan_version(plan: Plan):
+    """The safety plan version a plan that includes it prints: the one frozen at finalize, or (a draft)
+    the client's current one. None: nothing saved, printed blank to fill in by hand."""
+    from ..safetyplans import versions
+    from ..safetyplans.models import SafetyPlanVersion
+
+    if not plan.is_draft:
+        return db.session.get(SafetyPlanVersion, plan.safety_plan_version_id) if plan.safety_plan_version_id else None
+    return versions.current(plan.client_id)
+
+
+def build_document(plan: Plan, with_safety_plan: bool = True) -> PlanDocument:
     """The client's document for this plan, from patient-facing fields only: what the PDF shows and
-    the calendar file's events, from one read of the plan, its settings and its circle dates."""
+    the calendar file's events, from one read of the plan, its settings and its circle dates.
+
+    The client's safety plan is added at the end when the plan includes it (`with_safety_plan` False:
+    left out, for a reader who may not read it)."""
+    from ..safetyplans.sheet import sheet
+
     client = plan.client
     practice = db.session.get(Practice, client.practice_id)
     window = practice.integration_window_days
@@ -317,6 +333,7 @@ def build_document(plan: Plan) -> PlanDocument:
             plan_id=plan.id, start=start, window_days=window, timezone=practice.timezone, from_day=issued,
             clock=lambda time_of_day: clock_time(practice, time_of_day), circles=sessions, where=places,
             appointments=appointments, reminders=plan.reminders)),
+        safety_plan=sheet(safety_plan_version(plan), practice) if plan.include_safety_plan and with_safety_plan else None,
     )
 
 

@@ -20,7 +20,7 @@ from ..auth.models import Practice, User
 from ..clock import utcnow
 from ..extensions import db
 from . import lifecycle
-from .assemble import build_document
+from .assemble import build_document, safety_plan_version
 from .calendar import ics_file
 from .models import Plan, PlanExport, PlanItem, ShareLink
 from .review import unchecked
@@ -57,6 +57,10 @@ def finalize(plan: Plan, user: User) -> PlanExport:
         plan.finalized_by_id = user.id
         plan.finalized_by = user
         plan.revision += 1
+        if plan.include_safety_plan:  # the version current now is the one delivered, frozen with the PDF
+            from ..safetyplans.versions import current
+            frozen = current(plan.client_id)
+            plan.safety_plan_version_id = frozen.id if frozen else None
         document = build_document(plan)
         pdf = render_plan_pdf(document)
         ics = ics_file(document.calendar, stamp=plan.finalized_at)
@@ -96,7 +100,7 @@ def new_version(plan: Plan, user: User) -> Plan:
         return existing
     copy = Plan(client_id=plan.client_id, dosing_session_id=plan.dosing_session_id, start_date=plan.start_date,
                 message=plan.message, appointments=list(plan.appointments or []), large_print=plan.large_print,
-                past_days=plan.past_days, reminders=plan.reminders,
+                past_days=plan.past_days, reminders=plan.reminders, include_safety_plan=plan.include_safety_plan,
                 version=plan.version + 1, replaces_id=plan.id, created_by_id=user.id)
     for item in plan.items:
         copy.items.append(PlanItem(
@@ -166,10 +170,12 @@ class Landing:
     version: int
     given_on: datetime
     newer_given_on: datetime | None  # a newer version was delivered (this link is superseded)
+    safety_plan: object = None  # the SafetyPlanSheet delivered with the plan, when it includes one
 
 
 def landing(link: ShareLink) -> Landing:
     """The landing page's contents for a live link."""
+    from ..safetyplans.sheet import sheet
     export = link.export
     plan = export.plan
     practice = db.session.get(Practice, plan.client.practice_id)
@@ -182,7 +188,8 @@ def landing(link: ShareLink) -> Landing:
                    contact=(practice.client_contact or (author.email if author else "")).strip(),
                    reply_time=(practice.reply_time or "").strip(), crisis=crisis_lines(practice),
                    after_hours_line=(practice.after_hours_line or "").strip(), version=export.version,
-                   given_on=export.created_at, newer_given_on=newer)
+                   given_on=export.created_at, newer_given_on=newer,
+                   safety_plan=sheet(safety_plan_version(plan), practice) if plan.include_safety_plan else None)
 
 
 def open_link(token: str, what: str, count: bool = True) -> ShareLink | None:

@@ -93,6 +93,26 @@ class CalendarEvent:
 
 
 @dataclass
+class SafetyPlanStep:
+    """One step of the client's safety plan: its heading, a hint, and the client's own lines (none: the
+    step prints as lines to fill in by hand)."""
+
+    heading: str
+    hint: str = ""
+    lines: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SafetyPlanSheet:
+    """The client's safety plan as they wrote it with their clinician: six steps, then reasons for living."""
+
+    steps: list[SafetyPlanStep]
+    reasons: SafetyPlanStep
+    version: int = 0  # 0: nothing saved yet, a blank plan to fill in by hand
+    saved_on: date | None = None
+
+
+@dataclass
 class PlanDocument:
     """Everything the client's PDF (and its on-screen preview) shows, and nothing else."""
 
@@ -125,6 +145,10 @@ class PlanDocument:
     large_print: bool = False  # bigger base type size throughout
     tracker_weeks: int = 4  # how many weekly tracker tables to print
     calendar: list[CalendarEvent] = field(default_factory=list)  # the .ics file's events, from the same read
+    # The client's safety plan, printed as pages of its own at the end when the plan includes it
+    safety_plan: SafetyPlanSheet | None = None
+    # "plan", or "safety_plan" for the safety plan printed on its own (pdf/safety_plan.html)
+    kind: str = "plan"
 
     def __post_init__(self):
         if self.paper_size not in PAPER_SIZES:
@@ -157,7 +181,9 @@ class PlanDocument:
     def footer_text(self) -> str:
         """Footer line on every page: whose plan, which version, issued when."""
         issued = f" · {self.issued_on:%B} {self.issued_on.day}, {self.issued_on.year}" if self.issued_on else ""
-        return f"{self.client_name}'s plan · version {self.version}{issued}"
+        what = "safety plan" if self.kind == "safety_plan" else "plan"
+        version = f" · version {self.version}" if self.version else ""
+        return f"{self.client_name}'s {what}{version}{issued}"
 
 
     @property

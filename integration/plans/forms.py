@@ -106,6 +106,9 @@ class PlanForm(BaseForm):
     large_print = BooleanField("Large print")
     reminders = BooleanField("Reminders in the calendar file", default=True,
                              description="Ten minutes before a practice, an hour before an appointment or circle.")
+    include_safety_plan = BooleanField(
+        "Add the client's safety plan at the end",
+        description="Its current version, as pages of its own. The version current when you finalize is the one delivered.")
     past_days = SelectField("If the plan is given after its first days began", choices=list(PAST_DAYS.items()),
                             default="behind")
 

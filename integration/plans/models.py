@@ -161,6 +161,10 @@ class Plan(db.Model):
     past_days: Mapped[str] = mapped_column(String(10), default="behind", server_default="behind")
     # Reminders (VALARM) in the calendar file. Plans made before 0010 had none, so they keep none.
     reminders: Mapped[bool] = mapped_column(default=True, server_default=false())
+    # The client's safety plan as pages at the end of the PDF (and on the link's page); off by default.
+    include_safety_plan: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The safety plan version frozen into the delivered PDF: the one current when the plan was finalized.
+    safety_plan_version_id: Mapped[int | None] = mapped_column(ForeignKey("safety_plan_version.id"))
 
     __mapper_args__ = {"version_id_col": revision, "version_id_generator": False}
 

@@ -239,6 +239,7 @@ def _template_context(doc: PlanDocument) -> dict:
         ("if-things-feel-hard", "If things feel hard", True),
         ("journal", "Journaling pages", True),
         ("tracker", "Your weeks at a glance", bool(doc.tracker_practices)),
+        ("safety-plan", "Your safety plan", bool(doc.safety_plan)),
     ]
     return {"doc": doc, "sections": sections, "weekdays": WEEKDAY_ABBREVIATIONS, "paragraphs": paragraphs,
             "long_date": long_date, "short_date": short_date}
@@ -273,6 +274,17 @@ def html_to_pdf(html: str, paper_size: str = "letter", large_print: bool = False
         font_config=renderer.font_config,
         pdf_variant=PDF_VARIANT,
     )
+
+
+def render_safety_plan_html(doc: PlanDocument, stylesheet_links: tuple[str, ...] = ()) -> str:
+    """The client's safety plan on its own (doc.kind "safety_plan"), as WeasyPrint renders it."""
+    return render_template("pdf/safety_plan.html", preview=False, stylesheet_links=stylesheet_links,
+                           **_template_context(doc))
+
+
+def render_safety_plan_pdf(doc: PlanDocument) -> bytes:
+    """The client's safety plan as a PDF: the plan's renderer, stylesheet, fonts and fetcher."""
+    return html_to_pdf(render_safety_plan_html(doc), doc.paper_size, doc.large_print)
 
 
 def render_plan_pdf(doc: PlanDocument) -> bytes:

@@ -14,7 +14,7 @@ from ..clock import local_today, utcnow
 from ..extensions import db, limiter
 from ..forms import stored_int
 from ..http import is_htmx
-from ..permissions import (child_or_404, client_scoped, may_change_library_entry, practice_object_or_404,
+from ..permissions import (child_or_404, client_scoped, may, may_change_library_entry, practice_object_or_404,
                            plannable_insights, reader_of, readable_insights, readable_items, reads, requires, writes)
 from ..notes.models import DosingSession, Insight
 from . import delivery, lifecycle
@@ -32,6 +32,11 @@ bp = Blueprint("plans", __name__)
 
 def _practice() -> Practice:
     return current_user.practice
+
+
+# A plan that carries the safety plan goes to the client from someone who may read the safety plan.
+SAFETY_PLAN_READERS_ONLY = ("This plan includes the client's safety plan, so a clinician on the care team "
+                            "finalizes and shares it.")
 
 
 # --- practice library -------------------------------------------------------------------
@@ -213,6 +218,8 @@ def _apply_plan_form(form: PlanForm, plan: Plan, client) -> None:
     plan.message = form.message.data or ""
     plan.large_print = bool(form.large_print.data)
     plan.reminders = bool(form.reminders.data)
+    if may("read", "safety_plan", client):  # others do not see the option, and do not change it
+        plan.include_safety_plan = bool(form.include_safety_plan.data)
     plan.past_days = form.past_days.data if form.past_days.data in ("behind", "shift") else "behind"
     plan.appointments = form.appointment_rows()
     plan.updated_at = utcnow()
@@ -535,7 +542,7 @@ def preview(client, plan_id: int):
 
     plan = _plan_or_404(client, plan_id)
     back = url_for("plans.builder", client_id=client.id, plan_id=plan.id)
-    document = build_document(plan)
+    document = build_document(plan, with_safety_plan=may("read", "safety_plan", client))
     if not plan.items or document.is_empty:
         return render_template("plans/preview_empty.html", client=client, plan=plan, active_tab="plans.index")
     return preview_html(document, back_url=back, held_back=held_back(plan))
@@ -547,6 +554,9 @@ def preview(client, plan_id: int):
 def finalize(client, plan_id: int):
     plan = _plan_or_404(client, plan_id)
     read = plan.revision
+    if plan.include_safety_plan and not may("read", "safety_plan", client):
+        flash(SAFETY_PLAN_READERS_ONLY, "error")
+        return redirect(url_for("plans.builder", client_id=client.id, plan_id=plan_id))
     try:
         delivery.finalize(plan, current_user._get_current_object())
     except (delivery.PlanNotReady, EmptyPlanError) as problem:
@@ -616,6 +626,9 @@ def _ics_response(export: PlanExport) -> Response:
 def _export_or_404(client, plan_id: int, export_id: int) -> PlanExport:
     export = child_or_404(PlanExport, client, export_id)
     if export.plan_id != plan_id:
+        abort(404)
+    # A delivered PDF with the safety plan in it is for those who may read the safety plan.
+    if export.plan.include_safety_plan and not may("read", "safety_plan", client):
         abort(404)
     return export
 
