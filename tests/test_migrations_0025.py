@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tests.test_migrations import (_execute, _rows, _tables, empty_database_url, migration_app,  # noqa: F401 (fixtures)
                                    restore_logging)
-from tests.test_migrations_0024 import _practice_at_0008
+from tests.test_migrations_0013 import _practice_at_0008
 
 NOW = datetime(2026, 11, 1, 12, 0)
 
