@@ -64,6 +64,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from .audit.views import bp as audit_bp
     from .auth.views import bp as auth_bp
+    from .checkins.views import bp as checkins_bp
     from .clients.views import bp as clients_bp
     from .groups.views import bp as groups_bp
     from .home import bp as home_bp
@@ -76,18 +77,19 @@ def register_blueprints(app: Flask) -> None:
     from .worklist import bp as worklist_bp
 
     for blueprint in (home_bp, auth_bp, clients_bp, notes_bp, cosign_bp, insights_bp, search_bp, plans_bp,
-                      groups_bp, audit_bp, measures_bp, worklist_bp):
+                      groups_bp, audit_bp, measures_bp, worklist_bp, checkins_bp):
         app.register_blueprint(blueprint)
 
 
 def register_record_contributions() -> None:
     """Each area adds its part to the client's record (timeline, needs attention, linked insights)."""
+    from .checkins import record as checkins_record
     from .clients import record as clients_record
     from .groups import record as groups_record
     from .measures import record as measures_record
     from .notes import record as notes_record
 
-    for area in (clients_record, notes_record, groups_record, measures_record):
+    for area in (clients_record, notes_record, groups_record, measures_record, checkins_record):
         area.connect()
 
 

@@ -274,6 +274,10 @@ CONTENT: dict[str, tuple[str, dict[str, str]]] = {
                  "acknowledgements, schedules", _levels("write", "", "", "read")),
     "measures.scores": ("Measures' total scores over time: the trend, without items or alerts",
                         _levels("write", "read", "", "read")),
+    "checkins": ("Check-ins the client sent through their private link: mood, sleep, plan practices done",
+                 _levels("write", "read", "", "read")),
+    "checkins.words": ("The client's own line in a check-in and their requests to be reached",
+                       _levels("write", "", "", "read")),
 }
 # Which kind of content each kind of note is.
 NOTE_CONTENT = {"debrief": "notes.clinical", "integration": "notes.clinical", "group": "notes.clinical",

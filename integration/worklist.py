@@ -28,11 +28,13 @@ bp = Blueprint("worklist", __name__)
 # kind -> (urgency: lower comes first, heading, badge). Alerts first: they are about safety.
 KINDS = {
     "alert": (0, "Alerts to acknowledge", "Alert"),
+    "reach_out": (0, "Clients who asked to be reached", "Reach out"),
     "no_debrief": (1, "Sessions without a debrief", "No debrief"),
     "unsigned": (2, "Your unsigned notes", "Unsigned"),
     "cosign": (3, "Co-signatures waiting", "Co-signature"),
     "due": (4, "Measures due", "Due"),
     "window": (5, "Integration windows open", "Window open"),
+    "quiet": (5, "No check-in for two days", "No check-in"),
 }
 
 

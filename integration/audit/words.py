@@ -58,7 +58,9 @@ VERBS = {"create": "created", "change": "changed", "conflict": "saved a version 
          "export": "exported", "share": "made a private link to", "revoke": "revoked a private link to",
          "download": "downloaded", "retire": "retired", "reset-link": "made a password reset link for",
          "two-step-reset": "reset the second sign-in step of", "deactivate": "deactivated",
-         "reactivate": "reactivated"}
+         "reactivate": "reactivated", "client-checkin": "received through a private link",
+         "client-measure": "received through a private link", "checkin-code-wrong": "refused a wrong code on",
+         "acknowledge": "acknowledged"}
 # Actions about the person themselves: the whole sentence after their name.
 OWN_ACTIONS = {"sign-in": "signed in", "sign-out": "signed out", "sign-in-failed": "failed to sign in",
                "sign-in-paused": "was refused sign-in (paused after repeated failures)",
@@ -74,7 +76,8 @@ KIND_WORDS = {"note": "a note", "dosingsession": "a dosing session", "insight": 
               "careteammember": "the care team", "practice": "the practice settings",
               "librarypractice": "a library entry", "groupseries": "a circle", "groupsession": "a circle session",
               "groupnote": "a circle's group note", "enrollment": "a circle enrolment",
-              "attendance": "circle attendance", "breakglass": "the clinical record", "user": "an account"}
+              "attendance": "circle attendance", "breakglass": "the clinical record", "user": "an account",
+              "clientcheckin": "a client's check-in", "measureresponse": "a measure"}
 
 
 @dataclass
