@@ -66,6 +66,7 @@ def load_demo() -> list[tuple[str, str, str]]:
 
 def _load_areas(practice, users: dict, clients: list[Client]) -> None:
     """Each area adds its part of the story, in the order the record grows."""
+    from .checkins.demo import load_demo as checkins
     from .clients.demo import load_demo as history_and_goals
     from .groups.demo import load_demo as circles
     from .measures.demo import load_demo as measures
@@ -73,6 +74,6 @@ def _load_areas(practice, users: dict, clients: list[Client]) -> None:
     from .notes.insight_demo import load_demo as insights
     from .plans.demo import load_demo as plans
 
-    for load in (history_and_goals, sessions_and_notes, insights, circles, plans, measures):
+    for load in (history_and_goals, sessions_and_notes, insights, circles, plans, measures, checkins):
         load(practice, users, clients)
         db.session.commit()

@@ -73,6 +73,7 @@ CLIENT_TABS = (
     ("measures.index", "Measures", ("measures", "measures.scores")),
     ("groups.client_attendance", "Group circles", ("circles",)),
     ("plans.index", "Plans", ("plans",)),
+    ("checkins.index", "Check-ins", ("checkins",)),
 )
 
 

@@ -197,3 +197,18 @@ def test_the_link_page_sends_nothing_to_third_parties(app, delivered):
     page = _unlocked(app, token, code).get(f"/p/{token}/check-in").get_data(as_text=True)
     assert not re.search(r'(src|href)="(https?:)?//', page)
     assert "<script" not in page
+
+
+def test_demo_check_ins_for_clients_in_an_open_window(app, practice, coach):
+    from integration.checkins.demo import load_demo as checkins_demo
+    from integration.plans.demo import load_demo as plans_demo
+    from tests.factories import UserFactory
+    admin = UserFactory(practice=practice, role="admin")
+    people = [ClientFactory.for_team(coach), ClientFactory.for_team(coach)]
+    users = {"admin": admin, "june": coach}
+    plans_demo(practice, users, people)  # no session: plans start two days ago, the window is open
+    checkins_demo(practice, users, people)
+    checkins_demo(practice, users, people)
+    entries = db.session.scalars(select(ClientCheckIn).order_by(ClientCheckIn.checked_on)).all()
+    assert {e.client_id for e in entries} == {people[0].id}, "the last client in a window stays quiet"
+    assert len(entries) == 3 and entries[-1].reach_out

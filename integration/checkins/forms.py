@@ -16,7 +16,7 @@ COMMENT_MAX = 2000
 class CodeForm(BaseForm):
     code = StringField("Your check-in code", validators=[DataRequired(message="Type the six numbers of your code."),
                                                          Length(max=20, message="Your code has six numbers.")],
-                       description="Six numbers. You find them on your plan's first page, or we told you by phone.")
+                       description="Six numbers. We gave them to you with your link, on paper or by phone.")
 
 
 class CheckInForm(BaseForm):
