@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from ..audit.log import record
 from ..auth.models import Practice
@@ -101,9 +102,15 @@ def check_in(token: str):
     form.practices.choices = [(title, title) for title in today.practices]
     if not form.validate():
         return _page(token, link, form=form, status=422)
-    checkin_link.save_checkin(link, today, mood=form.mood.data, sleep=form.sleep.data,
-                              practices=form.practices.data or [], stayed_with=(form.stayed_with.data or "").strip(),
-                              reach_out=bool(form.reach_out.data), reach_when=form.reach_when.data or "")
+    try:
+        checkin_link.save_checkin(link, today, mood=form.mood.data, sleep=form.sleep.data,
+                                  practices=form.practices.data or [],
+                                  stayed_with=(form.stayed_with.data or "").strip(),
+                                  reach_out=bool(form.reach_out.data), reach_when=form.reach_when.data or "")
+    except IntegrityError:  # the same form sent twice at once: the other one landed
+        db.session.rollback()
+        link = delivery.live_link(token)
+        return _page(token, link, status=409) if link is not None else _ended(token)
     return _page(token, link, saved="checkin")
 
 
