@@ -35,6 +35,7 @@ def deliver(http, person, plan) -> tuple[str, str]:
     page = http.post(f"/clients/{person.id}/plans/{plan.id}/exports/{export.id}/share").get_data(as_text=True)
     token = re.search(r'value="https?://[^"]*/p/([A-Za-z0-9_\-]+)"', page).group(1)
     code = re.search(r'<strong class="code">(\d{3}) (\d{3})</strong>', page)
+    assert 'src="data:image/svg+xml' in page, "the link's QR code is drawn here, fetched from nowhere"
     return token, code.group(1) + code.group(2)
 
 
@@ -145,6 +146,10 @@ def test_a_phq9_with_item_9_shows_the_crisis_box_first_and_alerts_the_team(app, 
 
     worklist = client.get("/worklist").get_data(as_text=True)
     assert "PHQ-9 item 9" in worklist
+    measures = client.get(f"/clients/{person.id}/measures").get_data(as_text=True)
+    assert "Client-reported" in measures
+    shown = client.get(f"/clients/{person.id}/measures/responses/{response.id}").get_data(as_text=True)
+    assert "Filled in by June through private link" in shown
 
 
 def test_the_record_shows_client_reported_entries_and_staff_cannot_edit_them(app, client, auth, delivered, person,
@@ -212,3 +217,29 @@ def test_demo_check_ins_for_clients_in_an_open_window(app, practice, coach):
     entries = db.session.scalars(select(ClientCheckIn).order_by(ClientCheckIn.checked_on)).all()
     assert {e.client_id for e in entries} == {people[0].id}, "the last client in a window stays quiet"
     assert len(entries) == 3 and entries[-1].reach_out
+
+
+def test_wrong_codes_count_in_the_database_across_workers(make_app):
+    """With the production store (database://) the count is shared by every worker, and counting a wrong code
+    never waits on the request's own write (SQLite allows one writer)."""
+    from integration.clients.models import CareTeamMember  # noqa: F401 (the mapper)
+    from integration.checkins.link import issue_code
+    from integration.plans.delivery import create_share_link
+    from tests.factories import PracticeFactory, UserFactory
+    app = make_app(RATELIMIT_STORAGE_URI="database://")
+    with app.app_context():
+        therapist = UserFactory(practice=PracticeFactory(), role="therapist", profession="therapist")
+        person = ClientFactory.for_team(therapist)
+        plan = PlanFactory(client=person, status="finalized")
+        export = PlanExport(plan=plan, client_id=person.id, version=1, pdf=b"%PDF", size=4, sha256="0" * 64)
+        db.session.add(export)
+        db.session.flush()
+        link, token = create_share_link(export, therapist)
+        code = issue_code(link)
+        db.session.commit()
+        wrong = "000000" if code != "000000" else "111111"
+        worker_a, worker_b = app.test_client(), make_app(RATELIMIT_STORAGE_URI="database://").test_client()
+        answers = [(worker_a if n % 2 else worker_b).post(f"/p/{token}/code", data={"code": wrong}).status_code
+                   for n in range(5)]
+        assert answers == [422, 422, 422, 422, 429]
+        assert worker_a.post(f"/p/{token}/code", data={"code": code}).status_code == 429

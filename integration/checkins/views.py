@@ -70,6 +70,7 @@ def code(token: str):
     form = CodeForm()
     if not form.validate():
         return _page(token, link, code_form=form, status=422)
+    db.session.commit()  # the link's use lands first: a wrong code is counted in its own short transaction
     outcome = checkin_link.check_code(link, form.code.data)
     if outcome == "ok":
         db.session.commit()

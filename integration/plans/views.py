@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from ..audit.log import record
 from ..auth.models import Practice
-from ..checkins.link import issue_code
+from ..checkins.link import issue_code, link_qr
 from ..clients.models import Goal
 from ..clock import local_today, utcnow
 from ..extensions import db, limiter
@@ -644,6 +644,7 @@ def share(client, plan_id: int, export_id: int):
     db.session.commit()
     return render_template("plans/share_created.html", client=client, plan=export.plan, export=export, link=link,
                            checkin_code=checkin_code,
+                           qr=link_qr(url_for("plans.shared_page", token=token, _external=True)),
                            page_url=url_for("plans.shared_page", token=token, _external=True),
                            pdf_url=url_for("plans.shared_pdf", token=token, _external=True),
                            ics_url=url_for("plans.shared_calendar", token=token, _external=True),
