@@ -119,3 +119,5 @@ def test_a_client_checks_in_from_her_phone_and_the_therapist_sees_it(browse, bro
     browse.goto(f"/clients/{client_id}/check-ins")
     expect(page.get_by_text("The light on the water.")).to_be_visible()
     browse.check("checkins-practitioner-view")
+    page.set_viewport_size(PHONE)  # the strip reflows on a phone-sized screen too
+    shot(page, "checkins-practitioner-view-390")
