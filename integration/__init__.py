@@ -64,6 +64,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from .audit.views import bp as audit_bp
     from .auth.views import bp as auth_bp
+    from .checkins.views import bp as checkins_bp
     from .clients.views import bp as clients_bp
     from .exports.views import bp as exports_bp
     from .erasure.views import bp as erasure_bp
@@ -82,19 +83,20 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (home_bp, auth_bp, clients_bp, notes_bp, cosign_bp, insights_bp, search_bp, plans_bp,
                       groups_bp, audit_bp, measures_bp, worklist_bp, exports_bp, erasure_bp,
-                      dosing_bp, consent_settings_bp, safetyplans_bp):
+                      dosing_bp, consent_settings_bp, safetyplans_bp, checkins_bp):
         app.register_blueprint(blueprint)
 
 
 def register_record_contributions() -> None:
     """Each area adds its part to the client's record (timeline, needs attention, linked insights)."""
+    from .checkins import record as checkins_record
     from .clients import record as clients_record
     from .dosing import record as dosing_record
     from .groups import record as groups_record
     from .measures import record as measures_record
     from .notes import record as notes_record
 
-    for area in (clients_record, notes_record, groups_record, measures_record, dosing_record):
+    for area in (clients_record, notes_record, groups_record, measures_record, dosing_record, checkins_record):
         area.connect()
 
 

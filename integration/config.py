@@ -55,6 +55,8 @@ def from_environment(instance_path: str) -> dict:
         "LOGIN_RATE_PER_ADDRESS": os.environ.get("LOGIN_RATE_PER_ADDRESS", "60 per 15 minutes"),
         # Private plan links: requests per network address, so tokens cannot be guessed by brute force.
         "SHARE_LINK_RATE": os.environ.get("SHARE_LINK_RATE", "30 per hour"),
+        # Wrong check-in codes per private link (checkins/link.py), then the link takes no code for a while.
+        "CHECKIN_CODE_RATE": os.environ.get("CHECKIN_CODE_RATE", "5 per 15 minutes"),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_REQUEST_BYTES", str(2 * 1024 * 1024))),
         # A form left open for a long session must still save: the CSRF token lives as
         # long as the signed-in session rather than expiring on its own after an hour.

@@ -66,6 +66,7 @@ def load_demo() -> list[tuple[str, str, str]]:
 
 def _load_areas(practice, users: dict, clients: list[Client]) -> None:
     """Each area adds its part of the story, in the order the record grows."""
+    from .checkins.demo import load_demo as checkins
     from .clients.demo import load_demo as history_and_goals
     from .dosing.demo import load_demo as dosing_safety
     from .groups.demo import load_demo as circles
@@ -76,6 +77,6 @@ def _load_areas(practice, users: dict, clients: list[Client]) -> None:
     from .safetyplans.demo import load_demo as safety_plans
 
     for load in (history_and_goals, sessions_and_notes, insights, circles, plans, measures, dosing_safety,
-                 safety_plans):
+                 safety_plans, checkins):
         load(practice, users, clients)
         db.session.commit()

@@ -287,6 +287,10 @@ CONTENT: dict[str, tuple[str, dict[str, str]]] = {
                "never included)", _levels("read")),
     "safety_plan": ("Safety plan: the six steps and reasons for living, written with the client, every version",
                     _levels("write", "", "", "read")),
+    "checkins": ("Check-ins the client sent through their private link: mood, sleep, plan practices done",
+                 _levels("write", "read", "", "read")),
+    "checkins.words": ("The client's own line in a check-in and their requests to be reached",
+                       _levels("write", "", "", "read")),
 }
 # Which kind of content each kind of note is.
 NOTE_CONTENT = {"debrief": "notes.clinical", "integration": "notes.clinical", "group": "notes.clinical",

@@ -74,6 +74,7 @@ CLIENT_TABS = (
     ("safetyplans.show", "Safety plan", ("safety_plan",)),
     ("groups.client_attendance", "Group circles", ("circles",)),
     ("plans.index", "Plans", ("plans",)),
+    ("checkins.index", "Check-ins", ("checkins",)),
 )
 
 

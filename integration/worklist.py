@@ -29,6 +29,7 @@ bp = Blueprint("worklist", __name__)
 # kind -> (urgency: lower comes first, heading, badge). Alerts first: they are about safety.
 KINDS = {
     "alert": (0, "Alerts to acknowledge", "Alert"),
+    "reach_out": (0, "Clients who asked to be reached", "Reach out"),
     "no_consent": (1, "Sessions recorded without consent", "No consent"),
     "to_record": (2, "Planned sessions to record", "To record"),
     "no_debrief": (3, "Sessions without a debrief", "No debrief"),
@@ -36,6 +37,7 @@ KINDS = {
     "cosign": (5, "Co-signatures waiting", "Co-signature"),
     "due": (6, "Measures due", "Due"),
     "window": (7, "Integration windows open", "Window open"),
+    "quiet": (7, "No check-in for two days", "No check-in"),
 }
 
 

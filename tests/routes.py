@@ -10,6 +10,7 @@ import pytest
 from flask import Flask, url_for
 from werkzeug.routing import Rule
 
+from integration.checkins.models import ClientCheckIn
 from integration.clients.models import Client, Goal, GoalCheckIn, HistoryItem
 from integration.extensions import db
 from integration.groups.models import Attendance, Enrollment, GroupNote, GroupSeries, GroupSession
@@ -44,6 +45,7 @@ ARGUMENT_OBJECTS = {
     "alert_id": lambda record: record["alert"].id,
     "schedule_id": lambda record: record["schedule"].id,
     "version_number": lambda record: record["safety_plan"].number,
+    "entry_id": lambda record: record["client_checkin"].id,
 }
 
 # The same for the circle routes, /groups/<series_id>/...
@@ -139,10 +141,13 @@ def full_record(client: Client, author) -> dict:
                         attendance, group_note, response, schedule, safety_plan])
     db.session.flush()
     alert = MeasureAlert(client_id=client.id, kind="item9", response_id=response.id, detail="PHQ-9 item 9")
-    db.session.add(alert)
+    client_checkin = ClientCheckIn(client_id=client.id, share_link_id=link.id, checked_on=practice_today(), mood=6,
+                                   sleep="well", reach_out=True, reach_when="today")
+    db.session.add_all([alert, client_checkin])
     db.session.commit()
     return {"client": client, "member": client.care_team[0], "history": history, "goal": goal,
             "checkin": checkin, "session": session, "note": note, "signed_note": signed, "addendum": addendum,
             "insight": insight, "plan": plan, "item": item, "export": export, "link": link,
             "series": series, "group_session": group_session, "enrollment": enrollment, "attendance": attendance,
-            "response": response, "alert": alert, "schedule": schedule, "safety_plan": safety_plan}
+            "response": response, "alert": alert, "schedule": schedule, "safety_plan": safety_plan,
+            "client_checkin": client_checkin}

@@ -32,6 +32,8 @@ def _record_with_planted_words(therapist) -> dict:
 
 def _without_exports(record: dict) -> None:
     """full_record's draft plan holds an export so export routes have ids; real drafts never do."""
+    db.session.delete(record["client_checkin"])  # sent through the link
+    db.session.flush()
     db.session.delete(record["link"])
     db.session.delete(record["export"])
     db.session.commit()

@@ -68,7 +68,10 @@ VERBS = {"create": "created", "change": "changed", "conflict": "saved a version 
          "download": "downloaded", "retire": "retired", "reset-link": "made a password reset link for",
          "two-step-reset": "reset the second sign-in step of", "deactivate": "deactivated",
          "reactivate": "reactivated", "close": "closed", "reopen": "reopened",
-         "purge-request": "asked to purge", "purge-cancel": "cancelled", "purge": "approved and carried out"}
+         "purge-request": "asked to purge", "purge-cancel": "cancelled", "purge": "approved and carried out",
+         "client-checkin": "received through a private link",
+         "client-measure": "received through a private link", "checkin-code-wrong": "refused a wrong code on",
+         "acknowledge": "acknowledged"}
 # Actions about the person themselves: the whole sentence after their name.
 OWN_ACTIONS = {"sign-in": "signed in", "sign-out": "signed out", "sign-in-failed": "failed to sign in",
                "sign-in-paused": "was refused sign-in (paused after repeated failures)",
@@ -86,7 +89,8 @@ KIND_WORDS = {"note": "a note", "dosingsession": "a dosing session", "insight": 
               "groupnote": "a circle's group note", "enrollment": "a circle enrolment",
               "attendance": "circle attendance", "breakglass": "the clinical record", "user": "an account",
               "purgerequest": "a purge request",
-              "safetyplanversion": "a version of the safety plan"}
+              "safetyplanversion": "a version of the safety plan",
+              "clientcheckin": "a client's check-in", "measureresponse": "a measure"}
 
 
 @dataclass

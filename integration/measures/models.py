@@ -68,10 +68,16 @@ class MeasureResponse(db.Model):
     band: Mapped[str] = mapped_column(String(60), default="")
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set when the client filled it in themselves through this private link (client-reported).
+    share_link_id: Mapped[int | None] = mapped_column(ForeignKey("share_link.id"), index=True)
 
     client: Mapped[Client] = relationship()
     dosing_session: Mapped[DosingSession | None] = relationship()
     entered_by: Mapped[User | None] = relationship()
+
+    @property
+    def client_reported(self) -> bool:
+        return self.share_link_id is not None
 
     def __repr__(self) -> str:
         return f"<MeasureResponse {self.id} {self.measure_key} {self.total}>"

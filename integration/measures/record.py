@@ -131,5 +131,6 @@ def score_entries(client: Client, *, tz_name: str, limit: int) -> list[Entry]:
         name = definition.name if definition else response.measure_key
         entries.append(Entry("measure", "Measure", response.taken_on, response.created_at,
                              f"{name}: {response.total}" + (f" ({response.band.lower()})" if response.band else ""),
+                             badge="Client-reported" if response.client_reported else "",
                              url=measures_url(client.id, f"measure-{response.measure_key}")))
     return entries

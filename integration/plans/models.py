@@ -255,6 +255,8 @@ class ShareLink(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None]
     downloads: Mapped[int] = mapped_column(default=0)
+    # The check-in code's sha256 (checkins/link.py): the second factor for writing through the link.
+    code_hash: Mapped[str | None] = mapped_column(String(64))
 
     export: Mapped[PlanExport] = relationship(back_populates="share_links")
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])

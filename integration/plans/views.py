@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from ..audit.log import record
 from ..auth.models import Practice
+from ..checkins.link import issue_code, link_qr
 from ..clients.models import Goal
 from ..clock import local_today, utcnow
 from ..extensions import db, limiter
@@ -652,8 +653,11 @@ def share(client, plan_id: int, export_id: int):
     if delivery.successor(export.plan) is not None and not export.plan.is_draft:
         flash("A newer version of this plan exists. Sharing this older version anyway.", "info")
     link, token = delivery.create_share_link(export, current_user._get_current_object())
+    checkin_code = issue_code(link)  # the second factor for check-ins through the link (checkins/link.py)
     db.session.commit()
     return render_template("plans/share_created.html", client=client, plan=export.plan, export=export, link=link,
+                           checkin_code=checkin_code,
+                           qr=link_qr(url_for("plans.shared_page", token=token, _external=True)),
                            page_url=url_for("plans.shared_page", token=token, _external=True),
                            pdf_url=url_for("plans.shared_pdf", token=token, _external=True),
                            ics_url=url_for("plans.shared_calendar", token=token, _external=True),
@@ -716,7 +720,7 @@ def shared_page(token: str):
         return _unavailable()
     landing = delivery.landing(link)
     db.session.commit()
-    return _private(Response(render_template("plans/shared_page.html", landing=landing,
+    return _private(Response(render_template("plans/shared_page.html", landing=landing, token=token,
                                              pdf_url=url_for("plans.shared_pdf", token=token),
                                              ics_url=url_for("plans.shared_calendar", token=token))))
 
