@@ -43,7 +43,8 @@ def test_the_editor_shows_the_draft_with_its_version(signed_in, note):
     assert 'id="note-editor"' in page
     assert 'data-version="1"' in page
     assert "It felt like floating over the lake" in page
-    assert re.search(r'<option value="4"\s+selected>4 · strong', page)  # grief intensity kept
+    assert re.search(r'name="emotion-grief" value="4" checked>', page)  # grief intensity kept
+    assert re.search(r'name="emotion-joy" value="" checked>', page)  # an emotion not picked: "not present"
 
 
 def test_autosave_bumps_the_version(signed_in, note):
