@@ -6,6 +6,8 @@ same field names and values as the dropdowns did, so what is saved is the same.
 """
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import expect
 
 from tests.e2e.test_notes_flow import make_record, server_fields, start_debrief
@@ -57,13 +59,32 @@ def test_emotions_are_filled_by_keyboard_alone_and_saved(signed_in, live_server,
     expect(peace.get_by_role("radio", name="3 · moderate")).to_be_checked()
     expect(grid.get_by_role("radiogroup", name="Grief, sadness").get_by_role("radio", name="4 · strong")).to_be_checked()
     page.get_by_role("button", name="Save draft").click()
-    expect(page.locator("#save-status")).to_have_text(__import__("re").compile(r"^Saved "))
+    expect(page.locator("#save-status")).to_have_text(re.compile(r"^Saved "))
 
     page.reload()
     expect(peace.get_by_role("radio", name="3 · moderate")).to_be_checked()
     expect(grid.get_by_role("radiogroup", name="Love, connection").get_by_role("radio", name="2 · mild")).to_be_checked()
     expect(grid.get_by_role("radiogroup", name="Joy").get_by_role("radio", name="Not present")).to_be_checked()
     browse.check("debrief-quick-emotions-saved")
+
+    # A skipped section folds to one line; a folded section with text says what it holds, and is still saved.
+    body = page.get_by_role("textbox", name="Body sensations", exact=True)
+    body.fill("Heavy legs, then lightness in the chest.")
+    page.locator("#s-body").click()  # the section's heading is its fold
+    expect(body).to_be_hidden()
+    expect(page.locator("section[aria-labelledby=s-body] [data-fold-summary]")).to_have_text(
+        "Heavy legs, then lightness in the chest.")
+    page.locator("#s-imagery").click()
+    expect(page.locator("section[aria-labelledby=s-imagery] [data-fold-summary]")).to_have_text("Nothing written")
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.locator("#save-status")).to_have_text(re.compile(r"^Saved "))
+
+    # "+ insight" beside a section opens the insight form below the note, the cursor in it.
+    page.get_by_role("link", name="+ insight from challenging moments").click()
+    expect(page.locator("#insights").get_by_role("textbox", name="Insight", exact=True)).to_be_focused()
+    browse.check("debrief-quick-folded")
+
     fields = server_fields(live_server, note_path)
+    assert fields["body"] == "Heavy legs, then lightness in the chest."
     assert (fields["emotion-peace"], fields["emotion-love"], fields["emotion-grief"]) == ("3", "2", "4")
     assert fields["emotion-joy"] == "", "an emotion left alone stays unset"
