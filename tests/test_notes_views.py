@@ -112,6 +112,14 @@ def test_the_conflict_view_offers_nothing_to_take_from_an_empty_part(signed_in, 
     assert "Call on Thursday" in page  # mine stays in the editor
 
 
+def test_the_conflict_view_offers_the_emotion_saved_meanwhile(signed_in, note):
+    signed_in.post(url(note, "autosave"), **editor_post(1, debrief_content(**{"emotion-awe": "5"})))
+    stale = signed_in.post(url(note, "autosave"), **editor_post(1, debrief_content(**{"emotion-awe": ""})))
+    page = signed_in.get(stale.json["conflict_url"]).get_data(as_text=True)
+    assert 'data-conflict-use="emotion-awe" data-value="5"' in page  # theirs: 5, one click to take it
+    assert 'name="emotion-awe" value="" checked>' in page  # mine, not present, stays picked in the editor
+
+
 def test_a_stale_form_post_leads_to_the_conflict_view(signed_in, note):
     signed_in.post(url(note, "autosave"), data={"version": "1", "experience": "first"})
     response = signed_in.post(url(note, "autosave"), data={"version": "1", "experience": "second"})
