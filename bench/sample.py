@@ -2,6 +2,7 @@
 from datetime import date, timedelta
 
 from integration.plans.document import PlanAppointment, PlanDay, PlanDocument, PlanEntry, PlanGoal
+from integration.plans.safety import DEFAULT_DAY_OF_SESSION, US_CRISIS_LINES
 
 START = date(2026, 5, 5)
 
@@ -70,8 +71,8 @@ def sample_document(**overrides) -> PlanDocument:
                       PlanAppointment("Tuesday, May 12 at 10:00 AM", "1 week check-in"),
                       PlanAppointment("Thursday, June 4 at 10:00 AM", "1 month check-in")],
         tracker_practices=["Morning pages", "Gentle yoga", "A walk by the water", "Integration circle"],
-        crisis_resources="If you are thinking about harming yourself, call or text 988 (Suicide & Crisis Lifeline), any time.\n"
-                         "In an emergency, call 911.",
+        crisis_lines=list(US_CRISIS_LINES), after_hours_line="555-0199, evenings and weekends",
+        reply_time="We answer messages within one working day.", day_of_session=DEFAULT_DAY_OF_SESSION.splitlines(),
         version=2, issued_on=date(2026, 5, 5), paper_size="letter", large_print=False,
     )
     values.update(overrides)

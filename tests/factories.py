@@ -10,12 +10,18 @@ import factory
 
 from integration.auth.models import Practice, User, hash_password
 from integration.clients.models import CareTeamMember, Client, Goal, GoalCheckIn, HistoryItem
-from integration.clock import utcnow
+from integration.clock import DEFAULT_ZONE, local_today, utcnow
 from integration.extensions import db
 from integration.groups.models import Attendance, Enrollment, GroupSeries, GroupSession
 from integration.notes import lifecycle, sections
 from integration.notes.models import DosingSession, Insight, InsightTheme, Note
 from integration.plans.models import LibraryPractice, Plan, PlanItem
+
+
+def practice_today() -> date:
+    """Today where the test practice is (its zone, America/New_York), the day its forms call "today":
+    near midnight UTC the machine's date.today() is already tomorrow there, and a form refuses it."""
+    return local_today(DEFAULT_ZONE)
 
 PASSWORD = "copper lantern meadow ridge"
 
@@ -179,7 +185,7 @@ class NoteFactory(Base):
     client_id = factory.LazyAttribute(lambda o: o.client.id)
     author_id = factory.LazyAttribute(lambda o: o.author.id)
     kind = "integration"
-    occurred_on = factory.LazyFunction(lambda: date.today() - timedelta(days=1))
+    occurred_on = factory.LazyFunction(lambda: practice_today() - timedelta(days=1))
     content = factory.LazyAttribute(lambda o: note_content(o.kind, **_first_section(o.kind, o.text)))
     search_text = factory.LazyAttribute(lambda o: sections.search_text(o.kind, o.content))
     status = "draft"
@@ -295,7 +301,9 @@ class PlanFactory(Base):
 
     client = None  # pass client=
     client_id = factory.LazyAttribute(lambda o: o.client.id)
-    start_date = date(2025, 3, 3)
+    # Today where the practice is: a plan's days from today on are its days ahead (days before it are
+    # printed as already behind the client; tests of that pass an earlier start_date).
+    start_date = factory.LazyAttribute(lambda o: local_today(o.client.practice.timezone))
     message = "You did something brave this week. Go gently."
     status = "draft"
     version = 1

@@ -17,6 +17,7 @@ from integration.measures.models import MeasureAlert, MeasureResponse, MeasureSc
 from integration.notes.models import Addendum, DosingSession, Insight, Note
 from integration.plans.models import Plan, PlanExport, PlanItem, ShareLink
 from tests.conftest import build_app
+from tests.factories import practice_today
 
 SAFE_METHODS = {"HEAD", "OPTIONS"}
 
@@ -108,12 +109,12 @@ def full_record(client: Client, author) -> dict:
     session = DosingSession(client_id=client.id, number=1, route="iv", dose_mg_per_kg=0.5,
                             started_at=datetime.now() - timedelta(days=1))
     note = Note(client_id=client.id, kind="debrief", author_id=author.id, dosing_session=session,
-                occurred_on=date.today(), content={})
-    signed = Note(client_id=client.id, kind="integration", author_id=author.id, occurred_on=date.today(),
+                occurred_on=practice_today(), content={})
+    signed = Note(client_id=client.id, kind="integration", author_id=author.id, occurred_on=practice_today(),
                   content={}, status="signed", signed_by_id=author.id, signed_at=datetime.now(), content_hash="0" * 64)
     db.session.add_all([history, goal, session, note, signed])
     db.session.flush()
-    checkin = GoalCheckIn(goal_id=goal.id, client_id=client.id, checked_on=date.today(), rating=6)
+    checkin = GoalCheckIn(goal_id=goal.id, client_id=client.id, checked_on=practice_today(), rating=6)
     addendum = Addendum(note_id=signed.id, client_id=client.id, author_id=author.id, reason="r", text="t")
     insight = Insight(client_id=client.id, note_id=note.id, text="Felt held", goals=[goal], history_items=[history])
     plan = Plan(client_id=client.id, start_date=date(2025, 3, 3), created_by_id=author.id)
@@ -127,7 +128,7 @@ def full_record(client: Client, author) -> dict:
     enrollment = Enrollment(series=series, client_id=client.id)
     attendance = Attendance(group_session=group_session, client_id=client.id, status="present")
     group_note = GroupNote(group_session=group_session, author_id=author.id, content={"text": "Rest and return"})
-    response = MeasureResponse(client_id=client.id, measure_key="phq9", taken_on=date.today(), answers=[1] * 9,
+    response = MeasureResponse(client_id=client.id, measure_key="phq9", taken_on=practice_today(), answers=[1] * 9,
                                total=9, band="Mild", entered_by_id=author.id, dosing_session=session)
     schedule = MeasureSchedule(client_id=client.id, measure_key="phq9", cadence="before_session")
     db.session.add_all([checkin, addendum, insight, plan, item, export, link, series, group_session, enrollment,

@@ -7,13 +7,12 @@ naming the client, exactly one "view" row at most — and that answers showing n
 empty answers, JSON status lines) left no "view" row, so the log does not fill with noise.
 """
 import secrets
-from datetime import datetime
 
 from sqlalchemy import func, select
 
 from integration.audit.models import AuditEvent
 from integration.extensions import db
-from tests.factories import ClientFactory
+from tests.factories import ClientFactory, practice_today
 from tests.routes import build_url, client_scoped_rules, full_record
 
 PLANTED = ("Quillfeather", "lanternfish", "Lanternfish")
@@ -111,7 +110,7 @@ def test_a_change_is_one_row_not_a_change_and_a_view(app, client, auth, therapis
     auth.login(therapist)
     before = _last_id()
     response = client.post(f"/clients/{target['client'].id}/goals/{target['goal'].id}/check-ins",
-                           data={"checked_on": datetime.now().date().isoformat(), "rating": "7"})
+                           data={"checked_on": practice_today().isoformat(), "rating": "7"})
     assert response.status_code == 302
     assert [row.action for row in _rows_after(before)] == ["create"]
 

@@ -1,10 +1,9 @@
 """The client's record in the clients area: personal history, goals with check-ins, the overview."""
 import re
-from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from integration.audit.models import AuditEvent
 from integration.clients import record as client_record
@@ -14,6 +13,7 @@ from integration.extensions import db
 from integration.notes.models import DosingSession, Insight, InsightTheme, Note
 from tests.factories import (CheckInFactory, ClientFactory, DosingSessionFactory, GoalFactory,
                              HistoryItemFactory, InsightFactory, NoteFactory, UserFactory)
+from tests.queries import counting_queries
 from tests.routes import CLIENT_SCOPED, answers_other_than_404, rule_id
 
 
@@ -184,6 +184,21 @@ def test_check_in_refuses_bad_input_at_the_field_and_keeps_what_was_typed(
     assert db.session.scalar(select(GoalCheckIn)) is None
 
 
+# Kiritimati is UTC+14 and Pago Pago UTC-11: at every hour of the day, one of them is on a different
+# date from UTC, so a check against the server's date rather than the practice's fails here.
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Pacific/Pago_Pago"])
+def test_today_and_the_future_are_the_practices_not_the_servers(signed_in, person, practice, zone):
+    practice.timezone = zone
+    db.session.commit()
+    goal = GoalFactory(client=person)
+    url = f"/clients/{person.id}/goals/{goal.id}/check-ins"
+    today = local_today(zone)
+    assert signed_in.post(url, data={"checked_on": today.isoformat(), "rating": "6"}).status_code == 302
+    tomorrow = signed_in.post(url, data={"checked_on": (today + timedelta(days=1)).isoformat(), "rating": "6"})
+    assert tomorrow.status_code == 422 and "This date is in the future." in tomorrow.get_data(as_text=True)
+    assert [c.checked_on for c in db.session.scalars(select(GoalCheckIn))] == [today]
+
+
 def test_goal_page_lists_every_linked_insight_with_its_date_and_note(signed_in, therapist, person):
     goal = GoalFactory(client=person, title="Say no without apologising")
     first = NoteFactory.signed(client=person, author=therapist, kind="debrief", occurred_on=date(2025, 3, 2))
@@ -303,20 +318,6 @@ def fill_record(client_obj, author, goal, item, n: int) -> None:
         db.session.add_all([session, note, insight,
                             GoalCheckIn(goal_id=goal.id, client_id=client_obj.id, checked_on=day, rating=i % 11)])
     db.session.commit()
-
-
-@contextmanager
-def counting_queries():
-    statements = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def queries_for(client, url) -> int:

@@ -2,7 +2,6 @@
 characters never reach a page, the client's PDF or the calendar file, numbers fit the database."""
 import io
 import re
-from datetime import date
 
 import pytest
 from icalendar import Calendar
@@ -10,11 +9,12 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from integration.clients.models import Client
+from integration.clock import local_today
 from integration.extensions import db
 from integration.forms import NUL_MESSAGE, clean_text, query_text, stored_int
 from integration.notes.models import Note
 from integration.plans.models import Plan, PlanExport
-from tests.factories import ClientFactory
+from tests.factories import ClientFactory, practice_today
 
 OVERRIDE = "\u202e"  # RIGHT-TO-LEFT OVERRIDE: "Wren" would print as "nerW"
 BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
@@ -70,7 +70,7 @@ def test_the_note_editor_refuses_nul_and_drops_overrides(client, auth, therapist
     person = ClientFactory.for_team(therapist)
     auth.login(therapist)
     client.post(f"/clients/{person.id}/notes/new", data={"kind": "integration", "session_id": "0",
-                                                        "occurred_on": date.today().isoformat()})
+                                                        "occurred_on": practice_today().isoformat()})
     note = db.session.scalar(select(Note).where(Note.client_id == person.id))
     url = f"/clients/{person.id}/notes/{note.id}/autosave"
     json = {"Accept": "application/json"}
@@ -88,7 +88,8 @@ def test_neither_the_pdf_nor_the_calendar_gets_a_bidi_control(client, auth, ther
     client.post("/clients/new", data={"first_name": f"{OVERRIDE}Wren", "last_name": "Ng", "status": "active",
                                       "preferred_name": f"{OVERRIDE}Wren"})
     person = db.session.scalar(select(Client).where(Client.last_name == "Ng"))
-    client.post(f"/clients/{person.id}/plans/new", data={"dosing_session_id": "0", "start_date": "2025-03-03",
+    today = local_today(therapist.practice.timezone).isoformat()  # the calendar holds only days ahead
+    client.post(f"/clients/{person.id}/plans/new", data={"dosing_session_id": "0", "start_date": today,
                                                          "message": f"Welcome home{OVERRIDE}, Wren"})
     plan = db.session.scalar(select(Plan).where(Plan.client_id == person.id))
     client.post(f"/clients/{person.id}/plans/{plan.id}/items/new", data={

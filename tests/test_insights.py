@@ -334,17 +334,26 @@ def test_an_outsider_cannot_see_the_insights_page(client, auth, practice, record
 
 # Demo data --------------------------------------------------------------------------------
 
-def test_demo_insights_attach_to_signed_notes_and_are_idempotent(app, therapist, record):
-    from integration.notes.insight_demo import load_demo
+def test_demo_insights_are_each_clients_own_link_what_fits_and_are_idempotent(app, therapist):
+    from integration.notes.insight_demo import INSIGHTS, load_demo
 
-    signed = NoteFactory(client=record["client"], author=therapist, status="signed")
-    load_demo(therapist.practice, {"ines": therapist}, [record["client"]])
+    rowan = ClientFactory.for_team(therapist, first_name="Rowan")
+    goal = GoalFactory(client=rowan, title="Say no to work that drains me")
+    history = HistoryItemFactory(client=rowan, title="Eldest of four; looked after siblings")
+    signed = NoteFactory(client=rowan, author=therapist, status="signed")
+    load_demo(therapist.practice, {"ines": therapist}, [rowan])
     first = db.session.scalars(select(Insight)).all()
     assert first and all(i.note_id == signed.id for i in first)
-    assert any(i.goals for i in first) and any(i.history_items for i in first)
+    assert {i.client_words for i in first} == {row[1] for row in INSIGHTS["Rowan"]}
+    linked = next(i for i in first if i.goals)
+    assert linked.goals == [goal] and linked.history_items == [history]
     assert all(i.themes and i.client_words for i in first)
-    load_demo(therapist.practice, {"ines": therapist}, [record["client"]])
+    assert all((i.words_confirmed_at is not None) == i.shared_with_coach for i in first)
+    load_demo(therapist.practice, {"ines": therapist}, [rowan])
     assert len(db.session.scalars(select(Insight)).all()) == len(first)
+
+    words = [row[1] for rows in INSIGHTS.values() for row in rows]
+    assert len(words) == len(set(words)), "no two demo clients share words"
 
 
 def test_the_note_page_shows_its_insights_and_the_add_form(app, signed_in, record):

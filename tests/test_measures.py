@@ -12,7 +12,7 @@ from integration.measures.due import is_due
 from integration.measures.instruments import BUILT_IN, GAD7, PCL5, PHQ9, course, score
 from integration.measures.alerts import alerts_for
 from integration.measures.models import Measure, MeasureAlert, MeasureResponse
-from tests.factories import ClientFactory, DosingSessionFactory, NoteFactory, UserFactory, debrief_content
+from tests.factories import ClientFactory, DosingSessionFactory, NoteFactory, debrief_content, practice_today
 
 
 # --- the instruments ------------------------------------------------------------------------------
@@ -106,7 +106,7 @@ def wren(therapist):
 
 def _answers(values, measure=PHQ9, **extra):
     data = {f"item_{n}": str(v) for n, v in enumerate(values, start=1) if v is not None}
-    return {"taken_on": date.today().isoformat(), "dosing_session_id": "0", **data, **extra}
+    return {"taken_on": practice_today().isoformat(), "dosing_session_id": "0", **data, **extra}
 
 
 def _enter(http, client, values, measure="phq9", **extra):
@@ -258,7 +258,7 @@ def test_an_admin_defines_a_measure_and_a_clinician_enters_it(client, auth, admi
     auth.logout()
     auth.login(therapist)
     assert client.post(f"/clients/{wren.id}/measures/new?measure={measure.key}",
-                       data={"taken_on": date.today().isoformat(), "dosing_session_id": "0",
+                       data={"taken_on": practice_today().isoformat(), "dosing_session_id": "0",
                              "item_1": "2", "item_2": "1"}).status_code == 302
     stored = db.session.scalar(select(MeasureResponse))
     assert (stored.total, stored.band, stored.measure_id) == (3, "High", measure.id)

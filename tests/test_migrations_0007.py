@@ -58,8 +58,9 @@ def _delivered_plan_at_0005() -> None:
 
 
 def test_0007_stores_the_calendar_of_every_delivered_version_and_gives_plans_a_revision(migration_app):
-    from integration.plans.assemble import build_document, load_plan
-    from integration.plans.calendar import ics_file
+    from integration.auth.models import Practice
+    from integration.plans.assemble import circle_sessions, circles_from, load_plan
+    from integration.plans.calendar import ics_file, legacy_calendar_events
 
     flask_migrate.upgrade(revision="0005")
     _delivered_plan_at_0005()
@@ -78,10 +79,15 @@ def test_0007_stores_the_calendar_of_every_delivered_version_and_gives_plans_a_r
     assert str(events["Integration circle"]["description"]) == "Coming home"
     assert b"Juniper" not in stored and b"Adair" not in stored
 
-    # The very file the app makes for that plan: the links serve now what they served until now.
-    document = build_document(load_plan(1, 1))
+    # The very file the app made for that plan before 0010 (the calendar as it was then, kept frozen for
+    # this migration): the links serve now what they served until now.
+    plan = load_plan(1, 1)
+    practice = db.session.get(Practice, 1)
+    circles = circle_sessions(list(plan.items), practice, circles_from(plan, practice))
+    events = legacy_calendar_events(list(plan.items), plan_id=1, start=plan.start_date, window_days=3,
+                                    timezone=practice.timezone, circles=circles)
     db.session.rollback()  # end the read, or PostgreSQL's downgrade below waits for it
-    assert ics_file(document.calendar, stamp=FINALIZED_AT) == stored
+    assert ics_file(events, stamp=FINALIZED_AT) == stored
 
     flask_migrate.downgrade(revision="0005")
     assert [row["id"] for row in _rows("SELECT id FROM plan_export")] == [1]

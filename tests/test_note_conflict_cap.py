@@ -1,6 +1,5 @@
 """Conflict copies are capped: a tab left on an old version cannot grow the database without end,
 and an autosave that is too long says by how much instead of "reload"."""
-from datetime import date
 
 import pytest
 from sqlalchemy import func, select
@@ -8,7 +7,7 @@ from sqlalchemy import func, select
 from integration.extensions import db
 from integration.notes import lifecycle, sections
 from integration.notes.models import Note, NoteRevision
-from tests.factories import ClientFactory
+from tests.factories import ClientFactory, practice_today
 
 BIG = "x" * 28_500  # a long section (the review saw 285 KB copies; a tenth keeps the test quick)
 
@@ -16,7 +15,7 @@ BIG = "x" * 28_500  # a long section (the review saw 285 KB copies; a tenth keep
 @pytest.fixture
 def note(therapist):
     person = ClientFactory.for_team(therapist)
-    note = lifecycle.start(Note(client_id=person.id, kind="integration", occurred_on=date.today()), therapist)
+    note = lifecycle.start(Note(client_id=person.id, kind="integration", occurred_on=practice_today()), therapist)
     lifecycle.save_draft(note, {"focus": "First words"}, 1, therapist)  # now at version 2
     db.session.commit()
     return note

@@ -1,5 +1,5 @@
 """Dosing sessions: recording them, the rules on dates and doses, numbering, windows."""
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -7,7 +7,7 @@ from sqlalchemy import select
 from integration.clock import local_today, utcnow
 from integration.extensions import db
 from integration.notes.models import DosingSession
-from tests.factories import ClientFactory, DosingSessionFactory, NoteFactory, UserFactory
+from tests.factories import ClientFactory, DosingSessionFactory, NoteFactory, UserFactory, practice_today
 
 
 @pytest.fixture
@@ -153,7 +153,7 @@ def test_list_shows_window_and_debrief_state(signed_in, person, therapist):
 def test_start_the_debrief_opens_the_editor_for_that_session(signed_in, person):
     session = DosingSessionFactory(client=person, number=1)
     response = signed_in.post(f"/clients/{person.id}/notes/new", data={
-        "kind": "debrief", "session_id": str(session.id), "occurred_on": date.today().isoformat()})
+        "kind": "debrief", "session_id": str(session.id), "occurred_on": practice_today().isoformat()})
     assert response.status_code == 302
     editor = signed_in.get(response.headers["Location"])
     assert b'id="note-editor"' in editor.data
@@ -164,7 +164,7 @@ def test_start_the_debrief_opens_the_editor_for_that_session(signed_in, person):
 
 def test_a_debrief_needs_a_session(signed_in, person):
     response = signed_in.post(f"/clients/{person.id}/notes/new", data={
-        "kind": "debrief", "session_id": "0", "occurred_on": date.today().isoformat()})
+        "kind": "debrief", "session_id": "0", "occurred_on": practice_today().isoformat()})
     assert response.status_code == 422
     assert b"Choose the dosing session" in response.data
 
@@ -173,6 +173,6 @@ def test_another_clients_session_cannot_be_used(signed_in, person, therapist):
     other = ClientFactory.for_team(therapist)
     foreign = DosingSessionFactory(client=other, number=1)
     response = signed_in.post(f"/clients/{person.id}/notes/new", data={
-        "kind": "debrief", "session_id": str(foreign.id), "occurred_on": date.today().isoformat()})
+        "kind": "debrief", "session_id": str(foreign.id), "occurred_on": practice_today().isoformat()})
     assert response.status_code == 422
     assert signed_in.get(f"/clients/{person.id}/sessions/{foreign.id}").status_code == 404

@@ -1,6 +1,5 @@
 """Note pages: the editor, autosave with versions and conflicts, signing, addenda, access."""
 import re
-from datetime import date
 
 import pytest
 from sqlalchemy import select
@@ -9,7 +8,7 @@ from integration.audit.models import AuditEvent
 from integration.extensions import db
 from integration.notes import lifecycle, sections
 from integration.notes.models import Addendum, Note, NoteRevision
-from tests.factories import ClientFactory, DosingSessionFactory, NoteFactory, UserFactory, debrief_content
+from tests.factories import ClientFactory, DosingSessionFactory, NoteFactory, UserFactory, debrief_content, practice_today
 from tests.routes import CLIENT_SCOPED, answers_other_than_404, methods, rule_id
 
 JSON = {"Accept": "application/json"}
@@ -205,10 +204,10 @@ def test_addenda_are_dated_attributed_and_need_a_reason(signed_in, note, therapi
 def test_several_notes_on_one_day(signed_in, person, note):
     for _ in range(2):
         response = signed_in.post(f"/clients/{person.id}/notes/new", data={
-            "kind": "integration", "session_id": "0", "occurred_on": date.today().isoformat()})
+            "kind": "integration", "session_id": "0", "occurred_on": practice_today().isoformat()})
         assert response.status_code == 302
     assert len(db.session.scalars(select(Note).where(Note.client_id == person.id,
-                                                     Note.occurred_on == date.today())).all()) == 2
+                                                     Note.occurred_on == practice_today())).all()) == 2
 
 
 # --- a signed note cannot change, through any route and any method ----------------------------

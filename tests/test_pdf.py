@@ -43,14 +43,14 @@ def test_the_pdf_shows_the_plan_items_prompts_goals_and_crisis_text(sample_pdf):
                      "Start things before I feel ready", "I talk to myself in a way I would never talk to a friend.",
                      "When I just began, the fear got smaller.", "Because you noticed",
                      "I felt calm for the first time in months when I pictured the lake.",
-                     "call or text 988", "call 911", "Text or call 555-0142", "Thursday, May 7 at 10:00 AM",
+                     "Call or text 988", "call 911", "Text or call 555-0142", "Thursday, May 7 at 10:00 AM",
                      "Your weeks at a glance", "If things feel hard", "version 2"):
         assert squashed(expected) in text, expected
 
 
 def test_every_page_has_a_number_and_the_footer_with_version_and_date(sample_pdf):
     pages = PdfReader(BytesIO(sample_pdf)).pages
-    assert len(pages) >= 6
+    assert len(pages) >= 5
     for number, page in enumerate(pages[1:], start=2):  # the cover has no footer
         text = page.extract_text()
         assert f"Page {number} of {len(pages)}" in text

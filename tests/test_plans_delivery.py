@@ -2,7 +2,7 @@
 import hashlib
 import io
 import re
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from icalendar import Calendar
@@ -23,7 +23,7 @@ def person(coach):
 
 @pytest.fixture
 def plan(person):
-    plan = PlanFactory(client=person, start_date=date(2025, 3, 3))
+    plan = PlanFactory(client=person)  # starts today where the practice is: every day is still ahead
     PlanItemFactory(plan=plan, title="Evening pages", schedule_kind="days", schedule_values=[0, 1, 2],
                     time_of_day="evening", prompts="What am I carrying home today?")
     PlanItemFactory(plan=plan, title="Walk by the water", schedule_kind="weekly", schedule_values=[5],
@@ -83,7 +83,10 @@ def test_share_link_serves_the_stored_pdf_without_an_account_and_is_audited(app,
     assert timedelta(days=13, hours=23) < link.expires_at - datetime.utcnow() <= timedelta(days=14)
 
     stranger = app.test_client()
-    response = stranger.get(f"/p/{token}")
+    page = stranger.get(f"/p/{token}")
+    assert page.status_code == 200 and page.mimetype == "text/html" and page.headers["Referrer-Policy"] == "no-referrer"
+    assert db.session.get(ShareLink, link.id).downloads == 0, "opening the page is not a download"
+    response = stranger.get(f"/p/{token}/plan.pdf")
     assert response.status_code == 200 and response.data == export.pdf
     assert response.headers["Referrer-Policy"] == "no-referrer"
     assert "no-store" in response.headers["Cache-Control"]
@@ -132,12 +135,14 @@ def test_calendar_file_parses_and_holds_the_scheduled_practices(app, client, aut
         assert response.status_code == 200 and response.mimetype == "text/calendar"
         cal = Calendar.from_ical(response.data)
         events = [(str(e["summary"]), e.decoded("dtstart")) for e in cal.walk("VEVENT")]
-        days = sorted(start for title, start in events if title == "Evening pages")
-        assert [d.date() for d in days] == [date(2025, 3, 3), date(2025, 3, 4), date(2025, 3, 5)]
+        start = plan.start_date
+        days = sorted(begins for title, begins in events if title == "Evening pages")
+        assert [d.date() for d in days] == [start, start + timedelta(days=1), start + timedelta(days=2)]
         assert days[0].hour == 19 and str(days[0].tzinfo) == "America/New_York"
-        assert ("Integration session", date(2025, 3, 10)) in events  # one week after, all day
+        assert ("Integration session", start + timedelta(days=7)) in events  # one week after, all day
         walk = next(e for e in cal.walk("VEVENT") if str(e["summary"]) == "Walk by the water")
-        assert walk.decoded("dtstart").date() == date(2025, 3, 8)  # the first Saturday
+        saturday = start + timedelta(days=(5 - start.weekday()) % 7)
+        assert walk.decoded("dtstart").date() == saturday  # the first Saturday
         assert walk["rrule"]["FREQ"] == ["WEEKLY"] and walk["rrule"]["BYDAY"] == ["SA"]
         text = response.get_data(as_text=True)
         assert "Juniper" not in text and "Adair" not in text
@@ -154,7 +159,10 @@ def test_the_pdf_holds_the_plan_and_nothing_private(client, auth, coach, person,
     goal = GoalFactory(client=person, title="Evenings that feel like mine", why="Because home should feel safe",
                        how_we_know="SAFFRONLEDGE measure")
     shared_insight = InsightFactory(note=note, text="TANGERINEVAULT clinical framing",
-                                    client_words="I can put the heavy bag down", shared_with_coach=True)
+                                    client_words="I can put the heavy bag down", shared_with_coach=True,
+                                    words_confirmed_by_id=coach.id, words_confirmed_at=datetime(2026, 1, 5))
+    unconfirmed = InsightFactory(note=note, text="clinical", client_words="PARAPHRASEDFINCH words",
+                                 shared_with_coach=True)
     shared_insight.goals = [goal]
     hushed_insight = InsightFactory(note=note, text="clinical", client_words="HUSHWILLOW words",
                                     shared_with_coach=True)
@@ -169,7 +177,7 @@ def test_the_pdf_holds_the_plan_and_nothing_private(client, auth, coach, person,
     ongoing = PlanItemFactory(plan=plan, title="Walk by the water", schedule_kind="weekly", schedule_values=[5],
                               prompts="What did the water sound like?")
     item.goals = [goal]
-    item.insights = [shared_insight, hushed_insight]
+    item.insights = [shared_insight, hushed_insight, unconfirmed]
     # Planted past the forms' checks, to prove the document itself refuses another client's record.
     ongoing.goals = [foreign_goal]
     ongoing.insights = [foreign_insight]
@@ -185,13 +193,14 @@ def test_the_pdf_holds_the_plan_and_nothing_private(client, auth, coach, person,
         assert present in text, present
     for absent in ("ZEBRAQUILL", "MARMOTLANTERN", "OBSIDIANFERN", "TANGERINEVAULT", "CORMORANTSECRET",
                    "BRAMBLEVEIL", "HUSHWILLOW", "GRANITEOTTER", "LICHENMOTH", "Ottoline", "Greaves",
-                   "PEPPERCOMET", "QUARTZHERON", "SAFFRONLEDGE", "Adair", "Juniper"):
+                   "PEPPERCOMET", "QUARTZHERON", "SAFFRONLEDGE", "Adair", "Juniper", "PARAPHRASEDFINCH"):
         assert absent not in text, absent
 
     preview = client.get(f"/clients/{person.id}/plans/{plan.id}/preview").get_data(as_text=True)
     for absent in ("ZEBRAQUILL", "TANGERINEVAULT", "HUSHWILLOW", "GRANITEOTTER", "CORMORANTSECRET"):
         assert absent not in preview
     assert "I can put the heavy bag down" in preview
+    assert "no one has confirmed that the words are the client" in preview, "the preview says what is held back"
 
 
 def test_first_days_describe_a_practice_once_and_spread_its_prompts(person, coach):
@@ -199,8 +208,9 @@ def test_first_days_describe_a_practice_once_and_spread_its_prompts(person, coac
 
     goal = GoalFactory(client=person, title="Rest without guilt")
     insight = InsightFactory(note=NoteFactory.signed(client=person, author=coach), client_words="I am allowed to stop",
-                             shared_with_coach=True)
-    plan = PlanFactory(client=person, start_date=date(2025, 3, 3))
+                             shared_with_coach=True, words_confirmed_by_id=coach.id,
+                             words_confirmed_at=datetime(2026, 1, 5))
+    plan = PlanFactory(client=person)
     item = PlanItemFactory(plan=plan, title="Evening pages", instructions="Write by hand for ten minutes.",
                            schedule_kind="days", schedule_values=[0, 1, 2],
                            prompts="What stayed with me?\nWhat do I want to keep?\nWhat can I let go of?")

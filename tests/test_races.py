@@ -195,8 +195,8 @@ def lost(monkeypatch) -> Lost:
         request.environ["races.read_live"] = link is not None
         return link
 
-    def counting_open_link(token, what):
-        link = open_link(token, what)
+    def counting_open_link(token, what, **kwargs):
+        link = open_link(token, what, **kwargs)
         if link is None and request.environ.get("races.read_live"):
             seen.saw(request.endpoint)
         return link
@@ -439,7 +439,7 @@ def test_revoking_a_link_and_downloading_through_it_are_one_or_the_other(served,
         link_id = db.session.scalar(select(ShareLink.id).order_by(ShareLink.id.desc()).limit(1))
         first, second = staggered(n)
         revoke, download = race(Request(practitioner, "POST", f"{base}/links/{link_id}/revoke", delay=first),
-                                Request(stranger, "GET", f"/p/{token}", delay=second))
+                                Request(stranger, "GET", f"/p/{token}/plan.pdf", delay=second))
         link = fresh(ShareLink, link_id)
         assert revoke.status == 302 and link.revoked_at is not None, f"try {n}"
         events = db.session.scalars(select(AuditEvent).where(AuditEvent.action.in_(("revoke", "download")))
@@ -455,6 +455,7 @@ def test_revoking_a_link_and_downloading_through_it_are_one_or_the_other(served,
             assert download.status == 404 and link.downloads == 0 and downloads == [], f"try {n}"
             outcomes["revoked, download refused"] += 1
         assert stranger.open("GET", f"/p/{token}").status == 404, f"try {n}: a revoked link still opens"
+        assert stranger.open("GET", f"/p/{token}/plan.pdf").status == 404, f"try {n}: a revoked link still serves"
     tally("share link revoke vs download", outcomes, started, lost)
 
 

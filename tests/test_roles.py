@@ -16,7 +16,7 @@ from integration.clock import utcnow
 from integration.extensions import db
 from integration.notes import lifecycle
 from integration.notes.models import Note
-from tests.factories import ClientFactory, GoalFactory, NoteFactory, UserFactory
+from tests.factories import ClientFactory, GoalFactory, NoteFactory, UserFactory, practice_today
 
 
 def _events(action: str) -> list[AuditEvent]:
@@ -202,10 +202,10 @@ def test_a_coach_writes_and_signs_coaching_notes_and_nothing_else(client, auth, 
     form = client.get(f"/clients/{person.id}/notes/new").get_data(as_text=True)
     assert 'value="coaching"' in form and 'value="debrief"' not in form and 'value="process"' not in form
     refused = client.post(f"/clients/{person.id}/notes/new", data={"kind": "integration", "session_id": 0,
-                                                                   "occurred_on": date.today().isoformat()})
+                                                                   "occurred_on": practice_today().isoformat()})
     assert refused.status_code == 422
     started = client.post(f"/clients/{person.id}/notes/new", data={"kind": "coaching", "session_id": 0,
-                                                                   "occurred_on": date.today().isoformat()})
+                                                                   "occurred_on": practice_today().isoformat()})
     note = db.session.scalar(select(Note).where(Note.kind == "coaching"))
     assert started.status_code == 302 and note.author_id == coach.id
     assert client.post(f"/clients/{person.id}/notes/{note.id}/autosave",

@@ -150,8 +150,8 @@ def _build(app) -> World:
     for text, words, shared in (("Vigilance softens: brackenfold.", "I can rest by the gladewren.", "y"),
                                 ("An old pattern returns.", "It is only fernhollow.", "")):
         data = {"insight-text": text, "insight-client_words": words, "insight-themes": "rest"}
-        if shared:
-            data["insight-shared_with_coach"] = shared
+        if shared:  # shared, and its words confirmed as the client's own: only then are they quoted
+            data["insight-shared_with_coach"] = data["insight-words_confirmed"] = shared
         _post(as_cleo, f"/clients/{cid}/notes/{debrief}/insights", data)
     ids["process_note"] = process = _new_note(as_cleo, cid, "process")
     _write_and_sign(as_cleo, cid, process, {"text": "My hunch, for me alone: lanternmoth."}, sign=False)

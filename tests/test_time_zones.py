@@ -6,7 +6,7 @@ from integration.auth.models import Practice, User
 from integration.clock import tz_of, zone_choices
 from integration.extensions import db
 from tests.factories import (ClientFactory, DosingSessionFactory, GroupSeriesFactory, GroupSessionFactory,
-                             PracticeFactory, UserFactory)
+                             UserFactory)
 
 # 15:00 UTC on a winter day: 10:00 AM in New York, 7:00 AM in Los Angeles.
 STARTED = datetime(2025, 3, 3, 15, 0)

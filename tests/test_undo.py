@@ -216,7 +216,8 @@ def test_a_signed_notes_insight_is_retracted_with_a_reason_not_removed(signed_in
 def test_a_retracted_insight_leaves_the_plan_builder_and_the_clients_plan(signed_in, person, therapist):
     from integration.plans.assemble import client_facing_insights
     note = NoteFactory.signed(client=person, author=therapist)
-    insight = InsightFactory(note=note, client_words="I can rest", shared_with_coach=True)
+    insight = InsightFactory(note=note, client_words="I can rest", shared_with_coach=True,
+                             words_confirmed_by_id=therapist.id, words_confirmed_at=utcnow())
     plan = PlanFactory(client=person)
     item = PlanItemFactory(plan=plan, insights=[insight])
     assert client_facing_insights(item) == [insight]

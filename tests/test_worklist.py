@@ -1,13 +1,11 @@
 """The practitioner's worklist: every kind of item with its link, alerts first, the same counts on the client
 list, and a constant number of SQL queries however many clients."""
-from contextlib import contextmanager
 from datetime import datetime, timedelta
-
-from sqlalchemy import event
 
 from integration.extensions import db
 from integration.measures.models import MeasureAlert, MeasureSchedule
 from tests.factories import ClientFactory, DosingSessionFactory, NoteFactory, UserFactory
+from tests.queries import counting_queries
 
 
 def _busy_client(therapist, supervisee, n: int):
@@ -22,20 +20,6 @@ def _busy_client(therapist, supervisee, n: int):
                         MeasureSchedule(client_id=client.id, measure_key="gad7", cadence="weekly")])
     db.session.commit()
     return client
-
-
-@contextmanager
-def counting_queries():
-    statements = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def test_the_worklist_lists_each_kind_alerts_first_with_links(signed_in, therapist):

@@ -10,7 +10,7 @@ from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, false, func, select, text
+from sqlalchemy import JSON, ForeignKey, String, Text, false, func, select, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import DEFAULT_ZONE, utcnow
@@ -46,11 +46,9 @@ class Practice(db.Model):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     timezone: Mapped[str] = mapped_column(String(64), default=DEFAULT_ZONE)  # IANA; chosen at setup, in settings
     paper_size: Mapped[str] = mapped_column(String(10), default="letter")
-    crisis_resources: Mapped[str] = mapped_column(
-        String(2000),
-        default="If you are in crisis or thinking about harming yourself, call or text 988 "
-        "(Suicide & Crisis Lifeline). In an emergency, call 911.",
-    )
+    # The practice's own crisis lines, one per line, printed after the country's built-in lines
+    # (plans/safety.py); outside the US these are the only ones, so a plan needs at least one.
+    crisis_resources: Mapped[str] = mapped_column(String(2000), default="")
     # (The plan settings carry server defaults so the migration could add them to existing practices.)
     # Plans: how many days after a session make up "your first days" (0 = the session day only).
     integration_window_days: Mapped[int] = mapped_column(default=3, server_default="3")
@@ -58,6 +56,16 @@ class Practice(db.Model):
     large_print_default: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Plans: how clients reach the practice (phone, email, hours), printed on every plan.
     client_contact: Mapped[str] = mapped_column(String(500), default="", server_default=text("''"))
+    # Plans, clinical safety (migration 0010). The country decides which crisis lines the plan prints by
+    # itself (plans/safety.py); a practice elsewhere types its own lines into crisis_resources.
+    country: Mapped[str] = mapped_column(String(2), default="US", server_default="US")
+    after_hours_line: Mapped[str] = mapped_column(String(300), default="", server_default=text("''"))
+    reply_time: Mapped[str] = mapped_column(String(300), default="", server_default=text("''"))
+    # Empty means the safe default text in plans/safety.py, so a later, better default reaches everyone
+    # who never changed it.
+    day_of_session_text: Mapped[str] = mapped_column(Text, default="", server_default=text("''"))
+    # Clock times for morning, midday, afternoon, evening and bedtime ("HH:MM"); missing keys use defaults.
+    plan_times: Mapped[dict] = mapped_column(JSON, default=dict, server_default=text("'{}'"))
     # Security: everyone signs in with a second step (members without one set it up at sign-in).
     require_two_step: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Care teams: whether clinicians on a client's care team may add colleagues to it (admins always may).

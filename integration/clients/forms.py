@@ -1,6 +1,5 @@
 """Client, care-team, history, goal and check-in forms."""
-from datetime import date
-
+from ..clock import local_today, viewer_tz
 from ..forms import BaseForm
 from wtforms import BooleanField, DateField, EmailField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
@@ -9,8 +8,9 @@ from .models import CLIENT_STATUSES, GOAL_STATUSES, HISTORY_CATEGORIES, LIFE_ARE
 
 
 def not_in_future(form, field):
-    if field.data and field.data > date.today():
-        raise ValidationError("This date is in the future.")
+    """Later than today where the person typing is (their zone, else their practice's)."""
+    if field.data and field.data > local_today(viewer_tz()):
+        raise ValidationError("This date is in the future. Choose today or an earlier day.")
 
 
 class ClientForm(BaseForm):
@@ -31,14 +31,6 @@ class CareTeamForm(BaseForm):
     user_id = SelectField("Practitioner", coerce=int, validators=[DataRequired(message="Choose a practitioner.")])
 
 
-def not_after_practice_today(form, field):
-    """Refuse a date later than today where the person typing it is."""
-    from ..clock import local_today, viewer_tz
-
-    if field.data and field.data > local_today(viewer_tz()):
-        raise ValidationError("This date is in the future. Choose today or an earlier day.")
-
-
 class HistoryItemForm(BaseForm):
     category = SelectField("Category", choices=list(HISTORY_CATEGORIES.items()))
     title = StringField("Title", validators=[DataRequired(message="Give this a short title."), Length(max=200)],
@@ -52,6 +44,9 @@ class HistoryItemForm(BaseForm):
 
 class GoalForm(BaseForm):
     title = StringField("Goal", validators=[DataRequired(message="Name the goal."), Length(max=200)])
+    client_title = StringField("Title in the client's plan", validators=[Length(max=200)],
+                               description="Optional: the goal as the client would say it. Empty: the plan uses "
+                                           "the title above.")
     why = TextAreaField("Why it matters", validators=[Length(max=5000)],
                         description="In the client's own words.")
     how_we_know = TextAreaField("How we will know", validators=[Length(max=5000)],
@@ -85,7 +80,7 @@ class CareTeamSettingForm(BaseForm):
 
 class CheckInForm(BaseForm):
     checked_on = DateField("Date", validators=[InputRequired(message="Enter the date of the check-in."),
-                                               not_after_practice_today])
+                                               not_in_future])
     rating = IntegerField("Rating (0 to 10)", validators=[
         InputRequired(message="Enter a whole number from 0 to 10."),
         NumberRange(min=0, max=10, message="Enter a whole number from 0 to 10."),

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, false
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import Practice, User
@@ -113,6 +113,8 @@ class Goal(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("client.id"), index=True)
     title: Mapped[str] = mapped_column(String(200))
+    # The goal as the client's plan names it; empty: the plan uses `title`.
+    client_title: Mapped[str] = mapped_column(String(200), default="", server_default=text("''"))
     why: Mapped[str] = mapped_column(Text, default="")  # why it matters, in the client's own words
     how_we_know: Mapped[str] = mapped_column(Text, default="")  # a sign of progress
     life_area: Mapped[str] = mapped_column(String(30), default="other")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from wtforms import DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from ..clients.forms import not_after_practice_today
+from ..clients.forms import not_in_future
 from ..forms import BaseForm
 from .instruments import DIFFICULTY, Definition
 from .models import CADENCES
@@ -13,7 +13,7 @@ from .models import CADENCES
 
 class _ResponseBase(BaseForm):
     taken_on = DateField("Date completed", validators=[InputRequired(message="Enter the date it was completed."),
-                                                       not_after_practice_today])
+                                                       not_in_future])
     dosing_session_id = SelectField("Before a dosing session", coerce=int, validate_choice=True,
                                     description="Optional: the session this measure was taken before.")
 

@@ -36,6 +36,9 @@ class InsightForm(BaseForm):
     shared_with_coach = BooleanField("May be shared with the coach and in the plan (the client's words only)",
                                      description="Coaches on the care team then see the client's words, and "
                                                  "plans may print them. Your statement stays with clinicians.")
+    words_confirmed = BooleanField("These are the client's own words: I checked them with the client",
+                                   description="Only confirmed words are quoted in the plan. Your name and the "
+                                               "date are kept; changing the words clears it.")
     themes = StringField("Themes", validators=[Length(max=600)],
                          description="Separate with commas, for example: trust, grief, the body.")
     goal_ids = ChoiceList("Goals it speaks to", not_offered="Choose from this client's own goals.")

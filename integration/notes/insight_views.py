@@ -103,7 +103,8 @@ def edit(client, insight_id: int):
     # Not obj=insight: its `themes` are rows, and a post without the field would keep them as the text.
     form = make_insight_form(goals, history, data={
         "text": insight.text, "client_words": insight.client_words, "themes": ", ".join(insight.theme_names),
-        "goal_ids": [g.id for g in insight.goals], "history_ids": [h.id for h in insight.history_items]})
+        "goal_ids": [g.id for g in insight.goals], "history_ids": [h.id for h in insight.history_items],
+        "words_confirmed": insight.words_confirmed_at is not None})
     if form.validate_on_submit():
         before = audit_detail(insight)
         save_insight(insight, form, client, goals, history)

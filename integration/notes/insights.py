@@ -130,6 +130,17 @@ def new_history_item(client: Client, title: str, category: str, sensitive: bool)
     return item
 
 
+def _confirm_words(insight: Insight, words: str, confirmed: bool) -> None:
+    """Keep who confirmed the client's words, and when; new words, or an unticked box, clear it."""
+    changed = words.strip() != (insight.client_words or "").strip()
+    insight.client_words = words
+    if not confirmed or not words.strip():
+        insight.words_confirmed_by_id = insight.words_confirmed_at = None
+    elif changed or insight.words_confirmed_at is None:
+        insight.words_confirmed_by_id = current_user.id
+        insight.words_confirmed_at = utcnow()
+
+
 def save_insight(insight: Insight, form, client: Client, goals: list[Goal], history: list[HistoryItem]) -> None:
     """Copy a validated InsightForm onto the insight, creating any new goal or history item.
 
@@ -137,7 +148,7 @@ def save_insight(insight: Insight, form, client: Client, goals: list[Goal], hist
     chosen id can only ever resolve to one of this client's own goals and items.
     """
     insight.text = form.text.data
-    insight.client_words = form.client_words.data or ""
+    _confirm_words(insight, form.client_words.data or "", bool(form.words_confirmed.data))
     insight.shared_with_coach = bool(form.shared_with_coach.data)
     set_themes(insight, parse_themes(form.themes.data))
     by_id_goal = {g.id: g for g in goals}

@@ -208,6 +208,10 @@ class Insight(db.Model):
     client_words: Mapped[str] = mapped_column(String(1000), default="")  # what client documents use
     # Set by a clinician: the client's words may be shown to the coach and printed in the plan.
     shared_with_coach: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # A practitioner confirmed that client_words are the client's own (who and when, kept): only then
+    # are they quoted to the client. Cleared whenever the words change.
+    words_confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    words_confirmed_at: Mapped[datetime | None]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Removed from a draft by mistake: out of every page and plan (kept so "Undo" can bring it back).
@@ -220,6 +224,7 @@ class Insight(db.Model):
 
     note: Mapped[Note] = relationship(back_populates="insights")
     retracted_by: Mapped[User | None] = relationship(foreign_keys=[retracted_by_id])
+    words_confirmed_by: Mapped[User | None] = relationship(foreign_keys=[words_confirmed_by_id])
     themes: Mapped[list[InsightTheme]] = relationship(
         back_populates="insight", cascade="all, delete-orphan", order_by="InsightTheme.theme"
     )

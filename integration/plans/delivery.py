@@ -10,18 +10,21 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
 from ..audit.log import record
-from ..auth.models import User
+from ..auth.models import Practice, User
 from ..clock import utcnow
 from ..extensions import db
 from . import lifecycle
 from .assemble import build_document
 from .calendar import ics_file
 from .models import Plan, PlanExport, PlanItem, ShareLink
+from .review import unchecked
+from .safety import crisis_lines, missing_crisis_line
 
 SHARE_LINK_DAYS = 14
 
@@ -45,6 +48,9 @@ def finalize(plan: Plan, user: User) -> PlanExport:
         raise lifecycle.PlanLocked()
     if not plan.items:
         raise PlanNotReady("Add at least one practice before finalizing: an empty plan would be an empty PDF.")
+    refusal = not_safe_yet(plan)
+    if refusal:
+        raise PlanNotReady(refusal)
     with db.session.no_autoflush:  # the conditional UPDATE goes out only in land() below
         plan.status = "finalized"
         plan.finalized_at = utcnow()
@@ -65,6 +71,19 @@ def finalize(plan: Plan, user: User) -> PlanExport:
     return export
 
 
+def not_safe_yet(plan: Plan) -> str | None:
+    """Why the plan may not go to the client yet (no crisis line, a caution no one looked at), or None."""
+    missing = missing_crisis_line(db.session.get(Practice, plan.client.practice_id))
+    if missing:
+        return missing
+    flagged = unchecked(plan)
+    if flagged:
+        titles = ", ".join(f"“{item.title}”" for item in flagged)
+        return (f"Check {titles} first: its caution meets something in {plan.client.called}'s record. "
+                "Confirm it, use the gentler version, or change it.")
+    return None
+
+
 def successor(plan: Plan) -> Plan | None:
     """The newer version made from this plan, if any."""
     return db.session.scalar(select(Plan).where(Plan.replaces_id == plan.id).order_by(Plan.id.desc()).limit(1))
@@ -77,6 +96,7 @@ def new_version(plan: Plan, user: User) -> Plan:
         return existing
     copy = Plan(client_id=plan.client_id, dosing_session_id=plan.dosing_session_id, start_date=plan.start_date,
                 message=plan.message, appointments=list(plan.appointments or []), large_print=plan.large_print,
+                past_days=plan.past_days, reminders=plan.reminders,
                 version=plan.version + 1, replaces_id=plan.id, created_by_id=user.id)
     for item in plan.items:
         copy.items.append(PlanItem(
@@ -85,6 +105,8 @@ def new_version(plan: Plan, user: User) -> Plan:
             category=item.category, title=item.title, instructions=item.instructions,
             schedule_kind=item.schedule_kind, schedule_values=list(item.schedule_values or []),
             time_of_day=item.time_of_day, prompts=item.prompts,
+            cautions=list(item.cautions or []), gentle_variant=item.gentle_variant,
+            caution_checked_by_id=item.caution_checked_by_id, caution_checked_at=item.caution_checked_at,
             goals=list(item.goals), insights=list(item.insights),
         ))
     db.session.add(copy)
@@ -130,7 +152,40 @@ def live_link(token: str, now: datetime | None = None) -> ShareLink | None:
     return link
 
 
-def open_link(token: str, what: str) -> ShareLink | None:
+@dataclass
+class Landing:
+    """What the private link's page shows: from the delivered version and the practice's settings only."""
+
+    client_name: str
+    from_name: str
+    practice_name: str
+    contact: str
+    reply_time: str
+    crisis: list[str]
+    after_hours_line: str
+    version: int
+    given_on: datetime
+    newer_given_on: datetime | None  # a newer version was delivered (this link is superseded)
+
+
+def landing(link: ShareLink) -> Landing:
+    """The landing page's contents for a live link."""
+    export = link.export
+    plan = export.plan
+    practice = db.session.get(Practice, plan.client.practice_id)
+    author = plan.finalized_by or plan.created_by
+    newer = db.session.scalar(select(PlanExport.created_at).join(Plan, Plan.id == PlanExport.plan_id)
+                              .where(Plan.client_id == plan.client_id, PlanExport.id > export.id)
+                              .order_by(PlanExport.id.desc()).limit(1))
+    return Landing(client_name=plan.client.called, from_name=author.display_name if author else practice.name,
+                   practice_name=practice.name,
+                   contact=(practice.client_contact or (author.email if author else "")).strip(),
+                   reply_time=(practice.reply_time or "").strip(), crisis=crisis_lines(practice),
+                   after_hours_line=(practice.after_hours_line or "").strip(), version=export.version,
+                   given_on=export.created_at, newer_given_on=newer)
+
+
+def open_link(token: str, what: str, count: bool = True) -> ShareLink | None:
     """The live link for this raw token, its download counted and audited (no user: the client has
     no account); None when it is unknown, expired or revoked.
 
@@ -142,9 +197,11 @@ def open_link(token: str, what: str) -> ShareLink | None:
         return None
     client = link.export.plan.client
     now = utcnow()
+    # Opening the page is a use, not a download: it moves last_used_at only.
+    values = {"downloads": ShareLink.downloads + 1, "last_used_at": now} if count else {"last_used_at": now}
     counted = db.session.execute(
         update(ShareLink).where(ShareLink.id == link.id, ShareLink.revoked_at.is_(None), ShareLink.expires_at > now)
-        .values(downloads=ShareLink.downloads + 1, last_used_at=now),
+        .values(**values),
         execution_options={"synchronize_session": False})
     if not counted.rowcount:
         db.session.rollback()

@@ -15,15 +15,16 @@ from .assemble import start_date_for
 from .delivery import finalize
 from .library import ensure_library
 from .models import LibraryPractice, Plan, PlanItem
+from .review import confirm_caution, unchecked
 
 # Library practices each demo plan is built from, in order; the client's index picks a variation.
 PLAN_SHAPES = [
-    ["arrival-journal", "body-scan", "nature-walk", "reach-out", "integration-session", "sitting-ten",
+    ["arrival-journal", "body-scan", "nature-walk", "check-in-call", "integration-session", "self-compassion",
      "weekly-reflection", "breath-five"],
-    ["morning-pages", "gentle-stretch", "draw-it", "check-in-call", "integration-circle", "sleep-rhythm",
-     "sit-spot", "music-listening"],
+    ["morning-pages", "gentle-stretch", "draw-it", "hard-session", "integration-circle", "voice-journal",
+     "music-movement", "warning-signs"],
     ["arrival-journal", "nourishing-food", "nature-walk", "share-gratitude", "one-small-change",
-     "restorative-yoga", "breath-five"],
+     "relationship-patterns", "booster-plan", "breath-five"],
 ]
 MESSAGES = [
     "{name}, thank you for the courage you brought to this session. The days ahead are for rest and for "
@@ -45,6 +46,10 @@ def _author(client: Client, users: dict[str, User]) -> User:
 def load_demo(practice, users: dict[str, User], clients: list[Client]) -> None:
     """One finalized, delivered plan per demo client that has none yet."""
     ensure_library(practice.id)
+    if not practice.client_contact:  # how the demo clients reach the practice, and how fast
+        practice.client_contact = "Call or text 555-0142, Monday to Friday, 9 AM to 5 PM.\nEmail care@demo.integration.test"
+        practice.after_hours_line = "555-0199 (a clinician on call answers, evenings, nights and weekends)"
+        practice.reply_time = "We answer calls and messages within one working day."
     library = {entry.builtin_key: entry for entry in db.session.scalars(
         select(LibraryPractice).where(LibraryPractice.practice_id == practice.id,
                                       LibraryPractice.builtin_key.is_not(None)))}
@@ -62,8 +67,9 @@ def load_demo(practice, users: dict[str, User], clients: list[Client]) -> None:
                     large_print=practice.large_print_default, created_by_id=author.id)
         goals = list(db.session.scalars(select(Goal).where(Goal.client_id == client.id, Goal.archived.is_(False),
                                                            Goal.sensitive.is_(False)).order_by(Goal.id)))
+        # The client's own insights whose words a clinician confirmed, each beside a practice for its goal.
         insights = [i for i in db.session.scalars(select(Insight).where(Insight.client_id == client.id)
-                                                  .order_by(Insight.id)) if i.client_words and i.shared_with_coach]
+                                                  .order_by(Insight.id)) if i.words_confirmed_at]
         for position, key in enumerate(PLAN_SHAPES[index % len(PLAN_SHAPES)]):
             entry = library[key]
             item = PlanItem(client_id=client.id, library_practice_id=entry.id, position=position,
@@ -75,10 +81,14 @@ def load_demo(practice, users: dict[str, User], clients: list[Client]) -> None:
                     GroupSeries.practice_id == practice.id).order_by(GroupSeries.id).limit(1))
             if goals and position < 3:
                 item.goals = [goals[position % len(goals)]]
-            if insights and position < 2:
-                item.insights = [insights[position % len(insights)]]
+            if position < len(insights):
+                item.insights = [insights[position]]
+                item.goals = [g for g in insights[position].goals if not g.sensitive] or item.goals
+            item.cautions, item.gentle_variant = list(entry.cautions or []), entry.gentle_variant
             plan.items.append(item)
         db.session.add(plan)
         db.session.flush()
+        for flagged in unchecked(plan):  # the demo practitioner looked: the gentler version where there is one
+            confirm_caution(flagged, author, gentler=True)
         finalize(plan, author)
     db.session.commit()

@@ -43,10 +43,15 @@ class PlanDay:
     date: date | None = None  # the calendar date, when the plan is anchored to a session
     items: list[PlanEntry] = field(default_factory=list)  # practices for this day, in plan order
     prompts: list[str] = field(default_factory=list)  # journaling prompts for this day
+    # The schedule was moved to start on the day the plan was given: day 0 is not the session's day.
+    shifted: bool = False
 
     @property
     def label(self) -> str:
-        """'The day of your session', 'Day 1 · the day after', 'Day 2', ..."""
+        """'The day of your session', 'Day 1 · the day after', 'Day 2', ... (or, for a shifted
+        schedule, 'Your first day', 'Day 2', ...)."""
+        if self.shifted:
+            return "Your first day" if self.day_number == 0 else f"Day {self.day_number + 1}"
         if self.day_number == 0:
             return "The day of your session"
         if self.day_number == 1:
@@ -69,6 +74,7 @@ class PlanAppointment:
 
     when_text: str  # e.g. "Thursday, May 7 at 10:00 AM"
     what: str  # e.g. "Integration session with Ines (video)"
+    where: str = ""  # a circle's place or video link, for the member; never who else comes
 
 
 @dataclass
@@ -82,6 +88,8 @@ class CalendarEvent:
     end: date | datetime
     weekly_on: tuple[int, ...] = ()  # repeats on these weekdays (0 is Monday) ...
     until: date | datetime | None = None  # ... until then
+    location: str = ""  # a circle's place or video link
+    alarm_minutes: int | None = None  # a reminder this many minutes before (VALARM); None: no reminder
 
 
 @dataclass
@@ -103,7 +111,14 @@ class PlanDocument:
     journal_prompts: list[str] = field(default_factory=list)  # prompts for the journaling pages
     appointments: list[PlanAppointment] = field(default_factory=list)  # next appointments, in order
     tracker_practices: list[str] = field(default_factory=list)  # row labels of the weekly tracker
-    crisis_resources: str = ""  # the practice's crisis text (e.g. "Call or text 988 ..."); several lines
+    # Crisis lines, one per line: the country's built-in lines and the practice's own (plans/safety.py)
+    crisis_lines: list[str] = field(default_factory=list)
+    after_hours_line: str = ""  # the practice's after-hours number and when it answers
+    reply_time: str = ""  # how fast messages are answered, e.g. "We answer messages within one working day."
+    # Day-of-session safety points, printed first when the plan starts with a dosing session; else empty.
+    day_of_session: list[str] = field(default_factory=list)
+    # Days of the window already over when the plan was given, printed briefly ("already behind you").
+    behind: list[PlanDay] = field(default_factory=list)
     version: int = 1  # plan version, printed in the footer
     issued_on: date | None = None  # the date this version was issued, printed in the footer
     paper_size: str = "letter"  # "letter" or "a4" (practice setting)
@@ -143,6 +158,15 @@ class PlanDocument:
         """Footer line on every page: whose plan, which version, issued when."""
         issued = f" · {self.issued_on:%B} {self.issued_on.day}, {self.issued_on.year}" if self.issued_on else ""
         return f"{self.client_name}'s plan · version {self.version}{issued}"
+
+
+    @property
+    def footer_help(self) -> str:
+        """Crisis help on every page, worksheets included: the first crisis line, shortened for the US."""
+        if not self.crisis_lines:
+            return ""
+        first = self.crisis_lines[0]
+        return "Help any time: call or text 988" if first.startswith("Call or text 988") else first
 
 
 def paragraphs(text: str) -> list[list[str]]:

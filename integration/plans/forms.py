@@ -7,7 +7,8 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..forms import BaseForm, MultiCheckboxField
 from ..clock import WEEKDAYS
-from .models import CHECKPOINTS, LIBRARY_CATEGORIES, MAX_WINDOW_DAYS, SCHEDULE_KINDS, TIMES_OF_DAY
+from .models import CHECKPOINTS, LIBRARY_CATEGORIES, MAX_WINDOW_DAYS, PAST_DAYS, SCHEDULE_KINDS, TIMES_OF_DAY
+from .safety import COUNTRIES, clock_time
 
 PAPER_SIZES = {"letter": "US Letter", "a4": "A4"}
 
@@ -103,6 +104,10 @@ class PlanForm(BaseForm):
     message = TextAreaField("Your message to the client", validators=[Length(max=3000)],
                             description="A few personal words. Printed at the start of the plan.")
     large_print = BooleanField("Large print")
+    reminders = BooleanField("Reminders in the calendar file", default=True,
+                             description="Ten minutes before a practice, an hour before an appointment or circle.")
+    past_days = SelectField("If the plan is given after its first days began", choices=list(PAST_DAYS.items()),
+                            default="behind")
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
@@ -155,9 +160,38 @@ class PlanSettingsForm(BaseForm):
         description="Shown to clients as “your first days”. A clinical framing, not a promise.")
     paper_size = SelectField("Paper size", choices=list(PAPER_SIZES.items()))
     large_print_default = BooleanField("Large print for new plans")
-    crisis_resources = TextAreaField("If things feel hard: crisis resources", validators=[
-        DataRequired(message="Clients need somewhere to turn. Add at least one resource."), Length(max=2000)],
-        description="Printed on every plan.")
+    country = SelectField("Country", choices=list(COUNTRIES.items()), default="US",
+                          description="In the United States the plan prints the 988 lines (call, text, chat, "
+                                      "Veterans, TTY and videophone) and 911 by itself. Elsewhere, add your "
+                                      "country's lines below: a plan cannot be finalized without one.")
+    crisis_resources = TextAreaField("Your own crisis lines", validators=[Length(max=2000)],
+                                     description="One per line, printed after the country's lines on every plan.")
+    after_hours_line = StringField("After-hours number", validators=[Length(max=300)],
+                                   description="Who answers out of hours, and when. Printed with the crisis lines.")
+    reply_time = StringField("How fast you answer messages", validators=[Length(max=300)],
+                             description="For example: We answer calls and messages within one working day.")
     client_contact = TextAreaField("How clients reach you", validators=[Length(max=500)],
                                    description="Phone, email and hours, printed on every plan. When empty, "
                                                "the practitioner's email is printed.")
+    day_of_session_text = TextAreaField("On the day of a session", validators=[Length(max=3000)],
+                                        description="One point per line, printed near the start of every plan that "
+                                                    "begins with a dosing session. Leave empty for our safe default.")
+    morning_time = TimeField("Morning", validators=[Optional()])
+    afternoon_time = TimeField("Afternoon", validators=[Optional()])
+    evening_time = TimeField("Evening", validators=[Optional()])
+
+    TIME_FIELDS = ("morning", "afternoon", "evening")
+
+    def load_times(self, practice) -> None:
+        for slot in self.TIME_FIELDS:
+            self[f"{slot}_time"].data = clock_time(practice, slot)
+
+    def apply_to(self, practice) -> None:
+        for name in ("integration_window_days", "paper_size", "large_print_default", "country", "crisis_resources",
+                     "after_hours_line", "reply_time", "client_contact", "day_of_session_text"):
+            setattr(practice, name, getattr(self, name).data)
+        times = dict(practice.plan_times or {})
+        for slot in self.TIME_FIELDS:
+            if self[f"{slot}_time"].data:
+                times[slot] = self[f"{slot}_time"].data.strftime("%H:%M")
+        practice.plan_times = times

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
@@ -40,6 +40,19 @@ TIMES_OF_DAY = {
     "bedtime": "Before bed",
 }
 PLAN_STATUSES = {"draft": "Draft", "finalized": "Finalized"}
+# What may not suit every client: the builder flags an item whose caution meets the client's history or
+# goals (plans/safety.py) until a practitioner has looked at it.
+CAUTIONS = {
+    "substances": "Alcohol and other substances",
+    "fasting": "Food and fasting",
+    "strenuous": "Strenuous exercise",
+    "eyes_closed": "Eyes closed or body-focused",
+    "alone": "Being alone",
+}
+# When a plan is given after its first days began: print the past days briefly ("behind"), or move the
+# whole schedule to start on the day it is given ("shift").
+PAST_DAYS = {"behind": "Print past days briefly, as already behind them",
+             "shift": "Start the schedule on the day the plan is given"}
 MAX_WINDOW_DAYS = 14
 
 
@@ -54,6 +67,13 @@ class ScheduleMixin:
     schedule_values: Mapped[list] = mapped_column(JSON, default=list)
     time_of_day: Mapped[str] = mapped_column(String(20), default="")
     prompts: Mapped[str] = mapped_column(Text, default="")  # journaling prompts, one per line
+    cautions: Mapped[list] = mapped_column(JSON, default=list, server_default=text("'[]'"))  # keys of CAUTIONS
+    # A trauma-sensitive version of the instructions (eyes open, shorter), offered in the builder.
+    gentle_variant: Mapped[str] = mapped_column(Text, default="", server_default=text("''"))
+
+    @property
+    def caution_labels(self) -> list[str]:
+        return [CAUTIONS[key] for key in CAUTIONS if key in (self.cautions or [])]
 
     @property
     def category_label(self) -> str:
@@ -138,6 +158,9 @@ class Plan(db.Model):
     finalized_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     # server_default: the migration gave plans made before it their first revision.
     revision: Mapped[int] = mapped_column(default=1, server_default="1")
+    past_days: Mapped[str] = mapped_column(String(10), default="behind", server_default="behind")
+    # Reminders (VALARM) in the calendar file. Plans made before 0010 had none, so they keep none.
+    reminders: Mapped[bool] = mapped_column(default=True, server_default=false())
 
     __mapper_args__ = {"version_id_col": revision, "version_id_generator": False}
 
@@ -170,8 +193,12 @@ class PlanItem(ScheduleMixin, db.Model):
     # "Join the Tuesday circle": the client's PDF and calendar list the series' next session dates.
     group_series_id: Mapped[int | None] = mapped_column(ForeignKey("group_series.id"), index=True)
     position: Mapped[int] = mapped_column(default=0)
+    # A practitioner looked at this item's cautions against the client's record (who and when).
+    caution_checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    caution_checked_at: Mapped[datetime | None]
 
     plan: Mapped[Plan] = relationship(back_populates="items")
+    caution_checked_by: Mapped[User | None] = relationship(foreign_keys=[caution_checked_by_id])
     group_series = relationship("GroupSeries")
     goals: Mapped[list[Goal]] = relationship(secondary=plan_item_goal, order_by="Goal.title")
     insights: Mapped[list[Insight]] = relationship(secondary=plan_item_insight, order_by="Insight.id")

@@ -37,6 +37,8 @@ FALLBACK_FONTS = "pdf/fonts.css"
 PDF_VARIANT = "pdf/ua-1"
 PRIMARY_FAMILIES = ("Atkinson Hyperlegible", "Atkinson Hyperlegible Ext")
 PAGE_SIZE_CSS = {"letter": "@page { size: letter; }", "a4": "@page { size: A4; }"}
+# The page number sits in a page-margin box, which a class on <html> cannot reach: large print adds this.
+LARGE_PRINT_PAGE_CSS = "@page { @bottom-right { font-size: 12pt; } }"
 
 
 class FetchRefused(ValueError):
@@ -145,11 +147,13 @@ class _Renderer:
     lock: threading.Lock
     stacks: dict = field(default_factory=dict)  # font-family CSS per tuple of fallback families
 
-    def stylesheets(self, html: str, paper_size: str) -> list[weasyprint.CSS]:
+    def stylesheets(self, html: str, paper_size: str, large_print: bool = False) -> list[weasyprint.CSS]:
         """The parsed stylesheets for one document: main, page size, and the fallback faces it needs."""
         codepoints = {ord(char) for char in set(html) if ord(char) > 0x7F} | self.stylesheet_chars
         codepoints = {c for c in codepoints if not any(face.covers_any((c,)) for face in self.primary_faces)}
         sheets = [self.stylesheet, self.page_css[paper_size]]
+        if large_print:
+            sheets.append(self.page_css["large"])
         needed = [face for face in self.faces if face.covers_any(codepoints)]
         for face in needed:
             if face.css is None:
@@ -215,6 +219,7 @@ def _build_renderer(static_folder: str) -> _Renderer:
                                 font_config=font_config)
     page_css = {size: weasyprint.CSS(string=css, font_config=font_config)
                 for size, css in PAGE_SIZE_CSS.items()}
+    page_css["large"] = weasyprint.CSS(string=LARGE_PRINT_PAGE_CSS, font_config=font_config)
     static = Path(static_folder)
     main_css = (static / STYLESHEET).read_text(encoding="utf-8")
     faces = _rename_faces(_parse_faces((static / FALLBACK_FONTS).read_text(encoding="utf-8")))
@@ -226,13 +231,14 @@ def _build_renderer(static_folder: str) -> _Renderer:
 
 def _template_context(doc: PlanDocument) -> dict:
     sections = [
+        ("safety", "Keeping you safe", True),
         ("note", f"A note from {doc.practitioner_name}", True),
-        ("first-days", "Your first days", bool(doc.first_days)),
+        ("first-days", "Your first days", bool(doc.first_days or doc.behind)),
         ("ongoing", "In the weeks after", bool(doc.ongoing)),
         ("goals", "What you are working towards", bool(doc.goals)),
+        ("if-things-feel-hard", "If things feel hard", True),
         ("journal", "Journaling pages", True),
         ("tracker", "Your weeks at a glance", bool(doc.tracker_practices)),
-        ("if-things-feel-hard", "If things feel hard", True),
     ]
     return {"doc": doc, "sections": sections, "weekdays": WEEKDAY_ABBREVIATIONS, "paragraphs": paragraphs,
             "long_date": long_date, "short_date": short_date}
@@ -248,22 +254,22 @@ def render_plan_html(doc: PlanDocument, stylesheet_links: tuple[str, ...] = ()) 
                            back_url=None, **_template_context(doc))
 
 
-def preview_html(doc: PlanDocument, back_url: str | None = None) -> str:
+def preview_html(doc: PlanDocument, back_url: str | None = None, held_back: list[str] = ()) -> str:
     """A full HTML page showing exactly what the PDF shows, styled for the screen (CSP-safe: linked CSS)."""
     links = (url_for("static", filename=FALLBACK_FONTS), url_for("static", filename=STYLESHEET))
     return render_template("pdf/plan.html", preview=True, stylesheet_links=links, back_url=back_url,
-                           **_template_context(doc))
+                           held_back=held_back, **_template_context(doc))
 
 
-def html_to_pdf(html: str, paper_size: str = "letter") -> bytes:
+def html_to_pdf(html: str, paper_size: str = "letter", large_print: bool = False) -> bytes:
     """Render plan HTML to a tagged PDF (PDF/UA-1), fetching only the app's static files.
 
-    Large print is carried by the HTML itself (a class on <html>).
+    Large print is carried by the HTML itself (a class on <html>), and by a page rule for the page number.
     """
     renderer = _renderer(current_app.static_folder)
     html_doc = weasyprint.HTML(string=html, base_url=BASE_URL, url_fetcher=renderer.fetcher)
     return html_doc.write_pdf(
-        stylesheets=renderer.stylesheets(html, paper_size),
+        stylesheets=renderer.stylesheets(html, paper_size, large_print),
         font_config=renderer.font_config,
         pdf_variant=PDF_VARIANT,
     )
@@ -276,4 +282,4 @@ def render_plan_pdf(doc: PlanDocument) -> bytes:
     """
     if doc.is_empty:
         raise EmptyPlanError("This plan has nothing in it yet: add a practice, a goal or a message first.")
-    return html_to_pdf(render_plan_html(doc), doc.paper_size)
+    return html_to_pdf(render_plan_html(doc), doc.paper_size, doc.large_print)

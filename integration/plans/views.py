@@ -18,11 +18,13 @@ from ..permissions import (child_or_404, client_scoped, may_change_library_entry
                            plannable_insights, reader_of, readable_insights, readable_items, reads, requires, writes)
 from ..notes.models import DosingSession, Insight
 from . import delivery, lifecycle
-from .assemble import DOCUMENT_LOAD_OPTIONS, build_document, client_facing_insights, start_date_for
+from .assemble import DOCUMENT_LOAD_OPTIONS, build_document, client_facing_insights, held_back, start_date_for
 from .calendar import ics_file
 from .document import EmptyPlanError
 from .forms import LibraryPracticeForm, PlanForm, PlanItemForm, PlanSettingsForm
 from .library import practice_library
+from .review import confirm_caution, review_items, starts_before_given
+from .safety import DEFAULT_DAY_OF_SESSION
 from .models import LIBRARY_CATEGORIES, LibraryPractice, Plan, PlanExport, PlanItem, ShareLink
 
 bp = Blueprint("plans", __name__)
@@ -104,14 +106,16 @@ def library_retire(library_id: int):
 def settings():
     practice = _practice()
     form = PlanSettingsForm(obj=practice)
+    if request.method == "GET":
+        form.load_times(practice)
     if form.validate_on_submit():
-        form.populate_obj(practice)
+        form.apply_to(practice)
         lifecycle.settings_changed(practice.id)
         record("change", obj=practice, detail="plan settings")
         db.session.commit()
         flash("Plan settings saved. They apply to plans finalized from now on.", "success")
         return redirect(url_for("plans.settings"))
-    return render_template("plans/settings.html", form=form)
+    return render_template("plans/settings.html", form=form, default_day_of_session=DEFAULT_DAY_OF_SESSION)
 
 
 # --- plans of a client ---------------------------------------------------------------------
@@ -208,6 +212,8 @@ def _apply_plan_form(form: PlanForm, plan: Plan, client) -> None:
         plan.start_date = form.start_date.data
     plan.message = form.message.data or ""
     plan.large_print = bool(form.large_print.data)
+    plan.reminders = bool(form.reminders.data)
+    plan.past_days = form.past_days.data if form.past_days.data in ("behind", "shift") else "behind"
     plan.appointments = form.appointment_rows()
     plan.updated_at = utcnow()
 
@@ -267,7 +273,8 @@ def _builder_page(client, plan: Plan, status: int = 200):
         "plans/builder.html", client=client, plan=plan, exports=exports, now=utcnow(),
         library_by_category={key: [e for e in library_entries if e.category == key] for key in LIBRARY_CATEGORIES},
         categories=LIBRARY_CATEGORIES, successor=delivery.successor(plan),
-        client_facing_insights=client_facing_insights, active_tab="plans.index"), status
+        client_facing_insights=client_facing_insights, active_tab="plans.index", reviews=review_items(plan),
+        days_past=starts_before_given(plan, local_today(client.practice.timezone))), status
 
 
 def _next_position(plan: Plan) -> int:
@@ -293,7 +300,8 @@ def add_from_library(client, plan_id: int):
     item = PlanItem(client_id=client.id, library_practice_id=entry.id, position=_next_position(plan),
                     category=entry.category, title=entry.title, instructions=entry.instructions,
                     schedule_kind=entry.schedule_kind, schedule_values=list(entry.schedule_values or []),
-                    time_of_day=entry.time_of_day, prompts=entry.prompts)
+                    time_of_day=entry.time_of_day, prompts=entry.prompts,
+                    cautions=list(entry.cautions or []), gentle_variant=entry.gentle_variant)
     plan.items.append(item)
     db.session.flush()
     record("change", obj=plan, client=client, detail=f"added item {item.id} from library {entry.id}")
@@ -421,6 +429,41 @@ def item_delete(client, plan_id: int, item_id: int):
     return redirect(url_for("plans.builder", client_id=client.id, plan_id=plan.id, _anchor="plan-items"))
 
 
+@bp.route("/clients/<int:client_id>/plans/<int:plan_id>/items/<int:item_id>/caution", methods=["POST"])
+@client_scoped
+@writes("plans")
+def item_caution(client, plan_id: int, item_id: int):
+    """A practitioner looked at an item's caution: it suits the client, or the gentler version does."""
+    plan = _plan_or_404(client, plan_id)
+    item = _item_or_404(client, plan, item_id)
+    if (refusal := _claim(client, plan)) is not None:
+        return refusal
+    gentler = request.form.get("choice") == "gentler"
+    confirm_caution(item, current_user._get_current_object(), gentler=gentler)
+    record("change", obj=item, client=client, detail="caution checked" + (", gentler version" if gentler else ""))
+    db.session.commit()
+    flash(f"“{item.title}” is checked.", "success")
+    return redirect(url_for("plans.builder", client_id=client.id, plan_id=plan.id, _anchor=f"item-{item.id}"))
+
+
+@bp.route("/clients/<int:client_id>/plans/<int:plan_id>/past-days", methods=["POST"])
+@client_scoped
+@writes("plans")
+def past_days(client, plan_id: int):
+    """Choose how a plan given after its first days began prints them: briefly, or shifted to start now."""
+    plan = _plan_or_404(client, plan_id)
+    choice = request.form.get("past_days")
+    if choice not in ("behind", "shift"):
+        abort(400)
+    if (refusal := _claim(client, plan)) is not None:
+        return refusal
+    plan.past_days = choice
+    record("change", obj=plan, client=client, detail=f"past days: {choice}")
+    db.session.commit()
+    flash("Saved. Check the preview.", "success")
+    return redirect(url_for("plans.builder", client_id=client.id, plan_id=plan.id))
+
+
 def _renumber(items: list[PlanItem]) -> None:
     for position, item in enumerate(items):
         item.position = position
@@ -431,7 +474,7 @@ def _items_response(client, plan: Plan, moved: PlanItem | None, status_text: str
     if is_htmx():
         db.session.refresh(plan, ["items"])
         return render_template("plans/_items.html", client=client, plan=plan, focus_id=focus_id,
-                               status_text=status_text, oob_status=True,
+                               status_text=status_text, oob_status=True, reviews=review_items(plan),
                                client_facing_insights=client_facing_insights)
     flash(status_text, "success")
     anchor = f"item-{moved.id}" if moved else "plan-items"
@@ -495,7 +538,7 @@ def preview(client, plan_id: int):
     document = build_document(plan)
     if not plan.items or document.is_empty:
         return render_template("plans/preview_empty.html", client=client, plan=plan, active_tab="plans.index")
-    return preview_html(document, back_url=back)
+    return preview_html(document, back_url=back, held_back=held_back(plan))
 
 
 @bp.route("/clients/<int:client_id>/plans/<int:plan_id>/finalize", methods=["POST"])
@@ -598,6 +641,7 @@ def share(client, plan_id: int, export_id: int):
     link, token = delivery.create_share_link(export, current_user._get_current_object())
     db.session.commit()
     return render_template("plans/share_created.html", client=client, plan=export.plan, export=export, link=link,
+                           page_url=url_for("plans.shared_page", token=token, _external=True),
                            pdf_url=url_for("plans.shared_pdf", token=token, _external=True),
                            ics_url=url_for("plans.shared_calendar", token=token, _external=True),
                            active_tab="plans.index")
@@ -650,6 +694,21 @@ def _unavailable() -> Response:
 
 
 @bp.route("/p/<token>")
+@limiter.shared_limit(_share_rate, scope="share-link")
+def shared_page(token: str):
+    """The page the private link opens (no account, mobile first, no script): who the plan is from, how
+    to reach them, help in a crisis, and the two downloads. Built from the delivered version only."""
+    link = delivery.open_link(token, "page", count=False)
+    if link is None:
+        return _unavailable()
+    landing = delivery.landing(link)
+    db.session.commit()
+    return _private(Response(render_template("plans/shared_page.html", landing=landing,
+                                             pdf_url=url_for("plans.shared_pdf", token=token),
+                                             ics_url=url_for("plans.shared_calendar", token=token))))
+
+
+@bp.route("/p/<token>/plan.pdf")
 @limiter.shared_limit(_share_rate, scope="share-link")
 def shared_pdf(token: str):
     link = delivery.open_link(token, "pdf")

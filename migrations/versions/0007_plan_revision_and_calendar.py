@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 from integration.clock import from_local, local_day
 from integration.groups.rules import UPCOMING_DAYS, UPCOMING_LIMIT
-from integration.plans.calendar import calendar_events, ics_file
+from integration.plans.calendar import ics_file, legacy_calendar_events
 
 
 # revision identifiers, used by Alembic.
@@ -84,7 +84,7 @@ def _store_calendars() -> None:
         items = [SimpleNamespace(**row._mapping) for row in connection.execute(
             sa.select(ITEM).where(ITEM.c.plan_id == export.plan_id).order_by(ITEM.c.position, ITEM.c.id))]
         stamp = export.finalized_at or export.created_at
-        events = calendar_events(items, plan_id=export.plan_id, start=export.start_date,
+        events = legacy_calendar_events(items, plan_id=export.plan_id, start=export.start_date,
                                  window_days=export.integration_window_days, timezone=export.timezone,
                                  circles=_circle_sessions(connection, items, export, stamp))
         ics = ics_file(events, stamp)

@@ -125,4 +125,19 @@
     dragged = null;
     saveOrder(list);
   });
+  // The private link's copy button (shown only with JavaScript; without it the field selects itself).
+  document.querySelectorAll("[data-copy-from]").forEach((button) => {
+    button.hidden = !navigator.clipboard;
+    button.addEventListener("click", async () => {
+      const field = document.getElementById(button.dataset.copyFrom);
+      const status = document.getElementById("copy-status");
+      try {
+        await navigator.clipboard.writeText(field.value);
+        if (status) status.textContent = "Copied.";
+      } catch (error) {
+        field.select();
+        if (status) status.textContent = "Select the link and copy it.";
+      }
+    });
+  });
 })();

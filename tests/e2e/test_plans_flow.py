@@ -82,7 +82,8 @@ def setting(live_server, admin_account) -> Setting:
             content=debrief_content(observations=f"{CLINICAL}: flat affect early, brighter by the end.",
                                     **{"safety-answer": f"{SAFETY}. No thoughts of self-harm."}))
         insight = InsightFactory(note=note, text="Night fear is old fear, from after the loss.",
-                                 client_words=CLIENT_WORDS, shared_with_coach=True)
+                                 client_words=CLIENT_WORDS, shared_with_coach=True,
+                                 words_confirmed_by_id=clinician.id, words_confirmed_at=utcnow())
         insight.goals.append(goal)
         InsightFactory(note=note, text=f"{PRIVATE_INSIGHT}: a pattern only for the record.")
         db.session.commit()
@@ -262,10 +263,11 @@ def test_a_coach_goes_from_a_signed_debrief_to_a_delivered_pdf_and_a_private_lin
     # A private link for Birdie: shown once, opened in a browser that has never signed in.
     page.get_by_role("button", name="Make a private link for Birdie").click()
     expect(page.get_by_role("heading", name="A private link for Birdie")).to_be_visible()
-    pdf_url = page.get_by_label("The plan (PDF)").input_value()
+    pdf_url = page.get_by_label("The plan (PDF)", exact=True).input_value()
     ics_url = page.get_by_label("The calendar file (.ics), for their phone").input_value()
-    assert live_server.owns(pdf_url) and re.search(r"/p/[^/]+$", pdf_url), pdf_url
-    assert ics_url == pdf_url + "/calendar.ics"
+    page_url = page.get_by_label(re.compile("^The link to give Birdie")).input_value()
+    assert live_server.owns(pdf_url) and re.search(r"/p/[^/]+/plan\.pdf$", pdf_url), pdf_url
+    assert ics_url == page_url + "/calendar.ics" and pdf_url == page_url + "/plan.pdf"
     browse.check("plans-share-link")
 
     fresh = browser.new_context(bypass_csp=True)  # no cookies: Birdie has no account
@@ -274,6 +276,10 @@ def test_a_coach_goes_from_a_signed_debrief_to_a_delivered_pdf_and_a_private_lin
     fresh.route(re.compile(rf"^(?!{re.escape(live_server.url)}(/|$))"), lambda route: route.abort())
     try:
         birdie = fresh.new_page()
+        birdie.goto(page_url)  # the page the link opens: who, how to reach them, help, the two downloads
+        expect(birdie.get_by_role("heading", name="Help right now, day or night")).to_be_visible()
+        expect(birdie.get_by_role("link", name="Download the plan (PDF)")).to_have_attribute("href", re.compile("/plan.pdf$"))
+        expect(birdie.get_by_role("link", name="Add to calendar")).to_be_visible()
         shared, filename = fetch_in(birdie, pdf_url)
         assert shared == pdf, "the link serves exactly the delivered bytes"
         assert filename.endswith(".pdf")

@@ -8,7 +8,6 @@ landed on is screenshotted and axe-checked.
 from __future__ import annotations
 
 import re
-from datetime import date
 
 from playwright.sync_api import expect
 
@@ -17,7 +16,7 @@ from integration.extensions import db
 from integration.notes import lifecycle
 from integration.notes.models import Note
 from tests.e2e.conftest import Account
-from tests.factories import PASSWORD, ClientFactory, UserFactory
+from tests.factories import PASSWORD, ClientFactory, UserFactory, practice_today
 
 SAVED = re.compile(r"^Saved \d{1,2}:\d{2} [AP]M$")
 COPIES = """() => Object.keys(localStorage).filter((key) => key.startsWith("integration:")).sort()"""
@@ -29,7 +28,7 @@ def notes_for(live_server, admin_account: Account) -> tuple[Account, dict]:
         ada = User.by_email(admin_account.email)
         cal = UserFactory(practice=ada.practice, role="therapist", name="Cal Rivers", email="cal@juniper.example")
         wren = ClientFactory.for_team(ada, cal, first_name="Wren", last_name="Halloway")
-        notes = {person.name: lifecycle.start(Note(client_id=wren.id, kind="integration", occurred_on=date.today()),
+        notes = {person.name: lifecycle.start(Note(client_id=wren.id, kind="integration", occurred_on=practice_today()),
                                               person) for person in (ada, cal)}
         db.session.commit()
         paths = {name: f"/clients/{wren.id}/notes/{note.id}" for name, note in notes.items()}
