@@ -56,7 +56,7 @@ VERBS = {"create": "created", "change": "changed", "conflict": "saved a version 
          "sign": "signed", "cosign": "co-signed", "discard": "discarded", "remove": "removed",
          "retract": "retracted", "restore": "restored", "delete": "deleted", "finalize": "finalized",
          "export": "exported", "share": "made a private link to", "revoke": "revoked a private link to",
-         "download": "downloaded", "retire": "retired", "reset-link": "made a password reset link for",
+         "download": "downloaded", "retire": "retired", "archive": "archived", "reset-link": "made a password reset link for",
          "two-step-reset": "reset the second sign-in step of", "deactivate": "deactivated",
          "reactivate": "reactivated"}
 # Actions about the person themselves: the whole sentence after their name.
@@ -74,7 +74,7 @@ KIND_WORDS = {"note": "a note", "dosingsession": "a dosing session", "insight": 
               "careteammember": "the care team", "practice": "the practice settings",
               "librarypractice": "a library entry", "groupseries": "a circle", "groupsession": "a circle session",
               "groupnote": "a circle's group note", "enrollment": "a circle enrolment",
-              "attendance": "circle attendance", "breakglass": "the clinical record", "user": "an account"}
+              "attendance": "circle attendance", "notetemplate": "a note template", "breakglass": "the clinical record", "user": "an account"}
 
 
 @dataclass
