@@ -80,7 +80,7 @@ class NewNoteForm(BaseForm):
     session_id = SelectField("Dosing session", coerce=int, choices=[],
                              description="A debrief belongs to the dosing session it follows.")
     occurred_on = DateField("Date", validators=[InputRequired(message="Enter the date of the note.")])
-    template_id = SelectField("Template", coerce=int, choices=[(0, "None")],
+    template_id = SelectField("Template", coerce=int, choices=[(0, "None")], default=0,
                               description="Your practice's prompts and starting text for the sections.")
 
     def __init__(self, *args, tz_name: str = "UTC", **kwargs):

@@ -40,6 +40,18 @@ def debrief_state(session: DosingSession) -> str | None:
     return "signed" if any(note.is_signed for note in debriefs) else "draft"
 
 
+def debrief_choice(client: Client) -> dict | None:
+    """The practice's debrief templates for a "Start the debrief" button, with this clinician's last
+    one picked; None when they may not start a debrief or there are none."""
+    if "debrief" not in note_kinds_to_start(client):
+        return None
+    offered = templates.offered(client.practice_id, ["debrief"])["debrief"]
+    if not offered:
+        return None
+    return {"templates": offered,
+            "selected": templates.last_used(current_user, client.practice_id).get("debrief", 0)}
+
+
 # --- dosing sessions -------------------------------------------------------------------------
 
 # What a session's pages show with it: who was there and the notes written after it.
@@ -70,7 +82,8 @@ def index(client):
     discarded = db.session.scalar(select(func.count()).select_from(discarded_drafts(client).subquery()))
     return render_template("notes/index.html", client=client, sessions=sessions, windows=windows,
                            loose_notes=loose_notes, has_debrief=has_debrief, debrief_state=debrief_state,
-                           kinds_to_start=note_kinds_to_start(client), discarded_count=discarded)
+                           kinds_to_start=note_kinds_to_start(client), discarded_count=discarded,
+                           debrief_choice=debrief_choice(client) if sessions else None)
 
 
 def _session_form(client: Client, session: DosingSession | None = None) -> DosingSessionForm:
@@ -156,7 +169,7 @@ def show_session(client, session_id: int):
     tz_name = viewer_tz()
     return render_template("notes/session.html", client=client, session=session,
                            window=integration_window(session, client.practice), debriefed=has_debrief(session),
-                           debrief=debrief_state(session),
+                           debrief=debrief_state(session), debrief_choice=debrief_choice(client),
                            today=local_today(tz_name), active_tab="notes.index")
 
 
