@@ -7,8 +7,14 @@ same field names and values as the dropdowns did, so what is saved is the same.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from playwright.sync_api import expect
+
+from integration.clients.models import Client
+from integration.clock import utcnow
+from integration.extensions import db
+from tests.factories import DosingSessionFactory
 
 from tests.e2e.test_notes_flow import make_record, server_fields, start_debrief
 
@@ -88,3 +94,61 @@ def test_emotions_are_filled_by_keyboard_alone_and_saved(signed_in, live_server,
     assert fields["body"] == "Heavy legs, then lightness in the chest."
     assert (fields["emotion-peace"], fields["emotion-love"], fields["emotion-grief"]) == ("3", "2", "4")
     assert fields["emotion-joy"] == "", "an emotion left alone stays unset"
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+def test_a_debrief_starts_from_a_practice_template(signed_in, live_server, admin_account):
+    """The admin writes a debrief template in practice settings; the debrief started from the session's
+    page with it shows its prompts and starting text. Clicks and heights are printed for the report."""
+    browse, page = signed_in, signed_in.page
+    page.set_viewport_size(DESK)
+    record = make_record(live_server, admin_account)
+
+    page.wait_for_load_state("networkidle")  # signing in just landed on the clients' list
+    browse.goto("/clients/")
+    browse.check("templates-clients")
+    browse.goto("/settings/practice")
+    browse.check("templates-practice-settings")
+    page.get_by_role("link", name="Note templates").click()
+    expect(page.get_by_role("heading", name="Note templates")).to_be_visible()
+    browse.check("templates-index-empty")
+    page.get_by_role("link", name="New post-session debrief template").click()
+    page.get_by_role("textbox", name="Name").fill("First debrief")
+    experience = page.get_by_role("group", name="The experience, in the client's words")
+    experience.get_by_role("textbox", name="Prompt").fill("Start with their first words after the session.")
+    page.get_by_role("group", name="Next steps").get_by_role("textbox", name="Starting text").fill(
+        "Check-in call within 48 hours.")
+    browse.check("templates-new")
+    page.get_by_role("button", name="Create the template").click()
+    expect(page.get_by_role("link", name="First debrief")).to_be_visible()
+    browse.check("templates-index")
+
+    page.set_viewport_size(PHONE)
+    browse.goto(record.session_path())
+    picker = page.get_by_role("combobox", name="Template")
+    expect(picker).to_have_value("0")  # never used: none picked
+    browse.check("templates-session-390")
+    page.set_viewport_size(DESK)
+    picker.select_option(label="First debrief")  # with a mouse: two clicks, open and pick
+    page.get_by_role("button", name="Start the debrief for session 1").click()
+    expect(page.get_by_role("heading", name=re.compile(r"^Post-session debrief · "))).to_be_visible()
+    expect(page.get_by_text("Start with their first words after the session.")).to_be_visible()
+    expect(page.get_by_role("textbox", name="Next steps", exact=True)).to_have_value("Check-in call within 48 hours.")
+    expect(page.get_by_text("from the template “First debrief” (version 1)")).to_be_visible()
+    browse.check("debrief-from-template")
+    desk = page_height(page)
+    page.set_viewport_size(PHONE)
+    phone = page_height(page)
+    print(f"\ndebrief from a template: 1 click to start once it is remembered (3 the first time: open the list, "
+          f"pick, start); {desk} px tall at 1280, {phone} px at 390")
+
+    # The next session's debrief: the template is already picked, so starting it is one click again.
+    with live_server.app.app_context():
+        second = DosingSessionFactory(client=db.session.get(Client, record.client_id), number=2, started_at=utcnow() - timedelta(hours=3))
+        second_path = f"/clients/{record.client_id}/sessions/{second.id}"
+        db.session.remove()
+    browse.goto(second_path)
+    expect(page.get_by_role("combobox", name="Template")).not_to_have_value("0")
+    browse.check("templates-session-remembered")
