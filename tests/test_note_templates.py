@@ -36,7 +36,7 @@ def test_an_admin_creates_edits_and_archives_a_template(as_admin, admin):
     assert as_admin.get("/settings/note-templates").status_code == 200
     page = as_admin.get("/settings/note-templates/new?kind=debrief").get_data(as_text=True)
     assert "The experience, in the client" in page and "Starting text" in page
-    assert "safety" not in page.lower().split("emotions, the safety check")[0].split("</fieldset>")[-1]
+    assert 'name="prompt_safety"' not in page and 'name="prompt_emotions"' not in page  # their own fields
     response = as_admin.post("/settings/note-templates/new?kind=debrief", data=FIRST)
     assert response.status_code == 302
     template = db.session.scalar(select(NoteTemplate))
@@ -172,3 +172,14 @@ def test_the_demo_practice_has_templates(runner, app):
     count = len(db.session.scalars(select(NoteTemplate)).all())
     runner.invoke(args=["demo-data"])
     assert len(db.session.scalars(select(NoteTemplate)).all()) == count
+
+
+def test_an_admin_without_clinical_access_starts_no_note_from_a_template(client, auth, practice, admin):
+    template = _template(practice, admin)
+    person = ClientFactory.for_team(UserFactory(practice=practice, role="therapist"))
+    auth.login(admin)
+    assert client.get(f"/clients/{person.id}/notes/new").status_code == 404
+    assert client.post(f"/clients/{person.id}/notes/new", data={
+        "kind": "debrief", "session_id": 0, "occurred_on": practice_today().isoformat(),
+        "template_id": template.id}).status_code == 404
+    assert db.session.scalar(select(Note)) is None
