@@ -124,6 +124,11 @@ def test_a_debrief_starts_from_a_practice_template(signed_in, live_server, admin
     page.get_by_role("button", name="Create the template").click()
     expect(page.get_by_role("link", name="First debrief")).to_be_visible()
     browse.check("templates-index")
+    page.set_viewport_size(PHONE)
+    browse.check("templates-index-390")
+    page.get_by_role("link", name="First debrief").click()
+    expect(page.get_by_role("button", name="Save a new version")).to_be_visible()
+    browse.check("templates-edit-390")
 
     page.set_viewport_size(PHONE)
     browse.goto(record.session_path())
