@@ -109,6 +109,12 @@ def test_a_debrief_starts_from_a_practice_template(signed_in, live_server, admin
     page.wait_for_load_state("networkidle")  # signing in just landed on the clients' list
     browse.goto("/clients/")
     browse.check("templates-clients")
+    browse.goto(record.session_path())  # before any template: the session's page as it was
+    browse.check("templates-session-before")
+    before = {DESK["width"]: page_height(page)}
+    page.set_viewport_size(PHONE)
+    before[PHONE["width"]] = page_height(page)
+    page.set_viewport_size(DESK)
     browse.goto("/settings/practice")
     browse.check("templates-practice-settings")
     page.get_by_role("link", name="Note templates").click()
@@ -135,7 +141,10 @@ def test_a_debrief_starts_from_a_practice_template(signed_in, live_server, admin
     picker = page.get_by_role("combobox", name="Template")
     expect(picker).to_have_value("0")  # never used: none picked
     browse.check("templates-session-390")
+    after_phone = page_height(page)
     page.set_viewport_size(DESK)
+    print(f"\nsession page without templates {before[1280]} px at 1280, {before[390]} at 390; with the picker "
+          f"{page_height(page)} at 1280, {after_phone} at 390")
     picker.select_option(label="First debrief")  # with a mouse: two clicks, open and pick
     page.get_by_role("button", name="Start the debrief for session 1").click()
     expect(page.get_by_role("heading", name=re.compile(r"^Post-session debrief · "))).to_be_visible()
