@@ -228,14 +228,18 @@ def build_world(practice, person) -> dict:
 
     measure = Measure(practice_id=practice.id, name="Evening check", items=["Rested"], scale=[["No", 0], ["Yes", 1]])
     db.session.add(measure)
+    from integration.notes import templates
+
+    template = templates.create(practice.id, "debrief", "First debrief",
+                                {"experience": {"prompt": "Their first words.", "start": "Started."}}, person)
     db.session.commit()
-    record.update(colleague=colleague, library=library[0], measure=measure)
+    record.update(colleague=colleague, library=library[0], measure=measure, template=template)
     return record
 
 
 FINDERS = {"client_id": lambda r: r["client"].id, **ARGUMENT_OBJECTS, **GROUP_ARGUMENT_OBJECTS,
            "user_id": lambda r: r["colleague"].id, "library_id": lambda r: r["library"].id,
-           "measure_id": lambda r: r["measure"].id}
+           "measure_id": lambda r: r["measure"].id, "template_id": lambda r: r["template"].id}
 
 
 def rules_of(app, method: str) -> list:
