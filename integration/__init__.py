@@ -74,6 +74,7 @@ def register_blueprints(app: Flask) -> None:
     from .home import bp as home_bp
     from .measures.views import bp as measures_bp
     from .notes.insight_views import bp as insights_bp
+    from .notes.template_views import bp as note_templates_bp
     from .notes.views import bp as notes_bp
     from .notes.views import cosign_bp
     from .plans.views import bp as plans_bp
@@ -81,7 +82,7 @@ def register_blueprints(app: Flask) -> None:
     from .search.views import bp as search_bp
     from .worklist import bp as worklist_bp
 
-    for blueprint in (home_bp, auth_bp, clients_bp, notes_bp, cosign_bp, insights_bp, search_bp, plans_bp,
+    for blueprint in (home_bp, auth_bp, clients_bp, notes_bp, cosign_bp, insights_bp, note_templates_bp, search_bp, plans_bp,
                       groups_bp, audit_bp, measures_bp, worklist_bp, exports_bp, erasure_bp,
                       dosing_bp, consent_settings_bp, safetyplans_bp, checkins_bp):
         app.register_blueprint(blueprint)

@@ -73,10 +73,11 @@ def _load_areas(practice, users: dict, clients: list[Client]) -> None:
     from .measures.demo import load_demo as measures
     from .notes.demo import load_demo as sessions_and_notes
     from .notes.insight_demo import load_demo as insights
+    from .notes.template_demo import load_demo as note_templates
     from .plans.demo import load_demo as plans
     from .safetyplans.demo import load_demo as safety_plans
 
-    for load in (history_and_goals, sessions_and_notes, insights, circles, plans, measures, dosing_safety,
+    for load in (note_templates, history_and_goals, sessions_and_notes, insights, circles, plans, measures, dosing_safety,
                  safety_plans, checkins):
         load(practice, users, clients)
         db.session.commit()

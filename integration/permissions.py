@@ -37,6 +37,8 @@ from .notes.models import DISCARD_KEEP_DAYS, Insight, Note
 # capability -> (what it allows, the roles that have it). Everyone else does not.
 CAPABILITIES: dict[str, tuple[str, frozenset[str]]] = {
     "practice.manage": ("Team, practice settings, plan settings, the audit log", frozenset({"admin"})),
+    "templates.manage": ("Note templates: prompts and starting text for the sections of a kind of note",
+                         frozenset({"admin"})),
     "clients.create": ("Add a client (and join their care team)", frozenset({"admin", "therapist", "coach"})),
     "clients.reach_all": ("Open any client of the practice without being on the care team",
                           frozenset({"admin"})),

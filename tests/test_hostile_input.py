@@ -230,19 +230,25 @@ def build_world(practice, person) -> dict:
 
     measure = Measure(practice_id=practice.id, name="Evening check", items=["Rested"], scale=[["No", 0], ["Yes", 1]])
     db.session.add(measure)
+    from integration.notes import templates
+
+    template = templates.create(practice.id, "debrief", "First debrief",
+                                {"experience": {"prompt": "Their first words.", "start": "Started."}}, person)
     db.session.commit()
     # erasure: a purge request waiting for a second admin (the record is open, so approving is refused)
     purge_request = PurgeRequest(practice_id=practice.id, client_id=record["client"].id, requested_by_id=colleague.id,
                                  expires_at=datetime.now() + timedelta(days=14), counts={})
     db.session.add(purge_request)
     db.session.commit()
-    record.update(colleague=colleague, library=library[0], measure=measure, purge_request=purge_request)
+    record.update(colleague=colleague, library=library[0], measure=measure, purge_request=purge_request,
+                  template=template)
     return record
 
 
 FINDERS = {"client_id": lambda r: r["client"].id, **ARGUMENT_OBJECTS, **GROUP_ARGUMENT_OBJECTS,
            "user_id": lambda r: r["colleague"].id, "library_id": lambda r: r["library"].id,
-           "measure_id": lambda r: r["measure"].id, "request_id": lambda r: r["purge_request"].id}
+           "measure_id": lambda r: r["measure"].id, "request_id": lambda r: r["purge_request"].id,
+           "template_id": lambda r: r["template"].id}
 
 
 def rules_of(app, method: str) -> list:

@@ -42,7 +42,8 @@ def test_the_editor_shows_the_draft_with_its_version(signed_in, note):
     assert 'id="note-editor"' in page
     assert 'data-version="1"' in page
     assert "It felt like floating over the lake" in page
-    assert re.search(r'<option value="4"\s+selected>4 · strong', page)  # grief intensity kept
+    assert re.search(r'name="emotion-grief" value="4" checked>', page)  # grief intensity kept
+    assert re.search(r'name="emotion-joy" value="" checked>', page)  # an emotion not picked: "not present"
 
 
 def test_autosave_bumps_the_version(signed_in, note):
@@ -108,6 +109,14 @@ def test_the_conflict_view_offers_nothing_to_take_from_an_empty_part(signed_in, 
     assert "Nothing written here." in page  # their next steps were empty
     assert 'data-conflict-use="next_steps"' not in page and 'data-conflict-append="next_steps"' not in page
     assert "Call on Thursday" in page  # mine stays in the editor
+
+
+def test_the_conflict_view_offers_the_emotion_saved_meanwhile(signed_in, note):
+    signed_in.post(url(note, "autosave"), **editor_post(1, debrief_content(**{"emotion-awe": "5"})))
+    stale = signed_in.post(url(note, "autosave"), **editor_post(1, debrief_content(**{"emotion-awe": ""})))
+    page = signed_in.get(stale.json["conflict_url"]).get_data(as_text=True)
+    assert 'data-conflict-use="emotion-awe" data-value="5"' in page  # theirs: 5, one click to take it
+    assert 'name="emotion-awe" value="" checked>' in page  # mine, not present, stays picked in the editor
 
 
 def test_a_stale_form_post_leads_to_the_conflict_view(signed_in, note):

@@ -27,6 +27,7 @@ ACTIONS: dict[str, str] = {
     "delete": "Deleted draft",
     "discard": "Discarded draft",
     "remove": "Removed",
+    "archive": "Archived",
     "retract": "Retracted",
     "finalize": "Finalized",
     "export": "Exported",

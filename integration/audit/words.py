@@ -65,7 +65,7 @@ VERBS = {"create": "created", "change": "changed", "conflict": "saved a version 
          "sign": "signed", "cosign": "co-signed", "discard": "discarded", "remove": "removed",
          "retract": "retracted", "restore": "restored", "delete": "deleted", "finalize": "finalized",
          "export": "exported", "record-export": "exported a copy of", "share": "made a private link to", "revoke": "revoked a private link to",
-         "download": "downloaded", "retire": "retired", "reset-link": "made a password reset link for",
+         "download": "downloaded", "retire": "retired", "archive": "archived", "reset-link": "made a password reset link for",
          "two-step-reset": "reset the second sign-in step of", "deactivate": "deactivated",
          "reactivate": "reactivated", "close": "closed", "reopen": "reopened",
          "purge-request": "asked to purge", "purge-cancel": "cancelled", "purge": "approved and carried out",
@@ -90,7 +90,8 @@ KIND_WORDS = {"note": "a note", "dosingsession": "a dosing session", "insight": 
               "attendance": "circle attendance", "breakglass": "the clinical record", "user": "an account",
               "purgerequest": "a purge request",
               "safetyplanversion": "a version of the safety plan",
-              "clientcheckin": "a client's check-in", "measureresponse": "a measure"}
+              "clientcheckin": "a client's check-in", "measureresponse": "a measure",
+              "notetemplate": "a note template"}
 
 
 @dataclass

@@ -10,12 +10,12 @@ from .. import signals
 from ..clients.models import Client
 from ..clock import local_day, local_today, viewer_tz
 from ..extensions import db
-from .models import NOTE_KINDS, Addendum, DosingSession, Insight, Note
+from .models import NOTE_KINDS, Addendum, DosingSession, Insight, Note, NoteTemplate
 
 
 def connect() -> None:
     for kind, receiver in (("note", notes), ("dosingsession", dosing_sessions), ("insight", insights),
-                           ("addendum", addenda)):
+                           ("addendum", addenda), ("notetemplate", note_templates)):
         signals.audit_objects.connect(receiver, sender=kind)
 
 
@@ -57,3 +57,10 @@ def addenda(kind: str, *, ids, practice_id: int) -> dict[int, str]:
                               .join(Note, Note.id == Addendum.note_id)
                               .where(Addendum.id.in_(ids), _in_practice(Addendum, practice_id)))
     return {row.id: f"an addendum to {note_words(NOTE_KINDS.get(row.kind, row.kind), row.occurred_on)}" for row in rows}
+
+
+def note_templates(kind: str, *, ids, practice_id: int) -> dict[int, str]:
+    """A template by its name and kind: a practice's wording, not a client's."""
+    found = db.session.scalars(select(NoteTemplate).where(NoteTemplate.id.in_(ids),
+                                                          NoteTemplate.practice_id == practice_id)).all()
+    return {t.id: f"the note template “{t.name}” ({t.kind_label.lower()})" for t in found}

@@ -20,7 +20,7 @@ from ..clock import TIME_FORMAT, to_local, viewer_tz
 from ..extensions import db
 from ..forms import stored_int
 from ..http import wants_json
-from . import lifecycle, sections
+from . import lifecycle, sections, templates
 from .forms import AddendumForm, SignForm
 from .models import DISCARD_KEEP_DAYS
 
@@ -70,6 +70,7 @@ def editor_context(page: NotePage, *, fields=None, errors=None, conflict=None, a
         mine = sections.fields_from_content(note.kind, conflict.content)
         differences = {name for name in theirs if theirs[name] != mine.get(name, "")}
     return dict(note=note, links=page.links, kind_sections=sections.sections_for(note.kind),
+                prompts=templates.prompts(note),
                 fields=mine, theirs=theirs, differences=differences, conflict=conflict, errors=errors or {},
                 addendum_form=addendum_form or AddendumForm(), hash_ok=lifecycle.hash_matches(note),
                 emotions=sections.EMOTIONS, intensities=sections.INTENSITIES, yes_no=sections.YES_NO,

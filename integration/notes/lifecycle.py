@@ -130,10 +130,11 @@ def hash_matches(note) -> bool:
     return bool(note.content_hash) and content_hash(note.content or {}) == note.content_hash
 
 
-def start(note, author: User):
-    """Begin a draft: an empty note of its kind, by `author`, at version 1 (flushed, so it has an id)."""
+def start(note, author: User, fields: Mapping | None = None):
+    """Begin a draft: a note of its kind, by `author`, at version 1 (flushed, so it has an id), empty
+    or holding a template's starting text (`fields`, as the editor posts them)."""
     note.author_id = author.id
-    note.store(sections.content_from_fields(note.kind, {})[0])
+    note.store(sections.content_from_fields(note.kind, fields or {})[0])
     note.status = "draft"
     note.version = 1
     note.updated_by_id = author.id

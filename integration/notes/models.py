@@ -178,6 +178,9 @@ class Note(LifecycleMixin, db.Model):
     # When its author discarded the draft (status "discarded"); restorable for DISCARD_KEEP_DAYS.
     discarded_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The version of the practice's note template it was started from (None: started blank). Its
+    # prompts stay the ones of that version, whatever the template becomes later.
+    template_version_id: Mapped[int | None] = mapped_column(ForeignKey("note_template_version.id"))
 
     client: Mapped[Client] = relationship()
     author: Mapped[User] = relationship(foreign_keys=[author_id])
@@ -188,6 +191,7 @@ class Note(LifecycleMixin, db.Model):
     addenda: Mapped[list[Addendum]] = relationship(back_populates="note", order_by="Addendum.created_at")
     insights: Mapped[list[Insight]] = relationship(back_populates="note", order_by="Insight.id")
     revisions: Mapped[list[NoteRevision]] = relationship(back_populates="note", order_by="NoteRevision.id")
+    template_version: Mapped[NoteTemplateVersion | None] = relationship()
 
     @property
     def kind_label(self) -> str:
@@ -280,3 +284,59 @@ class InsightTheme(db.Model):
     theme: Mapped[str] = mapped_column(String(60), index=True)
 
     insight: Mapped[Insight] = relationship(back_populates="themes")
+
+
+# The kinds of note a practice may write templates for: a client's own notes written from the
+# record. Not private process notes (the author's alone: nobody else shapes them), nor group notes
+# (started from the circle's page, one per member).
+TEMPLATE_KINDS = ("debrief", "integration", "coaching")
+
+
+class NoteTemplate(db.Model):
+    """A practice's template for one kind of note: a prompt and starting text per section.
+
+    Editing makes a new version (NoteTemplateVersion); a note keeps the version it started from.
+    Templates are archived, never deleted: notes may name them.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    practice_id: Mapped[int] = mapped_column(ForeignKey("practice.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    archived_at: Mapped[datetime | None]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    versions: Mapped[list[NoteTemplateVersion]] = relationship(
+        back_populates="template", order_by="NoteTemplateVersion.number")
+
+    @property
+    def current(self) -> NoteTemplateVersion:
+        return self.versions[-1]
+
+    @property
+    def name(self) -> str:
+        return self.current.name
+
+    @property
+    def kind_label(self) -> str:
+        return NOTE_KINDS.get(self.kind, self.kind)
+
+
+class NoteTemplateVersion(db.Model):
+    """One version of a template as it was saved: never changed afterwards.
+
+    `sections` is {section name: {"prompt": str, "start": str}} for the text sections of the kind
+    (sections without either are left out).
+    """
+
+    __table_args__ = (UniqueConstraint("template_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    template_id: Mapped[int] = mapped_column(ForeignKey("note_template.id"), index=True)
+    number: Mapped[int]
+    name: Mapped[str] = mapped_column(String(120))
+    sections: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    template: Mapped[NoteTemplate] = relationship(back_populates="versions")

@@ -18,7 +18,7 @@ from ..permissions import (child_or_404, client_scoped, clients_where, discarded
                            may_write_note, note_kinds_to_start, note_or_404, reader_of, readable_notes, reads, writes)
 from ..dosing.checks import consent_on_file
 from ..dosing.record import safety_record
-from . import editor, lifecycle
+from . import editor, lifecycle, templates
 from .forms import DosingSessionForm, NewNoteForm, SignForm
 from .models import DISCARD_KEEP_DAYS, NOTE_KINDS, Addendum, DosingSession, Note
 from .sections import INSIGHT_KINDS
@@ -41,6 +41,18 @@ def debrief_state(session: DosingSession) -> str | None:
     if not debriefs:
         return None
     return "signed" if any(note.is_signed for note in debriefs) else "draft"
+
+
+def debrief_choice(client: Client) -> dict | None:
+    """The practice's debrief templates for a "Start the debrief" button, with this clinician's last
+    one picked; None when they may not start a debrief or there are none."""
+    if "debrief" not in note_kinds_to_start(client):
+        return None
+    offered = templates.offered(client.practice_id, ["debrief"])["debrief"]
+    if not offered:
+        return None
+    return {"templates": offered,
+            "selected": templates.last_used(current_user, client.practice_id).get("debrief", 0)}
 
 
 # --- dosing sessions -------------------------------------------------------------------------
@@ -87,7 +99,8 @@ def index(client):
                            sessions_page=sessions, windows=windows, loose_notes=loose_notes.items,
                            notes_page=loose_notes, keep_sessions=keep_sessions, keep_notes=keep_notes,
                            has_debrief=has_debrief, debrief_state=debrief_state,
-                           kinds_to_start=note_kinds_to_start(client), discarded_count=discarded)
+                           kinds_to_start=note_kinds_to_start(client), discarded_count=discarded,
+                           debrief_choice=debrief_choice(client) if sessions and sessions.items else None)
 
 
 def _session_form(client: Client, session: DosingSession | None = None) -> DosingSessionForm:
@@ -190,7 +203,7 @@ def show_session(client, session_id: int):
     tz_name = viewer_tz()
     return render_template("notes/session.html", client=client, session=session, safety=safety_record(session),
                            window=integration_window(session, client.practice), debriefed=has_debrief(session),
-                           debrief=debrief_state(session),
+                           debrief=debrief_state(session), debrief_choice=debrief_choice(client),
                            today=local_today(tz_name), active_tab="notes.index")
 
 
@@ -257,22 +270,33 @@ def new_note(client):
         if may("read", "sessions", client) else []
     form.session_id.choices = [(0, "Not tied to a dosing session")] + [
         (s.id, f"Session {s.number} · {local_day(s.started_at, tz_name):%b %-d, %Y}") for s in sessions]
+    # Only the kinds this user may start: a coach sees coaching templates, never clinical ones.
+    offered = {kind: found for kind, found in templates.offered(client.practice_id, kinds).items() if found}
+    offered_by_id = {t.id: t for found in offered.values() for t in found}
+    form.template_kinds = {t.id: t.kind for t in offered_by_id.values()}
+    form.template_id.choices = {"Start blank": [(0, "None")], **{
+        NOTE_KINDS[kind]: [(t.id, t.name) for t in found] for kind, found in offered.items()}}
     if request.method == "GET":
         form.kind.data = request.args.get("kind") if request.args.get("kind") in kinds else kinds[0]
         form.session_id.data = request.args.get("session_id", type=int) or (sessions[0].id if sessions and
                                                                             form.kind.data == "debrief" else 0)
         form.occurred_on.data = local_today(tz_name)
+        form.template_id.data = templates.last_used(current_user, client.practice_id).get(form.kind.data, 0)
     if form.validate_on_submit():
         tied = form.kind.data in ("debrief", "integration")  # coaching and process notes stand alone
+        template = offered_by_id.get(form.template_id.data)
+        version = template.current if template is not None else None
         note = lifecycle.start(Note(client_id=client.id, kind=form.kind.data, occurred_on=form.occurred_on.data,
-                                    dosing_session_id=(form.session_id.data or None) if tied else None),
-                               current_user)
-        record("create", obj=note, client=client, detail=f"{note.kind} note")
+                                    dosing_session_id=(form.session_id.data or None) if tied else None,
+                                    template_version=version),
+                               current_user, templates.starting_fields(version))
+        record("create", obj=note, client=client, detail=f"{note.kind} note" + (
+            f", from template {template.id} version {version.number}" if version else ""))
         db.session.commit()
         return redirect(url_for("notes.show_note", client_id=client.id, note_id=note.id))
     status = 422 if request.method == "POST" else 200
     return render_template("notes/new_note.html", client=client, form=form, has_sessions=bool(sessions),
-                           kinds=kinds, active_tab="notes.index"), status
+                           kinds=kinds, has_templates=bool(offered), active_tab="notes.index"), status
 
 
 @bp.route("/notes/<int:note_id>")

@@ -33,7 +33,13 @@
     function collect() {
       const fields = {};
       for (const el of form.elements) {
-        if (el.name && !SKIP.has(el.name) && !el.disabled) fields[el.name] = el.value;
+        if (!el.name || SKIP.has(el.name) || el.disabled) continue;
+        if (el.type === "radio") {
+          // An emotion's pills: the checked one's value, "" when none is (never the last pill's).
+          if (el.checked || !(el.name in fields)) fields[el.name] = el.checked ? el.value : "";
+        } else {
+          fields[el.name] = el.value;
+        }
       }
       return fields;
     }
@@ -296,9 +302,32 @@
       const field = form.elements.namedItem(use ? use.dataset.conflictUse : add.dataset.conflictAppend);
       if (!field) return;
       field.value = use ? button.dataset.value : [field.value, button.dataset.value].filter(Boolean).join("\n\n");
-      field.focus();
+      const focusable = field instanceof RadioNodeList
+        ? [...field].find((radio) => radio.checked) || field[0] : field;
+      focusable.focus();
       showLayout();
       changed();
+    });
+
+    // -- a folded section says in one line what it holds
+
+    function foldSummary(section) {
+      const parts = [];
+      section.querySelectorAll("textarea").forEach((area) => {
+        if (area.value.trim()) parts.push(area.value.trim().replace(/\s+/g, " "));
+      });
+      section.querySelectorAll("input[type=radio]:checked").forEach((radio) => {
+        const name = document.getElementById(`f-${radio.name}-label`);
+        if (radio.value && name) parts.unshift(`${name.textContent} ${radio.value}`);
+      });
+      return parts.length ? parts.join(" · ") : "Nothing written";
+    }
+
+    form.querySelectorAll("details.note-fold").forEach((fold) => {
+      fold.addEventListener("toggle", () => {
+        const line = fold.querySelector("[data-fold-summary]");
+        if (line) line.textContent = fold.open ? "" : foldSummary(fold);
+      });
     });
 
     form.addEventListener("input", changed);
@@ -418,6 +447,19 @@
     });
     out.append(fill, " ", drop);
   }
+
+  // "+ insight" in a section: open the insight form below the note and put the cursor in it.
+  // (The panel is replaced when an insight is added, so the form is looked up at each click.)
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest("[data-add-insight]");
+    const adder = document.getElementById("insight-add");
+    if (!link || !adder) return;
+    event.preventDefault();
+    adder.open = true;
+    adder.scrollIntoView({ block: "start" });
+    const first = adder.querySelector("textarea, input:not([type=hidden])");
+    if (first) first.focus();
+  });
 
   document.addEventListener("DOMContentLoaded", () => {
     const form = document.getElementById("note-editor");

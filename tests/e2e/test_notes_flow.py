@@ -90,6 +90,11 @@ def text(page, label: str):
     return page.get_by_role("textbox", name=label, exact=True)
 
 
+def emotion(page, name: str, intensity: str):
+    """One pill of the debrief's emotions: the intensity of one emotion (a radio in its group)."""
+    return page.get_by_role("radiogroup", name=name, exact=True).get_by_role("radio", name=intensity, exact=True)
+
+
 def local_copy(page, note_path: str) -> dict | None:
     """The editor's copy of the note in this browser's local storage, if any (the key the editor names)."""
     return page.evaluate("""() => {
@@ -178,8 +183,8 @@ def test_debrief_autosaves_survives_reloads_and_the_network_links_insights_and_s
     expect(text(page, EXPERIENCE)).to_have_value(re.compile("porch light was on"))
 
     # Emotions and the safety check are fields like any other.
-    page.get_by_label("Grief, sadness").select_option(label="4 · strong")
-    page.get_by_label("Peace, calm").select_option(label="3 · moderate")
+    emotion(page, "Grief, sadness", "4 · strong").check()
+    emotion(page, "Peace, calm", "3 · moderate").check()
     text(page, "Mood at the end of the session").fill("Calm, a little tired")
     page.get_by_label("Asked about thoughts of self-harm?").select_option(label="Yes")
     text(page, "Their answer").fill("None. She said she feels more like living than she has in years.")
