@@ -85,7 +85,8 @@ def test_add_a_client_then_find_them_by_search(signed_in):
     row_link = page.get_by_role("link", name="Halloway, Wren")
     expect(row_link).to_be_visible()
     expect(page.get_by_role("row").filter(has=row_link)).to_contain_text("they/them")
-    expect(page.get_by_text("1 client", exact=True)).to_be_visible()
+    # The list is paged by keyset and never counts everything (issue 14): one body row, one match.
+    expect(page.locator(".client-table tbody tr")).to_have_count(1)
     browse.check("clients-search-found")
 
     # The preferred name is searchable too; someone else's name is not found.
