@@ -3,13 +3,13 @@
 worklist shows both."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 from sqlalchemy import select
 
 from ..auth.models import User
 from ..clients.models import Client
-from ..clock import local_today
+from ..clock import from_local, local_today, utcnow
 from ..extensions import db
 from ..plans.delivery import create_share_link
 from ..plans.models import Plan, PlanExport
@@ -47,7 +47,13 @@ def load_demo(practice, users: dict[str, User], clients: list[Client]) -> None:
                                          mood=MOODS[(index + n) % len(MOODS)], sleep=("well", "so_so")[n % 2],
                                          practices=practices, stayed_with=LINES[(index + n) % len(LINES)],
                                          reach_out=index == 0 and day == today,
-                                         reach_when="soon" if index == 0 and day == today else ""))
+                                         reach_when="soon" if index == 0 and day == today else "",
+                                         created_at=_sent_at(day, practice.timezone)))
             day += timedelta(days=1)
             n += 1
     db.session.commit()
+
+
+def _sent_at(day, tz_name: str):
+    """The evening of the day checked in for, in the practice's zone; today's not after now."""
+    return min(from_local(day, time(20, 30), tz_name), utcnow())

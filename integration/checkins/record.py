@@ -86,8 +86,9 @@ def quiet_clients(user, *, scopes, today: date) -> list[WorkItem]:
         since = max(plan.start_date, last.get(client_id) or plan.start_date)
         if (today - since).days >= QUIET_DAYS:
             items.append(WorkItem("quiet", client_id, name, "No check-in for two days",
-                                  f"Window open since {plan.start_date:%b %-d}; last check-in "
-                                  + (f"{last[client_id]:%b %-d}." if client_id in last else "none yet."),
+                                  f"Plan started {plan.start_date:%b %-d}; "
+                                  + (f"last check-in {last[client_id]:%b %-d}." if client_id in last
+                                     else "no check-in yet."),
                                   _url(client_id), since))
     return items
 
