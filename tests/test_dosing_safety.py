@@ -328,3 +328,22 @@ def test_a_planned_session_asks_for_no_debrief_and_opens_no_window(signed_in, pe
     for page in (overview, worklist):
         assert "has no debrief yet" not in page and "Integration window open" not in page
     assert "was planned today" in worklist
+
+
+def test_a_planned_session_offers_no_debrief_to_start_and_takes_no_notes(signed_in, person):
+    held = DosingSessionFactory(client=person, number=1, started_at=datetime.utcnow() - timedelta(days=9))
+    planned = DosingSessionFactory(client=person, number=2, status="planned",
+                                   started_at=datetime.utcnow() + timedelta(days=5))
+    session_page = signed_in.get(f"/clients/{person.id}/sessions/{planned.id}").get_data(as_text=True)
+    assert "Start the debrief" not in session_page and "Add an integration note" not in session_page
+    assert "open once the session is recorded as held" in session_page
+    notes_tab = signed_in.get(f"/clients/{person.id}/sessions").get_data(as_text=True)
+    assert notes_tab.count("Start the debrief") == 1, "only the held session offers its debrief"
+
+    # The new-note form offers the held session only, and picks it for a debrief.
+    form = signed_in.get(f"/clients/{person.id}/notes/new?kind=debrief").get_data(as_text=True)
+    assert f'<option selected value="{held.id}">' in form and f'value="{planned.id}"' not in form
+    refused = signed_in.post(f"/clients/{person.id}/notes/new", data={
+        "kind": "debrief", "session_id": planned.id, "occurred_on": practice_today().isoformat(), "template_id": 0})
+    assert refused.status_code == 422
+    assert not planned.notes_written

@@ -265,7 +265,9 @@ def new_note(client):
     form.kind.choices = [(kind, NOTE_KINDS[kind]) for kind in kinds]
     if "process" not in kinds:
         form.kind.description = ""
-    sessions = db.session.scalars(select(DosingSession).where(DosingSession.client_id == client.id)
+    # Notes follow a session that was held: a planned one has nothing to debrief yet.
+    sessions = db.session.scalars(select(DosingSession).where(DosingSession.client_id == client.id,
+                                                              DosingSession.status == "held")
                                   .order_by(DosingSession.started_at.desc())).all() \
         if may("read", "sessions", client) else []
     form.session_id.choices = [(0, "Not tied to a dosing session")] + [
