@@ -311,10 +311,12 @@ def main() -> int:
     for name, value, note in rows:
         print(f"{name:<{width}}  {value:>12}  {note}")
 
+    from bench.caseload import main as caseload_with_a_year_of_measures
     from bench.scale import main as search_at_scale
     from bench.workers import main as workers_beside_a_slow_page
 
     failed = search_at_scale()
+    failed = caseload_with_a_year_of_measures() or failed
     workers_beside_a_slow_page()
     return failed
 

@@ -94,15 +94,24 @@ def counts_by_client(client_ids: list[int]) -> dict[int, Counter]:
     return counts
 
 
+# A kind shows this many items at most, so the page stays one a person can read (and a page that does
+# not grow with the caseload); the rest are counted and wait on each client's own record.
+SHOWN_PER_KIND = 30
+
+
 @bp.route("/worklist")
 @login_required
 def index():
     items = work_items(team_scopes(), local_today(viewer_tz()))
-    shown = sorted({item.client_id for item in items})
+    sections = []
+    for kind, (_, heading, _) in KINDS.items():
+        found = [i for i in items if i.kind == kind]
+        if found:
+            sections.append((kind, heading, found[:SHOWN_PER_KIND], len(found)))
+    shown = sorted({item.client_id for _, _, found, _ in sections for item in found})
     if shown:
         _audit_views(shown)
-    sections = [(kind, heading, [i for i in items if i.kind == kind]) for kind, (_, heading, _) in KINDS.items()]
-    return render_template("worklist.html", items=items, sections=[s for s in sections if s[2]])
+    return render_template("worklist.html", sections=sections)
 
 
 def _audit_views(client_ids: list[int]) -> None:

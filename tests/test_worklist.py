@@ -72,3 +72,22 @@ def test_the_worklist_audits_a_view_of_each_client_it_shows(signed_in, therapist
     signed_in.get("/worklist")
     rows = db.session.scalars(select(AuditEvent).where(AuditEvent.detail == "worklist")).all()
     assert sorted((r.client_id, r.action, r.user_id) for r in rows) == [(c, "view", therapist.id) for c in shown]
+
+
+def test_a_long_kind_shows_its_oldest_thirty_and_counts_the_rest(signed_in, therapist):
+    from sqlalchemy import select
+
+    from integration.audit.models import AuditEvent
+    from integration.worklist import SHOWN_PER_KIND
+
+    clients = [ClientFactory.for_team(therapist, first_name=f"Waiting{n:02d}", last_name="Client")
+               for n in range(SHOWN_PER_KIND + 4)]
+    for age, client in enumerate(clients):  # the first client's session is the newest
+        DosingSessionFactory(client=client, number=1, started_at=datetime.utcnow() - timedelta(days=10 + age))
+    page = signed_in.get("/worklist").get_data(as_text=True)
+    assert f"Sessions without a debrief <span class=\"muted\">({SHOWN_PER_KIND + 4})</span>" in page
+    assert page.count("has no debrief yet") == SHOWN_PER_KIND
+    assert "And 4 more, the oldest shown first." in page
+    assert "Waiting33" in page and "Waiting00" not in page, "the oldest wait longest: they come first"
+    audited = set(db.session.scalars(select(AuditEvent.client_id).where(AuditEvent.detail == "worklist")))
+    assert audited == {c.id for c in clients[4:]}, "a view is recorded for the clients shown, not the ones counted"
