@@ -82,12 +82,7 @@ def add_vitals(client, session_id: int):
                             heart_rate=form.heart_rate.data, spo2=form.spo2.data, resp_rate=form.resp_rate.data,
                             moaas=form.rating("moaas"), dissociation=form.rating("dissociation"),
                             recorded_by_id=current_user.id)
-    db.session.add(reading)
-    db.session.flush()
-    record("create", obj=reading, client=client, detail=f"vitals of dosing session {session.number}")
-    db.session.commit()
-    flash("Reading saved.", "success")
-    return redirect(url_for("dosing.safety", client_id=client.id, session_id=session.id) + "#vitals")
+    return _added(client, session, reading, "vitals", "Reading saved.", "vitals")
 
 
 @bp.route("/sessions/<int:session_id>/adverse-events", methods=["POST"])
@@ -103,12 +98,7 @@ def add_adverse_event(client, session_id: int):
     event = AdverseEvent(client_id=client.id, dosing_session_id=session.id, kind=form.kind.data,
                          detail=form.detail.data or "", severity=form.severity.data, action=form.action.data,
                          resolved=form.resolved.data, recorded_by_id=current_user.id)
-    db.session.add(event)
-    db.session.flush()
-    record("create", obj=event, client=client, detail=f"adverse event of dosing session {session.number}")
-    db.session.commit()
-    flash("Adverse event recorded.", "success")
-    return redirect(url_for("dosing.safety", client_id=client.id, session_id=session.id) + "#adverse-events")
+    return _added(client, session, event, "adverse event", "Adverse event recorded.", "adverse-events")
 
 
 @bp.route("/sessions/<int:session_id>/discharge", methods=["POST"])
@@ -127,7 +117,21 @@ def discharge(client, session_id: int):
     record("change", obj=session, client=client, detail=f"discharge of dosing session {session.number}")
     db.session.commit()
     flash("Discharge recorded.", "success")
-    return redirect(url_for("dosing.safety", client_id=client.id, session_id=session.id) + "#discharge")
+    return _back_to_safety(client, session, "discharge")
+
+
+def _added(client, session: DosingSession, row, what: str, message: str, anchor: str):
+    """Save a new row of the session's safety record, audit it, and go back to its part of the page."""
+    db.session.add(row)
+    db.session.flush()
+    record("create", obj=row, client=client, detail=f"{what} of dosing session {session.number}")
+    db.session.commit()
+    flash(message, "success")
+    return _back_to_safety(client, session, anchor)
+
+
+def _back_to_safety(client, session: DosingSession, anchor: str):
+    return redirect(url_for("dosing.safety", client_id=client.id, session_id=session.id) + f"#{anchor}")
 
 
 # --- consent -----------------------------------------------------------------------------------
