@@ -12,7 +12,7 @@ from integration.audit.models import AuditEvent
 from integration.extensions import db
 from integration.plans.models import Plan, PlanExport
 from integration.safetyplans.models import STEPS, SafetyPlanVersion
-from tests.factories import ClientFactory, NoteFactory, PlanFactory, PlanItemFactory, UserFactory, note_content
+from tests.factories import ClientFactory, NoteFactory, PlanFactory, PlanItemFactory, note_content
 
 PLANTED = "quinceblossom"  # written only in clinical content: must never reach the safety plan PDF
 WORDS = {

@@ -9,7 +9,7 @@ from integration.audit.models import AuditEvent
 from integration.clock import utcnow
 from integration.extensions import db
 from integration.notes import lifecycle
-from integration.notes.models import Insight, Note, NoteRevision
+from integration.notes.models import Insight, Note
 from tests.factories import (ClientFactory, DosingSessionFactory, InsightFactory, NoteFactory, PlanFactory,
                              PlanItemFactory, UserFactory)
 

@@ -113,6 +113,13 @@ CHECK_IN_SPAN_DAYS = 60  # check-ins spread over the last two months
 SENSITIVE_GOALS = {"Stay steady with urges when stress peaks"}
 
 
+def demo_clinician(client: Client, users: dict[str, User], fallback: User | None = None) -> User | None:
+    """The demo clinician (Ines or Theo) on this client's care team, else `fallback`: whom the demo's
+    areas name as the author of what they write for the client."""
+    team = {member.user_id for member in client.care_team}
+    return next((users[k] for k in ("ines", "theo") if k in users and users[k].id in team), fallback)
+
+
 def load_demo(practice, users: dict[str, User], clients: list[Client]) -> None:
     """Add history items and goals with check-ins to the demo clients; running again adds nothing."""
     today = local_today(practice.timezone)

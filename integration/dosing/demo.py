@@ -10,6 +10,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from ..auth.models import User
+from ..clients.demo import demo_clinician
 from ..clients.models import Client
 from ..clock import local_day, utcnow
 from ..extensions import db
@@ -50,8 +51,7 @@ def load_demo(practice, users: dict[str, User], clients: list[Client]) -> None:
                                       .order_by(DosingSession.started_at)).all()
         if not sessions:
             continue
-        clinician = next((users[k] for k in ("ines", "theo") if k in users and
-                          any(m.user_id == users[k].id for m in client.care_team)), users["admin"])
+        clinician = demo_clinician(client, users, users["admin"])
         first_day = local_day(sessions[0].started_at, practice.timezone)
         db.session.add(Consent(client_id=client.id, consent_text_id=text.id, series="First series",
                                signed_on=first_day - timedelta(days=3), signed_by=client.full_name,

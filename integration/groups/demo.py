@@ -7,6 +7,7 @@ from datetime import date, time, timedelta
 from sqlalchemy import select
 
 from ..auth.models import User
+from ..clients.demo import demo_clinician
 from ..clients.models import Client
 from ..clock import from_local, local_day, local_today, utcnow
 from ..extensions import db
@@ -54,11 +55,6 @@ NOTES = {
 
 def _latest_tuesday(today: date) -> date:
     return today - timedelta(days=(today.weekday() - 1) % 7 or 7)
-
-
-def _therapist(client: Client, users: dict[str, User]) -> User | None:
-    team = {m.user_id for m in client.care_team}
-    return next((users[k] for k in ("ines", "theo") if k in users and users[k].id in team), None)
 
 
 def load_demo(practice, users: dict[str, User], clients: list[Client]) -> None:
@@ -113,7 +109,7 @@ def _notes(practice, session: GroupSession, by_name: dict[str, Client], users: d
     db.session.flush()
     for name, fields in NOTES.items():
         client = by_name.get(name)
-        author = _therapist(client, users) if client else None
+        author = demo_clinician(client, users) if client else None
         if author is None:
             continue
         attendance = db.session.scalar(select(Attendance).where(

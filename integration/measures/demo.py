@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from ..clients.demo import demo_clinician
 from ..clients.models import Client
 from ..clock import local_day, local_today
 from ..extensions import db
@@ -56,8 +57,7 @@ def load_demo(practice, users: dict, clients: list[Client]) -> None:
                                       .order_by(DosingSession.started_at)).all()
         if not sessions:
             continue
-        clinician = next((users[k] for k in ("ines", "theo") if k in users and
-                          any(m.user_id == users[k].id for m in client.care_team)), None)
+        clinician = demo_clinician(client, users)
         days = [local_day(s.started_at, practice.timezone) - timedelta(days=1) for s in sessions]
         days.append(min(today, local_day(sessions[-1].started_at, practice.timezone) + timedelta(days=2)))
         for definition, totals in zip((PHQ9, GAD7), course):

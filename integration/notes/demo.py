@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 
 from ..auth.models import User
+from ..clients.demo import demo_clinician
 from ..clients.models import Client
 from ..clock import from_local, local_today
 from ..extensions import db
@@ -271,7 +272,7 @@ def load_demo(practice, users: dict[str, User], clients: list[Client]) -> None:
                 select(DosingSession.id).where(DosingSession.client_id == client.id).limit(1)) is not None:
             continue
         team = {m.user_id for m in client.care_team}
-        therapist = next((users[k] for k in ("ines", "theo") if k in users and users[k].id in team), users["admin"])
+        therapist = demo_clinician(client, users, users["admin"])
         coach = users["june"] if "june" in users and users["june"].id in team else therapist
         _load_client(practice, client, story, therapist, coach, today)
         _own_notes(client, users, team, today)

@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from ..clock import local_today
 from ..forms import BaseForm, MultiCheckboxField
 from .lifecycle import MAX_REASON_CHARS
-from .models import PRODUCTS, ROUTES, SESSION_STATUSES
+from .models import PRODUCTS, ROUTES
 from .sections import MAX_SECTION_CHARS
 
 # Above these, a dose is possible but unusual enough to ask "is this right?" before saving.

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from ..clients.demo import demo_clinician
 from ..clients.models import Client
 from ..clock import utcnow
 from ..extensions import db
@@ -33,8 +34,7 @@ def load_demo(practice, users: dict, clients: list[Client]) -> None:
     if client is None or db.session.scalar(
             select(SafetyPlanVersion.id).where(SafetyPlanVersion.client_id == client.id).limit(1)) is not None:
         return
-    clinician = next((users[k] for k in ("ines", "theo") if k in users and
-                      any(m.user_id == users[k].id for m in client.care_team)), None)
+    clinician = demo_clinician(client, users)
     author = clinician.id if clinician else None
     now = utcnow()
     db.session.add(SafetyPlanVersion(client_id=client.id, number=1, steps=dict(FIRST), created_by_id=author,

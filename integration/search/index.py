@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import reduce
 
-from sqlalchemy import DDL, ColumnElement, and_, column, delete, event, func, insert, literal_column, select, table
+from sqlalchemy import DDL, ColumnElement, column, delete, event, func, insert, literal_column, select, table
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, attributes
 
