@@ -164,13 +164,15 @@ def _candidates(dialect: str, match: index.Match, key, base: Select, parts: list
         each = union(*(base.where(part) for part in parts)).subquery("each_scope")
         listed = select(each.c[key.name])
     if dialect != "sqlite":
-        allowed = listed.limit(case((is_narrow, None), else_=0)).cte("allowed").prefix_with("MATERIALIZED")
+        # PostgreSQL runs a condition that reads no row first (a "One-Time Filter") and skips the
+        # branch it turns off, CTE included; the LIMITs stay constants the planner can cost.
+        allowed = listed.cte("allowed").prefix_with("MATERIALIZED")
         # OFFSET 0 keeps the order and the test above the sort: rows are tested newest first.
         newest = select(allowed.c[key.name].label("id")).order_by(allowed.c[key.name].desc()).offset(0).subquery("newest")
         matches = select(match.test).where(match.row_key == newest.c.id).scalar_subquery()
-        narrow = select(newest.c.id).where(matches).limit(narrow_limit)
-        wide = (base.join(match.target, match.onclause).where(match.where, within)
-                .order_by(key.desc()).limit(wide_limit))
+        narrow = select(newest.c.id).where(is_narrow, matches).limit(CANDIDATES + 1)
+        wide = (base.join(match.target, match.onclause).where(in_scope > NARROW_SCOPE, match.where, within)
+                .order_by(key.desc()).limit(CANDIDATES + 1))
         return union_all(select(narrow.subquery()), select(wide.subquery())).subquery("candidates")
     fts = match.target
     allowed = listed.limit(case((is_narrow, -1), else_=0)).cte("allowed").prefix_with("MATERIALIZED")
