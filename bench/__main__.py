@@ -8,7 +8,9 @@
 (d)  serving an already-delivered version: stored bytes through the download route and the private link.
 (e)  resident memory over 100 renders in one process.
 (f)  signing in through the route: a wrong password, an email whose sign-in is paused, the right one.
-Then search across clients at scale (bench/scale.py: BENCH_SCALE, BENCH_DATABASE_URL), and autosave
+Then the pages at scale, with and without the planner's statistics (bench/scale.py: BENCH_SCALE,
+BENCH_DATABASE_URL; search for three readers, the client list, the worklist, a client's overview,
+Notes and Insights tabs, the audit log), and autosave
 beside slow pages under each gunicorn worker model (bench/workers.py).
 """
 import os

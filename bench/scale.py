@@ -1,16 +1,26 @@
-"""`make bench`, scale section: search across clients in a practice of BENCH_SCALE generated clients.
+"""`make bench`, scale section: the pages that grow with a practice of BENCH_SCALE generated clients,
+each measured with and without the database's statistics (issue 14, points 1 and 5).
 
 Built like `flask demo-data --scale N` (the demo practice, then N generated clients of ~40 notes each)
 in a SQLite file under a temporary directory and, when BENCH_DATABASE_URL names a PostgreSQL
-database (emptied first: give it a throwaway one), there too. Each query runs through the real
-/search route (Flask test client, signed in through the login form) for two readers:
+database (emptied first: give it a throwaway one), there too. Each page runs through its real route
+(Flask test client, signed in through the login form) in two states of the planner's statistics:
 
-- Ines, the demo's clinician, whose caseload is ~100 of the generated clients;
-- a bench-only clinician on every care team: the whole index is theirs to search (the worst case).
+- no statistics: SQLite with no sqlite_stat1 (a new database), PostgreSQL right after the bulk load
+  with pg_statistic emptied for the app's tables (what autovacuum may not have reached yet);
+- analyzed: after `ANALYZE` and `PRAGMA optimize` (SQLite), `VACUUM ANALYZE` (PostgreSQL).
 
-Printed per query: median and p95 of BENCH_SEARCH_RUNS warm requests, SQL statements per request
-(a SQLAlchemy event listener counts them), response bytes, and the median as a multiple of /healthz
-measured in the same run. Run alone with `python -m bench.scale`.
+A plan that flips from fast to slow between the two shows as a slow column. Search runs for three
+readers: Ines, the demo's clinician, whose caseload is ~100 of the generated clients; the demo's
+admin (practice-wide: the notes they wrote themselves, and any record opened by break-glass); and a
+bench-only clinician on every care team (the whole index is theirs to search: the worst case). The
+other pages are Ines's: her client list, the worklist, a 40-note client's overview, Notes and Insights
+tabs; and the admin's audit log.
+
+Printed per page and state: median and p95 of BENCH_SEARCH_RUNS warm requests, and SQL statements
+per request (a SQLAlchemy event listener counts them; the same in both states). bench/bounded.py
+measures the pages of a very large record and a 1,000,000-row audit log (not run by `make bench`).
+Run alone with `python -m bench.scale`.
 """
 from __future__ import annotations
 
@@ -20,7 +30,7 @@ import sys
 import tempfile
 import time
 
-from sqlalchemy import event, insert, select
+from sqlalchemy import event, func, insert, select
 
 SCALE = int(os.environ.get("BENCH_SCALE", "300"))
 SEARCH_RUNS = int(os.environ.get("BENCH_SEARCH_RUNS", "20"))
@@ -58,18 +68,51 @@ def build(url: str, scale: int):
         ids = db.session.scalars(select(Client.id).where(Client.practice_id == practice_id)).all()
         db.session.execute(insert(CareTeamMember), [{"client_id": i, "user_id": wide.id} for i in ids])
         db.session.commit()
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-                connection.exec_driver_sql("VACUUM ANALYZE")
     return app, written, seconds
 
 
-def measure(app, email: str, password: str, q: str):
-    """(times, statements per request, bytes) of /search?q=… for this reader."""
+def forget_statistics(app) -> str:
+    """The planner's statistics gone: SQLite's sqlite_stat tables dropped, PostgreSQL's pg_statistic rows
+    of the app's tables deleted (a superuser's right; the answer says when it was refused)."""
     from integration.extensions import db
 
+    with app.app_context(), db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        if db.engine.dialect.name == "sqlite":
+            for table in ("sqlite_stat1", "sqlite_stat4"):
+                connection.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
+        else:
+            try:
+                connection.exec_driver_sql("DELETE FROM pg_statistic WHERE starelid IN "
+                                           "(SELECT oid FROM pg_class WHERE relnamespace = 'public'::regnamespace)")
+            except Exception as refused:  # not a superuser: the load's own state, whatever autovacuum did
+                return f"(pg_statistic not cleared: {refused.__class__.__name__})"
+        db.engine.dispose()  # SQLite reads its statistics when a connection opens
+    return ""
+
+
+def gather_statistics(app) -> None:
+    """What a database in service has: ANALYZE and PRAGMA optimize on SQLite, VACUUM ANALYZE on PostgreSQL."""
+    from integration.extensions import db
+
+    with app.app_context(), db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        if db.engine.dialect.name == "sqlite":
+            connection.exec_driver_sql("ANALYZE")
+            connection.exec_driver_sql("PRAGMA optimize")
+        else:
+            connection.exec_driver_sql("VACUUM ANALYZE")
+        db.engine.dispose()
+
+
+def signed_in(app, email: str, password: str):
     http = app.test_client()
     assert http.post("/login", data={"email": email, "password": password}).status_code == 302
+    return http
+
+
+def measure(app, http, url: str):
+    """(times, statements per request, bytes) of GET url for this signed-in test client."""
+    from integration.extensions import db
+
     counted = []
     with app.app_context():
         engine = db.engine
@@ -82,14 +125,39 @@ def measure(app, email: str, password: str, q: str):
         counted.clear()
         event.listen(engine, "before_cursor_execute", count)
         start = time.perf_counter()
-        response = http.get("/search", query_string={"q": q})
+        response = http.get(url)
         elapsed = time.perf_counter() - start
         event.remove(engine, "before_cursor_execute", count)
-        assert response.status_code == 200, response.status_code
+        assert response.status_code == 200, (url, response.status_code)
         if run:  # the first request warms up
             times.append(elapsed)
         size, statements = len(response.data), len(counted)
     return times, statements, size
+
+
+def pages(app) -> list[tuple[str, str, str]]:
+    """(who, page, URL): search for three readers, then Ines's pages and the admin's audit log."""
+    from urllib.parse import urlencode
+
+    from integration.auth.models import User
+    from integration.clients.models import CareTeamMember
+    from integration.demo import PEOPLE
+    from integration.extensions import db
+    from integration.notes.models import Note
+
+    with app.app_context():
+        ines = User.by_email(PEOPLE[1][1])
+        sizes = db.session.execute(select(Note.client_id, func.count()).join(
+            CareTeamMember, CareTeamMember.client_id == Note.client_id).where(CareTeamMember.user_id == ines.id)
+            .group_by(Note.client_id).order_by(func.count(), Note.client_id)).all()
+        client, notes = sizes[len(sizes) // 2]  # a client of the middle size (~40 notes)
+    found = [(who, f"search, {name}", "/search?" + urlencode({"q": q}))
+             for who in ("ines", "admin", "every care team") for name, q in QUERIES]
+    return found + [("ines", "client list", "/clients/"), ("ines", "worklist", "/worklist"),
+                    ("ines", f"client overview ({notes} notes)", f"/clients/{client}"),
+                    ("ines", f"Notes tab ({notes} notes)", f"/clients/{client}/sessions"),
+                    ("ines", "Insights tab", f"/clients/{client}/insights"),
+                    ("admin", "audit log, newest", "/audit/")]
 
 
 def healthz(app) -> list[float]:
@@ -109,19 +177,28 @@ def p95(times: list[float]) -> float:
 def report(label: str, app, written: dict, seconds: float) -> None:
     from integration.demo import PEOPLE
 
-    floor = statistics.median(healthz(app))
-    readers = [("Ines (caseload)", PEOPLE[1][1], PEOPLE[1][4]), ("every care team", WIDE_EMAIL, WIDE_PASSWORD)]
-    print(f"\nSearch across clients at scale, {label}: {written['clients']:,} generated clients, "
-          f"{written['notes']:,} notes, {written['insights']:,} insights (generated in {seconds:.0f} s); "
-          f"{SEARCH_RUNS} warm runs each; /healthz median {floor * 1000:.2f} ms; "
-          f"load average {os.getloadavg()[0]:.1f}\n")
-    print(f"{'reader':<17} {'query':<18} {'median':>9} {'p95':>9} {'queries':>8} {'bytes':>8} {'x healthz':>10}")
-    for reader, email, password in readers:
-        for name, q in QUERIES:
-            times, statements, size = measure(app, email, password, q)
-            median = statistics.median(times)
-            print(f"{reader:<17} {name:<18} {median * 1000:7.1f}ms {p95(times) * 1000:7.1f}ms {statements:>8} "
-                  f"{size:>8,} {median / floor:>9.0f}x")
+    readers = {"ines": (PEOPLE[1][1], PEOPLE[1][4]), "admin": (PEOPLE[0][1], PEOPLE[0][4]),
+               "every care team": (WIDE_EMAIL, WIDE_PASSWORD)}
+    urls = pages(app)
+    results = {}
+    for state, prepare in (("no statistics", forget_statistics), ("analyzed", gather_statistics)):
+        note = prepare(app) or ""
+        floor = statistics.median(healthz(app))
+        http = {who: signed_in(app, *readers[who]) for who in readers}
+        results[state] = [measure(app, http[who], url) for who, _, url in urls]
+        print(f"  ({label}, {state}: /healthz median {floor * 1000:.2f} ms; load average "
+              f"{os.getloadavg()[0]:.1f}) {note}", flush=True)
+    print(f"\nPages at scale, {label}: {written['clients']:,} generated clients, {written['notes']:,} notes, "
+          f"{written['insights']:,} insights (generated in {seconds:.0f} s); {SEARCH_RUNS} warm runs each, "
+          f"milliseconds\n")
+    print(f"{'reader':<16} {'page':<28} {'no statistics':>17} {'analyzed':>17} {'queries':>8}")
+    print(f"{'':<16} {'':<28} {'median':>8} {'p95':>8} {'median':>8} {'p95':>8}")
+    for n, (who, name, _) in enumerate(urls):
+        cells = []
+        for state in ("no statistics", "analyzed"):
+            times, statements, _ = results[state][n]
+            cells += [statistics.median(times) * 1000, p95(times) * 1000]
+        print(f"{who:<16} {name:<28} {cells[0]:8.1f} {cells[1]:8.1f} {cells[2]:8.1f} {cells[3]:8.1f} {statements:>8}")
 
 
 def main() -> int:

@@ -91,6 +91,10 @@ class Match:
     where: ColumnElement
     best_first: ColumnElement
     rank: ColumnElement = None  # the relevance value itself (bm25: lower is better; ts_rank: higher)
+    # PostgreSQL: the token row's key, and `where` as a function call (ts_match_vq) that no index answers,
+    # to test rows one at a time (search/query.py, _candidates).
+    row_key: ColumnElement = None
+    test: ColumnElement = None
 
 
 def note_match(dialect: str, phrases: list[Phrase]) -> Match:
@@ -100,7 +104,8 @@ def note_match(dialect: str, phrases: list[Phrase]) -> Match:
         return _fts5(fts, Note.id, "note_search_fts", None, phrases)
     query = _tsquery(phrases)
     rank = func.ts_rank(NoteSearch.tokens, query, 1)
-    return Match(NoteSearch, NoteSearch.note_id == Note.id, NoteSearch.tokens.op("@@")(query), rank.desc(), rank)
+    return Match(NoteSearch, NoteSearch.note_id == Note.id, NoteSearch.tokens.op("@@")(query), rank.desc(), rank,
+                 NoteSearch.note_id, func.ts_match_vq(NoteSearch.tokens, query))
 
 
 def insight_match(dialect: str, phrases: list[Phrase], words_only: bool) -> Match:
@@ -111,7 +116,8 @@ def insight_match(dialect: str, phrases: list[Phrase], words_only: bool) -> Matc
     tokens = InsightSearch.words if words_only else InsightSearch.everything
     query = _tsquery(phrases)
     rank = func.ts_rank(tokens, query, 1)
-    return Match(InsightSearch, InsightSearch.insight_id == Insight.id, tokens.op("@@")(query), rank.desc(), rank)
+    return Match(InsightSearch, InsightSearch.insight_id == Insight.id, tokens.op("@@")(query), rank.desc(), rank,
+                 InsightSearch.insight_id, func.ts_match_vq(tokens, query))
 
 
 def _fts5(fts, key, name: str, only_column: str | None, phrases: list[Phrase]) -> Match:

@@ -24,7 +24,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
 from ..notes.models import Insight, Note
-from ..permissions import READ_LEVELS, level, readable_notes
+from ..permissions import NOTE_CONTENT, READ_LEVELS, level, readable_notes
 from . import index
 from .tokens import spans, tokens
 
@@ -114,6 +114,11 @@ def _best_first(dialect: str, rank: float) -> float:
     return rank if dialect == "sqlite" else -rank  # bm25: lower is better; ts_rank: higher is better
 
 
+def _reads_others_notes(reader: str) -> bool:
+    """Whether this reader reads notes they did not write (an admin reads only their own)."""
+    return any(level(content, reader) in READ_LEVELS for content in NOTE_CONTENT.values())
+
+
 def _full(reader: str) -> bool:
     return level("insights", reader) in READ_LEVELS
 
@@ -122,36 +127,60 @@ def _words(reader: str) -> bool:
     return not _full(reader) and level("insights.shared", reader) in READ_LEVELS
 
 
-def _candidates(dialect: str, match: index.Match, key, base: Select, within, scopes: list[tuple[str, Select]]):
+def _candidates(dialect: str, match: index.Match, key, base: Select, parts: list, counted: list[Select]):
     """The CANDIDATES most recently written matches (`key` desc) within the scopes, as a subquery of
     `id` (and, on SQLite, `rank`: bm25() only exists next to its MATCH).
 
     Only these are ranked: a common word matches most of the practice, and ranking every match is
-    what made a search slow. On SQLite the match is walked newest first; a reader with few clients
-    (NARROW_SCOPE or fewer) has the notes they may read listed first (an index-only read of
-    ix_note_reader) and each match is looked up there, a reader of many joins each match to its row
-    and stops at CANDIDATES. Both branches are in the statement; a constant condition on the
-    number of clients in scope (their LIMIT) runs one of them. PostgreSQL's planner makes that choice itself
-    (GIN bitmap for a rare word, a backward walk of the primary key for a common one), and ranks the
+    what made a search slow. A reader with few clients (NARROW_SCOPE or fewer) has the notes they may
+    read listed first (a MATERIALIZED CTE: ~6,000 for a caseload of 100 at 200,000 notes) and each is
+    looked up in the index, newest first, until CANDIDATES match: a cost bounded by their caseload
+    whatever the word and whatever the statistics say. A reader of many walks the matches (SQLite:
+    newest first, joined to their rows; PostgreSQL: its planner's choice, a GIN bitmap for a rare word,
+    a backward walk of the primary key for a common one) and stops at CANDIDATES. Both branches are in
+    the statement; a constant condition on the number of clients in scope (their LIMIT) runs one of
+    them, so a page costs the same number of queries for every reader. `parts` are the scopes' clauses
+    (the listed rows are their UNION, so each is planned on its own: an admin's own notes come from
+    ix_note_author_id); `counted` the client ids that count towards the narrow limit (not those where
+    the reader reads only what they wrote themselves: few rows, whatever the number of clients).
+
+    On PostgreSQL the narrow branch tests each listed row with ts_match_vq(), the function behind `@@`,
+    in a scalar subquery: no index answers a function call and a scalar subquery is never turned into
+    a join, so the planner has no other plan to flip to (with `@@` it walked the whole token table
+    backwards to find a caseload's matches: 250 ms to 1 s at 200,000 notes). PostgreSQL ranks the
     candidates outside the subquery, so ts_rank reads CANDIDATES token rows and no more.
     """
-    if dialect != "sqlite":
-        return (base.join(match.target, match.onclause).where(match.where, within)
-                .order_by(key.desc()).limit(CANDIDATES + 1).subquery("candidates"))
-    clients = [ids for _, ids in scopes] or [select(literal(0)).where(false())]
+    within = or_(false(), *parts)
+    clients = counted or [select(literal(0)).where(false())]
     in_scope = select(func.count()).select_from(
         (union(*clients) if len(clients) > 1 else clients[0]).subquery()).scalar_subquery()
-    fts = match.target
     # Only one branch runs: a LIMIT of 0 ends the other before it reads a row (a WHERE term would
     # still list the allowed notes, and walk every match).
     is_narrow = in_scope <= NARROW_SCOPE
-    allowed = base.where(within).limit(case((is_narrow, -1), else_=0)).cte("allowed").prefix_with("MATERIALIZED")
+    narrow_limit = case((is_narrow, CANDIDATES + 1), else_=0)
+    wide_limit = case((in_scope > NARROW_SCOPE, CANDIDATES + 1), else_=0)
+    listed = base.where(within)
+    if len(parts) > 1:
+        each = union(*(base.where(part) for part in parts)).subquery("each_scope")
+        listed = select(each.c[key.name])
+    if dialect != "sqlite":
+        # PostgreSQL runs a condition that reads no row first (a "One-Time Filter") and skips the
+        # branch it turns off, CTE included; the LIMITs stay constants the planner can cost.
+        allowed = listed.cte("allowed").prefix_with("MATERIALIZED")
+        # OFFSET 0 keeps the order and the test above the sort: rows are tested newest first.
+        newest = select(allowed.c[key.name].label("id")).order_by(allowed.c[key.name].desc()).offset(0).subquery("newest")
+        matches = select(match.test).where(match.row_key == newest.c.id).scalar_subquery()
+        narrow = select(newest.c.id).where(is_narrow, matches).limit(CANDIDATES + 1)
+        wide = (base.join(match.target, match.onclause).where(in_scope > NARROW_SCOPE, match.where, within)
+                .order_by(key.desc()).limit(CANDIDATES + 1))
+        return union_all(select(narrow.subquery()), select(wide.subquery())).subquery("candidates")
+    fts = match.target
+    allowed = listed.limit(case((is_narrow, -1), else_=0)).cte("allowed").prefix_with("MATERIALIZED")
     narrow = (select(fts.c.rowid.label("id"), match.rank.label("rank"))
               .join(allowed, allowed.c[key.name] == fts.c.rowid)
-              .where(match.where).order_by(fts.c.rowid.desc()).limit(case((is_narrow, CANDIDATES + 1), else_=0)))
+              .where(match.where).order_by(fts.c.rowid.desc()).limit(narrow_limit))
     wide = (base.add_columns(match.rank.label("rank")).join(fts, match.onclause)
-            .where(match.where, within).order_by(fts.c.rowid.desc())
-            .limit(case((in_scope > NARROW_SCOPE, CANDIDATES + 1), else_=0)))
+            .where(match.where, within).order_by(fts.c.rowid.desc()).limit(wide_limit))
     either = union_all(select(narrow.subquery()), select(wide.with_only_columns(
         key.label("id"), match.rank.label("rank")).subquery()))
     return either.subquery("candidates")
@@ -166,8 +195,9 @@ def _ranked(dialect: str, query: Select, match: index.Match, candidates):
 
 def notes_query(dialect: str, terms: list[index.Phrase], scopes: list[tuple[str, Select]]) -> Select:
     match = index.note_match(dialect, terms)
-    within = or_(false(), *(and_(Note.client_id.in_(ids), readable_notes(reader)) for reader, ids in scopes))
-    candidates = _candidates(dialect, match, Note.id, select(Note.id), within, scopes)
+    parts = [and_(Note.client_id.in_(ids), readable_notes(reader)) for reader, ids in scopes]
+    counted = [ids for reader, ids in scopes if _reads_others_notes(reader)]
+    candidates = _candidates(dialect, match, Note.id, select(Note.id), parts, counted)
     query, _, best_first = _ranked(dialect, select(Note).join(candidates, candidates.c.id == Note.id),
                                    match, candidates)
     return (query.options(joinedload(Note.client), joinedload(Note.author))
@@ -188,7 +218,7 @@ def insights_query(dialect: str, terms: list[index.Phrase], scopes: list[tuple[s
         return None
     match = index.insight_match(dialect, terms, words_only)
     base = select(Insight.id).join(Note, Note.id == Insight.note_id).where(Insight.removed_at.is_(None))
-    candidates = _candidates(dialect, match, Insight.id, base, or_(*within), chosen)
+    candidates = _candidates(dialect, match, Insight.id, base, within, [ids for _, ids in chosen])
     query, rank, best_first = _ranked(
         dialect, select(Insight).join(candidates, candidates.c.id == Insight.id).join(Note, Note.id == Insight.note_id),
         match, candidates)
