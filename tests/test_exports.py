@@ -1,7 +1,7 @@
 """The client's record, exported for them (right of access): who may, what is in it, what never is."""
 import io
 import json
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 from fhir.resources.bundle import Bundle
@@ -11,8 +11,12 @@ from sqlalchemy import select
 from integration.audit.models import AuditEvent
 from integration.clients.models import BreakGlass
 from integration.extensions import db
+from integration.checkins.models import ClientCheckIn
+from integration.dosing.models import AdverseEvent, Consent, ConsentText, VitalsReading
 from integration.measures.models import MeasureResponse
 from integration.notes.models import Addendum
+from integration.plans.models import Plan, PlanExport, ShareLink
+from integration.safetyplans.models import SafetyPlanVersion
 from tests.factories import (ClientFactory, DosingSessionFactory, GoalFactory, HistoryItemFactory, InsightFactory,
                              NoteFactory, PlanFactory, PlanItemFactory, PracticeFactory, UserFactory, note_content,
                              practice_today)
@@ -22,6 +26,13 @@ SECRET = "Countertransference: I felt protective"
 DRAFT_WORDS = "half-written thought about the lake"
 SIGNED_WORDS = "We talked about the week and her sister"
 COACH_WORDS = "A slow walk after dinner."
+CONSENT_WORDS = "I understand ketamine may raise my blood pressure for a while."
+OLD_PLAN_WORDS = "Call Maya when the evenings get long"
+NEW_PLAN_WORDS = "Walk to the harbour and back"
+CHANGE_NOTE = "Maya moved away; the harbour walk works now"
+STAYED_WORDS = "The gulls at dawn stayed with me"
+COMMENT_WORDS = "So glad the mornings feel lighter"
+AE_ACTION = "Ondansetron 4 mg given; settled within twenty minutes."
 
 
 @pytest.fixture
@@ -53,7 +64,46 @@ def record(therapist, coach):
     db.session.add(MeasureResponse(client_id=client.id, measure_key="pcl5", taken_on=practice_today(),
                                    answers=[1] * 20, total=20, band="Below the cut-point", entered_by_id=therapist.id))
     db.session.commit()
+    _add_safety_record(client, session, therapist)
     return client
+
+
+def _add_safety_record(client, session, therapist):
+    """Vitals, an adverse event, discharge, a consent, two safety plan versions and a check-in with a comment."""
+    session.discharge_criteria_met, session.discharged_at = True, datetime(2025, 3, 3, 17, 40)
+    session.discharged_with = "her partner Sam"
+    text = ConsentText(practice_id=client.practice_id, version=3, text=CONSENT_WORDS, created_by_id=therapist.id)
+    db.session.add(text)
+    db.session.flush()
+    db.session.add(Consent(client_id=client.id, consent_text_id=text.id, series="First series", signed_on=date(2025, 3, 1),
+                           signed_by="Rowan Tessly", witnessed_by="Ines Calloway", recorded_by_id=therapist.id))
+    for minutes, point, (sys, dia), moaas in ((0, "pre", (128, 82), 5), (40, "during", (151, 94), 3),
+                                              (100, "discharge", (131, 84), 5)):
+        db.session.add(VitalsReading(client_id=client.id, dosing_session_id=session.id, point=point,
+                                     taken_at=datetime(2025, 3, 3, 15, minutes % 60) + timedelta(hours=minutes // 60),
+                                     systolic=sys, diastolic=dia, heart_rate=74, spo2=98, resp_rate=14, moaas=moaas,
+                                     dissociation=2 if point == "during" else 0, recorded_by_id=therapist.id))
+    db.session.add(AdverseEvent(client_id=client.id, dosing_session_id=session.id, kind="nausea", severity="moderate",
+                                detail="Felt sick at forty minutes", action=AE_ACTION, resolved=True))
+    db.session.add(SafetyPlanVersion(client_id=client.id, number=1, steps={"people": OLD_PLAN_WORDS},
+                                     created_by_id=therapist.id, created_at=datetime(2025, 2, 1, 10)))
+    db.session.add(SafetyPlanVersion(client_id=client.id, number=2, created_by_id=therapist.id,
+                                     steps={"people": "Sam, 555-0142", "coping": NEW_PLAN_WORDS,
+                                            "reasons": "My niece"}, change_note=CHANGE_NOTE))
+    export = PlanExport(plan_id=client_plan(client).id, client_id=client.id, version=1, pdf=b"%PDF-1.7", size=8,
+                        sha256="0" * 64, ics=b"", ics_sha256="1" * 64)
+    link = ShareLink(export=export, client_id=client.id, token_hash=f"{client.id:064x}",
+                     expires_at=datetime(2099, 1, 1))
+    db.session.add_all([export, link])
+    db.session.flush()
+    db.session.add(ClientCheckIn(client_id=client.id, share_link_id=link.id, checked_on=practice_today(), mood=7,
+                                 sleep="well", practices=["Evening pages"], stayed_with=STAYED_WORDS, reach_out=True,
+                                 reach_when="soon", comment=COMMENT_WORDS, comment_by_id=therapist.id))
+    db.session.commit()
+
+
+def client_plan(client):
+    return db.session.scalars(select(Plan).where(Plan.client_id == client.id).order_by(Plan.id)).first()
 
 
 def _pdf_text(body: bytes) -> str:
