@@ -294,6 +294,8 @@ def test_each_download_is_one_audit_row_with_counts(client, auth, therapist, rec
     exports = [r for r in rows if r.action == "record-export"]
     assert [r.detail.split(":")[0] for r in exports] == ["PDF", "FHIR R4 bundle"]
     assert "2 private process notes" in exports[0].detail
+    assert "1 dosing sessions (3 vitals readings, 1 adverse events), 1 consents, 2 safety plan versions, 1 check-ins" \
+        in exports[0].detail
     assert not any(r.action == "view" and "export." in r.detail for r in rows)  # no second row per download
 
 
