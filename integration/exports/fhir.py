@@ -286,7 +286,8 @@ def _document_reference(note: ExportNote, patient_url: str) -> dict:
 def _encounter(safety: SessionSafety, patient_url: str) -> dict:
     """A dosing session: when, what was given and how, and when the client went home."""
     s = safety.session
-    given = f"{s.product_label}, {s.route_label}" + (f", {s.dose_mg:g} mg" if s.dose_mg else "")
+    given = f"{s.product_label}, {s.route_label}" + (f", {s.dose_mg:g} mg" if s.dose_mg else "") \
+        + (f", {s.dose_mg_per_kg:g} mg/kg" if s.dose_mg_per_kg else "")
     resource = {
         "resourceType": "Encounter",
         "status": "planned" if s.is_planned else "finished",
@@ -361,8 +362,7 @@ def _adverse_event(event, patient_url: str, encounter_url: str) -> dict:
         "event": {"text": event.kind_label + (f": {event.detail}" if event.detail else "")},
         "subject": {"reference": patient_url},
         "encounter": {"reference": encounter_url},
-        "date": _instant(event.created_at),
-        "recordedDate": _instant(event.created_at),
+        "recordedDate": _instant(event.created_at),  # no `date`: when it happened is not kept apart from this
         "severity": {"coding": [{"system": AE_SEVERITY, "code": event.severity,
                                  "display": SEVERITIES.get(event.severity, event.severity)}]},
         "outcome": {"coding": [{"system": AE_OUTCOME, "code": outcome, "display": outcome.capitalize()}]},
