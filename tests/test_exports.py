@@ -77,7 +77,8 @@ def _add_safety_record(client, session, therapist, number=1, day=None):
                        created_by_id=therapist.id)
     db.session.add(text)
     db.session.flush()
-    db.session.add(Consent(client_id=client.id, consent_text_id=text.id, series="First series", signed_on=date(2025, 3, 1),
+    db.session.add(Consent(client_id=client.id, consent_text_id=text.id, series="First series",
+                           signed_on=date(2025, 3, 1),
                            signed_by="Rowan Tessly", witnessed_by="Ines Calloway", recorded_by_id=therapist.id))
     for minutes, point, (sys, dia), moaas in ((0, "pre", (128, 82), 5), (40, "during", (151, 94), 3),
                                               (100, "discharge", (131, 84), 5)):
@@ -164,14 +165,15 @@ def test_bundle_validates_as_fhir_r4_and_holds_no_process_notes(client, auth, th
     assert kinds.count("Patient") == 1 and kinds.count("DocumentReference") == 3 + 2  # notes, safety plan versions
     assert kinds.count("Goal") == 1 and kinds.count("CarePlan") == 1
     assert kinds.count("QuestionnaireResponse") == 2 + 1  # measures, the check-in
-    assert kinds.count("Observation") == 2 + 3 * 6  # measure totals; each reading: BP, HR, SpO2, RR, MOAA/S, dissociation
+    assert kinds.count("Observation") == 2 + 3 * 6  # measure totals; per reading BP, HR, SpO2, RR, MOAA/S, dissociation
     data = json.loads(response.data)
     urls = {entry["fullUrl"] for entry in data["entry"]}
     assert all(url.startswith("urn:uuid:") for url in urls)
     references = [r["reference"] for r in _references(data)]
     assert references and set(references) <= urls
     observations = [e["resource"] for e in data["entry"] if e["resource"]["resourceType"] == "Observation"]
-    codes = [o["code"].get("coding", [{}])[0].get("code") for o in observations if o["category"][0]["coding"][0]["code"] == "survey"]
+    totals = [o for o in observations if o["category"][0]["coding"][0]["code"] == "survey"]
+    codes = [o["code"].get("coding", [{}])[0].get("code") for o in totals]
     assert "44261-6" in codes and None in codes  # PHQ-9 by LOINC; the PCL-5 by text only
     patient = data["entry"][0]["resource"]
     assert patient["name"][1] == {"use": "usual", "given": ["Ro"]} and "id" not in patient

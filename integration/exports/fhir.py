@@ -303,7 +303,8 @@ def _encounter(safety: SessionSafety, patient_url: str) -> dict:
     if s.discharge_criteria_met:
         lines.append("Discharge criteria met.")
     if s.discharged_at:
-        lines.append(f"Left {s.discharged_at:%Y-%m-%d %H:%M} UTC" + (f" with {s.discharged_with}." if s.discharged_with else "."))
+        with_whom = f" with {s.discharged_with}." if s.discharged_with else "."
+        lines.append(f"Left {s.discharged_at:%Y-%m-%d %H:%M} UTC{with_whom}")
     resource["text"] = _narrative(*lines)
     return {key: value for key, value in resource.items() if value is not None}
 
@@ -333,7 +334,8 @@ def _vitals(reading, patient_url: str, encounter_url: str) -> list[dict]:
     """One reading as Observations: the blood pressure panel, heart rate, SpO2, breathing, then the two
     ratings that have no LOINC code (by text)."""
     panel = _observation(reading, patient_url, encounter_url, VITAL_SIGNS, _loinc(*BP_PANEL))
-    panel["component"] = [{"code": _loinc(code, display), "valueQuantity": _quantity(getattr(reading, name), "mm[Hg]", "mmHg")}
+    panel["component"] = [{"code": _loinc(code, display),
+                           "valueQuantity": _quantity(getattr(reading, name), "mm[Hg]", "mmHg")}
                           for name, code, display in BP_PARTS]
     found = [panel]
     for name, (code, display, unit, printed) in VITALS_CODES.items():
