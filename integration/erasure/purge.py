@@ -33,6 +33,8 @@ KIND_WORDS = {
     "plan_item_insight": "plan item–insight links", "plan_export": "delivered PDFs and calendars",
     "share_link": "private links", "enrollment": "circle enrolments", "attendance": "circle attendance",
     "measure_response": "measures taken", "measure_schedule": "measure schedules", "measure_alert": "measure alerts",
+    "vitals_reading": "vitals readings", "adverse_event": "adverse events", "consent": "signed consents",
+    "safety_plan_version": "safety plan versions", "client_check_in": "check-ins sent by the client",
 }
 
 

@@ -7,13 +7,15 @@ from flask import render_template
 from ..clock import DAY_FORMAT, to_local
 from ..plans.document import long_date, paragraphs
 from ..plans.pdf import html_to_pdf
+from ..safetyplans.models import REASONS, STEPS
 from .record import ExportRecord, insight_line
 
 
 def render_html(export: ExportRecord, tz_name: str) -> str:
     return render_template("pdf/record.html", export=export, client=export.client, practice=export.client.practice,
                            tz_name=tz_name, long_date=long_date, paragraphs=paragraphs, insight_line=insight_line,
-                           local=lambda moment: to_local(moment, tz_name), DAY_FORMAT=DAY_FORMAT)
+                           local=lambda moment: to_local(moment, tz_name), DAY_FORMAT=DAY_FORMAT,
+                           SAFETY_STEPS=list(STEPS.items()), SAFETY_REASONS=REASONS)
 
 
 def render(export: ExportRecord, tz_name: str) -> bytes:

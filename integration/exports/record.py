@@ -4,9 +4,14 @@ What is in it is a rule, not the exporter's view of the record: the same export 
 team makes it.
 
 - In: details, care team, personal history and goals (sensitive ones too: they are the client's
-  record; the export page asks the clinician to look at them first), goal check-ins, dosing sessions,
-  signed notes of every kind but one with their addenda and insights, finalized plans (every delivered
-  version), measures with each answer.
+  record; the export page asks the clinician to look at them first), goal check-ins, dosing sessions
+  with their safety record (each timed vitals reading with the sedation and dissociation ratings,
+  adverse events with what was done, discharge), every signed consent with the full text of the version
+  signed, every safety plan version (the current one first; earlier ones in full and dated, with the
+  care team's note on why each changed: they are the record as it stood), the client's check-ins with
+  the practitioner's comment beside them, signed notes of every kind but one with their addenda and
+  insights, finalized plans (every delivered version), measures with each answer (those sent through
+  the private link too).
 - Out, and counted on the page and in both files: private process notes (psychotherapy notes, 45 CFR
   164.501: excluded from the right of access, the author's own included), unsigned drafts (not yet
   part of the record: they can still change), draft plans, and insights removed from a draft.
@@ -21,14 +26,17 @@ from datetime import date, datetime
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from ..checkins.models import ClientCheckIn
 from ..clients.models import Client, Goal, HistoryItem
 from ..clock import utcnow
+from ..dosing.models import AdverseEvent, Consent, VitalsReading
 from ..extensions import db
 from ..measures.instruments import Definition, definition_for
 from ..measures.models import Measure, MeasureResponse
 from ..notes import sections
 from ..notes.models import Addendum, DosingSession, Insight, Note
 from ..plans.models import Plan, PlanItem
+from ..safetyplans.models import SafetyPlanVersion
 
 # Kinds of note that never leave the app, whoever asks (psychotherapy notes).
 WITHHELD_KINDS = ("process",)
@@ -62,6 +70,15 @@ class ExportNote:
         return "\n\n".join(parts) + "\n"
 
 
+@dataclass
+class SessionSafety:
+    """A dosing session with its safety record: readings in time order, adverse events as recorded."""
+
+    session: DosingSession
+    readings: list[VitalsReading] = field(default_factory=list)
+    adverse_events: list[AdverseEvent] = field(default_factory=list)
+
+
 @dataclass(frozen=True)
 class Excluded:
     """What the export leaves out, in words, with how many."""
@@ -84,7 +101,19 @@ class ExportRecord:
     plans: list[Plan]
     replaced_plan_ids: set[int]
     responses: list[tuple[MeasureResponse, Definition | None]]
+    safety: list[SessionSafety] = field(default_factory=list)  # one per session, in the sessions' order
+    consents: list[Consent] = field(default_factory=list)
+    safety_plans: list[SafetyPlanVersion] = field(default_factory=list)  # newest (the current one) first
+    checkins: list[ClientCheckIn] = field(default_factory=list)
     excluded: list[Excluded] = field(default_factory=list)
+
+    @property
+    def reading_count(self) -> int:
+        return sum(len(s.readings) for s in self.safety)
+
+    @property
+    def adverse_event_count(self) -> int:
+        return sum(len(s.adverse_events) for s in self.safety)
 
     @property
     def first_day(self) -> date | None:
@@ -100,6 +129,8 @@ class ExportRecord:
         days = [n.note.occurred_on for n in self.notes] + [r.taken_on for r, _ in self.responses]
         days += [s.started_at.date() for s in self.sessions] + [p.start_date for p in self.plans]
         days += [c.checked_on for goal in self.goals for c in goal.check_ins]
+        days += [c.signed_on for c in self.consents] + [c.checked_on for c in self.checkins]
+        days += [v.created_at.date() for v in self.safety_plans]
         return days
 
     @property
@@ -169,8 +200,36 @@ def gather(client: Client, made_by) -> ExportRecord:
                           [i for i in n.insights if i.removed_at is None], list(n.addenda)) for n in notes],
         plans=list(plans), replaced_plan_ids=replaced,
         responses=[(r, definition_for(r.measure_key, own_measures)) for r in responses])
+    _gather_safety(export)
     export.excluded = _excluded(client)
     return export
+
+
+def _gather_safety(export: ExportRecord) -> None:
+    """The dosing safety record, consents, safety plan versions and check-ins: one query each."""
+    client_id = export.client.id
+    readings = db.session.scalars(select(VitalsReading).where(VitalsReading.client_id == client_id)
+                                  .order_by(VitalsReading.taken_at, VitalsReading.id)).all()
+    events = db.session.scalars(select(AdverseEvent).where(AdverseEvent.client_id == client_id)
+                                .order_by(AdverseEvent.created_at, AdverseEvent.id)).all()
+    by_session = {s.id: SessionSafety(s) for s in export.sessions}
+    for reading in readings:
+        if reading.dosing_session_id in by_session:
+            by_session[reading.dosing_session_id].readings.append(reading)
+    for event in events:
+        if event.dosing_session_id in by_session:
+            by_session[event.dosing_session_id].adverse_events.append(event)
+    export.safety = list(by_session.values())
+    export.consents = list(db.session.scalars(
+        select(Consent).where(Consent.client_id == client_id).options(joinedload(Consent.consent_text))
+        .order_by(Consent.signed_on, Consent.id)))
+    export.safety_plans = list(db.session.scalars(
+        select(SafetyPlanVersion).where(SafetyPlanVersion.client_id == client_id)
+        .options(joinedload(SafetyPlanVersion.created_by)).order_by(SafetyPlanVersion.number.desc())))
+    export.checkins = list(db.session.scalars(
+        select(ClientCheckIn).where(ClientCheckIn.client_id == client_id)
+        .options(joinedload(ClientCheckIn.comment_by), joinedload(ClientCheckIn.acknowledged_by))
+        .order_by(ClientCheckIn.checked_on, ClientCheckIn.id)))
 
 
 def _excluded(client: Client) -> list[Excluded]:

@@ -50,7 +50,10 @@ def _audit(client, export, what: str) -> None:
     held_back = ", ".join(e.what for e in export.excluded if e.count) or "nothing"
     record("record-export", obj=client, client=client,
            detail=f"{what}: {len(export.notes)} signed notes, {len(export.plans)} plans, "
-                  f"{len(export.responses)} measures; not included: {held_back}")
+                  f"{len(export.responses)} measures, {len(export.sessions)} dosing sessions "
+                  f"({export.reading_count} vitals readings, {export.adverse_event_count} adverse events), "
+                  f"{len(export.consents)} consents, {len(export.safety_plans)} safety plan versions, "
+                  f"{len(export.checkins)} check-ins; not included: {held_back}")
     db.session.commit()
 
 
