@@ -64,7 +64,7 @@ ACTIONS: dict[str, str] = {
 
 
 class AuditEvent(db.Model):
-    # The page's filters, each followed by its order (newest first by at, id): see migration 0020.
+    # The page's filters, each followed by its order (newest first by at, id): see migration 0023.
     __table_args__ = (Index("ix_audit_event_practice_at", "practice_id", "at", "id"),
                       Index("ix_audit_event_client_at", "client_id", "at", "id"),
                       Index("ix_audit_event_user_at", "user_id", "at", "id"))

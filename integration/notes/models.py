@@ -54,7 +54,7 @@ class DosingSession(db.Model):
     setting: Mapped[str] = mapped_column(String(300), default="")
     intention: Mapped[str] = mapped_column(Text, default="")
     notes: Mapped[str] = mapped_column(Text, default="")
-    # Dosing safety (migration 0016). Booked ahead, a session is "planned"; recorded, it is "held".
+    # Dosing safety (migration 0024). Booked ahead, a session is "planned"; recorded, it is "held".
     status: Mapped[str] = mapped_column(String(10), default="held", server_default="held")
     product: Mapped[str] = mapped_column(String(20), default="racemic", server_default="racemic")
     # What the notes said before vitals were structured (the migration moved them here, word for word).
@@ -166,7 +166,7 @@ class Note(LifecycleMixin, db.Model):
     # client's notes by day (the notes list, by keyset; it also serves every lookup by client alone).
     # The mostly empty links (a session, a circle, a co-signer) are indexed where they are set, and only
     # there: a full index answers `IS NULL` too, and statistics sampled by `PRAGMA optimize` made it look
-    # cheaper than walking a client's notes (migration 0024).
+    # cheaper than walking a client's notes (migration 0028).
     __table_args__ = (Index("ix_note_reader", "client_id", "kind", "author_id"),
                       Index("ix_note_client_day", "client_id", "occurred_on", "id"),
                       *(Index(f"ix_note_{name}", name, sqlite_where=sql_text(f"{name} IS NOT NULL"),
