@@ -23,7 +23,7 @@ from sqlalchemy.exc import DBAPIError
 
 from integration import create_app
 from integration.extensions import db
-from tests.conftest import POSTGRES_URL
+from tests.conftest import POSTGRES_URL, SETTINGS
 
 VERSION_TABLE = "alembic_version"
 
@@ -110,6 +110,8 @@ def migration_app(empty_database_url, restore_logging):
         "SECRET_KEY": "test-only-secret",
         "SQLALCHEMY_DATABASE_URI": empty_database_url,
         "RATELIMIT_STORAGE_URI": "memory://",
+        "ENCRYPTION_KEYS": SETTINGS["ENCRYPTION_KEYS"],
+        "SEARCH_INDEX_KEY": SETTINGS["SEARCH_INDEX_KEY"],
     })
     with app.app_context():
         assert _tables() == set(), "the migration test must start from an empty database"

@@ -4,12 +4,13 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import text as sql_text  # (Insight has a column named "text")
-from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, false
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from ..auth.models import User
 from ..clients.models import Client, Goal, HistoryItem
 from ..clock import utcnow
+from ..crypto.columns import EncryptedJSON, EncryptedText
 from ..extensions import db, link_table
 from . import sections
 
@@ -75,7 +76,7 @@ class LifecycleMixin:
     race each other, exactly one lands and the other gets a conflict (StaleDataError).
     """
 
-    content: Mapped[dict] = mapped_column(JSON, default=dict)
+    content: Mapped[dict] = mapped_column(EncryptedJSON, default=dict)
     status: Mapped[str] = mapped_column(String(10), default="draft")
     version: Mapped[int] = mapped_column(default=1)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -108,7 +109,7 @@ class RevisionMixin:
     id: Mapped[int] = mapped_column(primary_key=True)
     based_on_version: Mapped[int]
     reason: Mapped[str] = mapped_column(String(20))  # "conflict" or "signed"
-    content: Mapped[dict] = mapped_column(JSON)
+    content: Mapped[dict] = mapped_column(EncryptedJSON)
     saved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     saved_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -123,7 +124,7 @@ class AddendumMixin:
     id: Mapped[int] = mapped_column(primary_key=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     reason: Mapped[str] = mapped_column(String(300))
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(EncryptedText)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     @declared_attr
@@ -145,8 +146,8 @@ class Note(LifecycleMixin, db.Model):
     # An individual note of kind "group" belongs to the circle session the client attended.
     group_session_id: Mapped[int | None] = mapped_column(ForeignKey("group_session.id"), index=True)
     occurred_on: Mapped[date]
-    # Lower-cased text of every section, kept in step with `content` for search.
-    search_text: Mapped[str] = mapped_column(Text, default="")
+    # Lower-cased text of every section, kept in step with `content` for search (encrypted like it).
+    search_text: Mapped[str] = mapped_column(EncryptedText, default="")
     # A pre-licensed author's signed note waits for their supervisor's co-signature (lifecycle.cosign).
     cosigner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     cosigned_at: Mapped[datetime | None]
@@ -207,8 +208,9 @@ class Insight(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("client.id"), index=True)
     note_id: Mapped[int] = mapped_column(ForeignKey("note.id"), index=True)
-    text: Mapped[str] = mapped_column(String(1000))  # the practitioner's statement
-    client_words: Mapped[str] = mapped_column(String(1000), default="")  # what client documents use
+    # Encrypted at rest (integration/crypto/); forms keep them to 1,000 characters.
+    text: Mapped[str] = mapped_column(EncryptedText)  # the practitioner's statement
+    client_words: Mapped[str] = mapped_column(EncryptedText, default="")  # what client documents use
     # Set by a clinician: the client's words may be shown to the coach and printed in the plan.
     shared_with_coach: Mapped[bool] = mapped_column(default=False, server_default=false())
     # A practitioner confirmed that client_words are the client's own (who and when, kept): only then
