@@ -116,7 +116,9 @@ def register_template_helpers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from .cli import register
+    from .crypto.commands import register as register_crypto
     from .operations.commands import register as register_operations
 
     register(app)
+    register_crypto(app)
     register_operations(app)

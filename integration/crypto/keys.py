@@ -121,7 +121,7 @@ class Keyring:
 
     def is_current(self, stored: str | None) -> bool:
         """Whether a stored value needs nothing from a rotation (empty, or under the first key)."""
-        return not stored or stored.startswith(self._prefix)
+        return not stored or (isinstance(stored, str) and stored.startswith(self._prefix))
 
 
 def is_encrypted(stored) -> bool:
