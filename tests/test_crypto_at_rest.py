@@ -14,7 +14,8 @@ from integration.crypto.keys import PREFIX, Keyring, key_id, new_key_text
 from integration.extensions import db
 from integration.notes.models import Addendum, Note
 from tests.conftest import SETTINGS
-from tests.factories import ClientFactory, GoalFactory, HistoryItemFactory, InsightFactory, NoteFactory, UserFactory
+from tests.factories import (CheckInFactory, ClientFactory, DosingSessionFactory, GoalFactory, HistoryItemFactory, InsightFactory,
+                             NoteFactory, UserFactory)
 
 TYPED = {"lighthouse", "marmalade", "accordion", "tangerine", "origami", "zeppelin", "carousel", "lanternfish",
          "quince", "juniper", "harbour", "0100"}
@@ -28,7 +29,9 @@ def record(therapist):
     note = NoteFactory.signed(client=client, author=therapist, text="The lighthouse and the accordion by the harbour.")
     db.session.add(note.new_addendum(author_id=therapist.id, reason="late", text="A tangerine on the table."))
     InsightFactory(note=note, text="Origami slows the hands.", client_words="I fold zeppelin shapes")
-    GoalFactory(client=client, why="The carousel never stops.")
+    goal = GoalFactory(client=client, why="The carousel never stops.", how_we_know="Fewer quince nights.")
+    CheckInFactory(goal=goal, note="Carousel slower this week.")
+    DosingSessionFactory(client=client, intention="To meet the lighthouse keeper.", notes="Origami after.")
     HistoryItemFactory(client=client, detail="Lanternfish in the harbour, marmalade at breakfast.")
     NoteFactory(client=client, author=therapist, text="Harbour walks again; the lighthouse at dusk.")
     db.session.commit()
@@ -42,7 +45,8 @@ def _raw(sql: str) -> str:
 
 ENCRYPTED_COLUMNS = [("client", "email, phone, emergency_contact"), ("note", "CAST(content AS TEXT), search_text"),
                      ("note_revision", "CAST(content AS TEXT)"), ("addendum", "text"),
-                     ("insight", "text, client_words"), ("goal", "why"), ("history_item", "detail")]
+                     ("insight", "text, client_words"), ("goal", "why, how_we_know"), ("goal_check_in", "note"),
+                     ("history_item", "detail"), ("dosing_session", "intention, notes")]
 
 
 @pytest.mark.parametrize("table, columns", ENCRYPTED_COLUMNS, ids=[table for table, _ in ENCRYPTED_COLUMNS])

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, false, text
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import Practice, User
@@ -124,7 +124,7 @@ class Goal(db.Model):
     # The goal as the client's plan names it; empty: the plan uses `title`.
     client_title: Mapped[str] = mapped_column(String(200), default="", server_default=text("''"))
     why: Mapped[str] = mapped_column(EncryptedText, default="")  # why it matters, in the client's own words
-    how_we_know: Mapped[str] = mapped_column(Text, default="")  # a sign of progress
+    how_we_know: Mapped[str] = mapped_column(EncryptedText, default="")  # a sign of progress
     life_area: Mapped[str] = mapped_column(String(30), default="other")
     status: Mapped[str] = mapped_column(String(20), default="active")
     target_date: Mapped[date | None]
@@ -159,7 +159,7 @@ class GoalCheckIn(db.Model):
     client_id: Mapped[int] = mapped_column(ForeignKey("client.id"), index=True)
     checked_on: Mapped[date]
     rating: Mapped[int]
-    note: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(EncryptedText, default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

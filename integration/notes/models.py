@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import text as sql_text  # (Insight has a column named "text")
-from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint, false
+from sqlalchemy import ForeignKey, Index, Numeric, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from ..auth.models import User
@@ -49,8 +49,8 @@ class DosingSession(db.Model):
     dose_mg: Mapped[float | None] = mapped_column(Numeric(8, 2, asdecimal=False))
     dose_mg_per_kg: Mapped[float | None] = mapped_column(Numeric(6, 3, asdecimal=False))
     setting: Mapped[str] = mapped_column(String(300), default="")
-    intention: Mapped[str] = mapped_column(Text, default="")
-    notes: Mapped[str] = mapped_column(Text, default="")
+    intention: Mapped[str] = mapped_column(EncryptedText, default="")
+    notes: Mapped[str] = mapped_column(EncryptedText, default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -31,7 +31,8 @@ log = logging.getLogger('alembic.runtime.migration')
 # (table, column, holds JSON)
 ENCRYPTED = [
     ('client', 'email', False), ('client', 'phone', False), ('client', 'emergency_contact', False),
-    ('goal', 'why', False), ('history_item', 'detail', False),
+    ('goal', 'why', False), ('goal', 'how_we_know', False), ('goal_check_in', 'note', False),
+    ('history_item', 'detail', False), ('dosing_session', 'intention', False), ('dosing_session', 'notes', False),
     ('note', 'content', True), ('note', 'search_text', False), ('note_revision', 'content', True),
     ('addendum', 'text', False), ('insight', 'text', False), ('insight', 'client_words', False),
     ('group_note', 'content', True), ('group_note_revision', 'content', True), ('group_note_addendum', 'text', False),
