@@ -5,7 +5,8 @@ time, as `enc1:<key id>:<Fernet token>` under the app's first encryption key (re
 reads it: ENCRYPTION_KEYS, or instance/encryption_keys made now). Contact fields and insights were
 VARCHARs and become TEXT (a token is longer than its text). Values already encrypted are left as they
 are, so a run that stopped half-way can be run again. The search index is then rebuilt with keyed
-tokens (SEARCH_INDEX_KEY). Downgrade decrypts every value and rebuilds the index with plain stems.
+tokens (SEARCH_INDEX_KEY), kept in their rows on PostgreSQL (toast_tuple_target: a keyed tsvector
+passes 2 KB, and a search fetching it out of line took twice as long). Downgrade decrypts every value and rebuilds the index with plain stems.
 
 Revision ID: 0023
 Revises: 0022
@@ -129,6 +130,8 @@ def _reindex() -> None:
 def upgrade():
     _widen(to_text=True)
     _rewrite(_encrypt)
+    if _postgres():  # keyed tsvectors pass 2 KB: kept in their row, not TOASTed (search/index.py)
+        op.execute('ALTER TABLE note_search SET (toast_tuple_target = 8160)')
     _reindex()
 
 
@@ -137,5 +140,7 @@ def downgrade():
 
     _rewrite(_decrypt)
     _widen(to_text=False)
+    if _postgres():
+        op.execute('ALTER TABLE note_search RESET (toast_tuple_target)')
     with plain_tokens():
         _reindex()
