@@ -107,7 +107,7 @@ class Keyring:
         """The text of a stored value (plaintext from before encryption is returned as it is)."""
         if not is_encrypted(stored):
             return stored
-        kid, token = stored[len(PREFIX):].split(":", 1)
+        kid, _, token = stored[len(PREFIX):].partition(":")
         fernet = self._fernets.get(kid)
         if fernet is None:
             raise EncryptionKeyError(
