@@ -21,6 +21,11 @@ Printed per page and state: median and p95 of BENCH_SEARCH_RUNS warm requests, a
 per request (a SQLAlchemy event listener counts them; the same in both states). bench/bounded.py
 measures the pages of a very large record and a 1,000,000-row audit log (not run by `make bench`).
 Run alone with `python -m bench.scale`.
+
+Then the blind index against the plaintext index on the same data (issue 15): the rows are
+encrypted either way; the search index is rebuilt with plain stems (the app's queries made with no
+key) and measured, then rebuilt with keyed tokens and measured again, median and p95 of each query
+for both readers, and the ratio keyed / plain. BENCH_INDEX_COMPARE=0 leaves it out.
 """
 from __future__ import annotations
 
@@ -201,15 +206,67 @@ def report(label: str, app, written: dict, seconds: float) -> None:
         print(f"{who:<16} {name:<28} {cells[0]:8.1f} {cells[1]:8.1f} {cells[2]:8.1f} {cells[3]:8.1f} {statements:>8}")
 
 
+INDEX_COMPARE = os.environ.get("BENCH_INDEX_COMPARE", "1") != "0"
+
+
+def _index_with(app, key) -> float:
+    """The whole search index rebuilt with this blind-index key (None: plain stems); seconds taken."""
+    from integration.crypto.rotate import reindex
+    from integration.search.tokens import keyed_tokens
+
+    app.extensions["crypto"]["search_index_key"] = key  # what the app's queries are made with
+    start = time.perf_counter()
+    with app.app_context(), keyed_tokens(key):
+        reindex(batch=5000)
+    with app.app_context():
+        from integration.extensions import db
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            if db.engine.dialect.name == "postgresql":
+                connection.exec_driver_sql("VACUUM ANALYZE note_search")
+                connection.exec_driver_sql("VACUUM ANALYZE insight_search")
+            else:  # both indexes measured merged into one segment, not as the rebuild left them
+                for table in ("note_search_fts", "insight_search_fts"):
+                    connection.exec_driver_sql(f"INSERT INTO {table}({table}) VALUES ('optimize')")
+    return time.perf_counter() - start
+
+
+def compare_index(label: str, app) -> None:
+    """Search with the plaintext index, then with the keyed one, on the same rows."""
+    from integration.demo import PEOPLE
+
+    key = app.extensions["crypto"]["search_index_key"]
+    readers = [("Ines (caseload)", PEOPLE[1][1], PEOPLE[1][4]), ("every care team", WIDE_EMAIL, WIDE_PASSWORD)]
+    results = {}
+    for name, index_key in (("plain", None), ("keyed", key)):
+        seconds = _index_with(app, index_key)
+        print(f"  ({label}: index rebuilt with {name} tokens in {seconds:.0f} s)")
+        for reader, email, password in readers:
+            for query_name, q in QUERIES:
+                results[name, reader, query_name] = measure(app, email, password, q)[0]
+    print(f"\nBlind index vs plaintext index, {label} (same rows, encrypted; {SEARCH_RUNS} warm runs each)\n")
+    print(f"{'reader':<17} {'query':<18} {'plain med':>10} {'plain p95':>10} {'keyed med':>10} {'keyed p95':>10}"
+          f" {'keyed/plain':>12}")
+    for reader, _, _ in readers:
+        for query_name, _ in QUERIES:
+            plain, keyed = results["plain", reader, query_name], results["keyed", reader, query_name]
+            ratio = statistics.median(keyed) / statistics.median(plain)
+            print(f"{reader:<17} {query_name:<18} {statistics.median(plain) * 1000:8.1f}ms {p95(plain) * 1000:8.1f}ms "
+                  f"{statistics.median(keyed) * 1000:8.1f}ms {p95(keyed) * 1000:8.1f}ms {ratio:>11.2f}x")
+
+
 def main() -> int:
     tmp = tempfile.mkdtemp(prefix="bench-scale-")
     os.environ.setdefault("INSTANCE_PATH", tmp)
     app, written, seconds = build(f"sqlite:///{tmp}/scale.db", SCALE)
     report("SQLite", app, written, seconds)
+    if INDEX_COMPARE:
+        compare_index("SQLite", app)
     url = os.environ.get("BENCH_DATABASE_URL", "")
     if url.startswith("postgresql"):
         app, written, seconds = build(url, SCALE)
         report("PostgreSQL", app, written, seconds)
+        if INDEX_COMPARE:
+            compare_index("PostgreSQL", app)
     else:
         print("\n(PostgreSQL: set BENCH_DATABASE_URL to a throwaway database to measure it too)")
     return 0

@@ -34,6 +34,9 @@ AUTOSAVERS = int(os.environ.get("BENCH_AUTOSAVERS", "6"))
 # a steady rate well below what the server can do; what a slow page may take from them is their turn.
 SAVES_PER_SECOND = float(os.environ.get("BENCH_SAVES_PER_SECOND", "8"))
 SLOW_READERS = int(os.environ.get("BENCH_SLOW_READERS", "2"))
+# The builder and the gunicorn workers must read the rows with the same keys (integration/crypto/).
+KEYS = {"ENCRYPTION_KEYS": "YmVuY2gtb25seS1lbmNyeXB0aW9uLWtleS0zMmJ5dGU=",
+        "SEARCH_INDEX_KEY": "YmVuY2gtb25seS1zZWFyY2gtaW5kZXgta2V5LTMyYnk="}
 # The old model is given an empty configuration: gunicorn would otherwise read gunicorn.conf.py from the
 # working directory, and its threads setting turns a sync worker into a gthread one.
 MODELS = [("sync, 2 workers (before)", ["--config", os.devnull, "--workers", "2", "--worker-class", "sync",
@@ -56,7 +59,8 @@ def build(instance: Path) -> list[tuple[str, int, int]]:
     from integration.notes import lifecycle
     from integration.notes.models import Note
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'integration.db'}", "SECRET_KEY": "bench"})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'integration.db'}", "SECRET_KEY": "bench",
+                      **KEYS})
     with app.app_context():
         db.create_all()
         load_demo()
@@ -114,7 +118,7 @@ def free_port() -> int:
 
 def serve(instance: Path, arguments: list[str], log: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    environment = {**os.environ, "INSTANCE_PATH": str(instance), "SECRET_KEY": "bench", "LOG_LEVEL": "INFO",
+    environment = {**os.environ, **KEYS, "INSTANCE_PATH": str(instance), "SECRET_KEY": "bench", "LOG_LEVEL": "INFO",
                    "RATELIMIT_STORAGE_URI": "memory://", "LOGIN_RATE_PER_ADDRESS": "1000 per minute"}
     server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), *arguments,
                                "--bind", f"127.0.0.1:{port}", "app:app"], cwd=ROOT, env=environment,

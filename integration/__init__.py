@@ -46,10 +46,12 @@ def register_converters(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    from . import crypto
     from .auth import throttle  # noqa: F401  (registers the database:// limiter storage)
     from .database import configure_sqlite
     from .extensions import csrf, db, limiter, login_manager, migrate
 
+    crypto.init_app(app)  # before the database: its encrypted columns need the keys
     db.init_app(app)
     with app.app_context():
         configure_sqlite(db.engine)
@@ -122,7 +124,9 @@ def register_template_helpers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from .cli import register
+    from .crypto.commands import register as register_crypto
     from .operations.commands import register as register_operations
 
     register(app)
+    register_crypto(app)
     register_operations(app)

@@ -68,6 +68,11 @@ def from_environment(instance_path: str) -> dict:
         # Encrypts backup archives (operations/archive.py). Never derived from SECRET_KEY: the two
         # are kept, rotated and lost separately. Empty: `flask backup` uses instance/backup_key.
         "BACKUP_KEY": os.environ.get("BACKUP_KEY", "").strip(),
+        # Encrypt clinical text at rest (integration/crypto/): comma-separated keys, the first encrypts,
+        # all decrypt. Empty: instance/encryption_keys, made on first run. The blind index of search
+        # has its own key. Neither is derived from SECRET_KEY (README, Keys).
+        "ENCRYPTION_KEYS": os.environ.get("ENCRYPTION_KEYS", "").strip(),
+        "SEARCH_INDEX_KEY": os.environ.get("SEARCH_INDEX_KEY", "").strip(),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO").strip().upper(),
         # Tests only, never read from the environment: hash new passwords with argon2's cheapest
         # parameters instead of production strength (existing hashes verify either way).

@@ -6,7 +6,8 @@ sessions and coaching notes, ~2 KB each), 8 insights, 3 goals with check-ins, 2 
 the audit rows such a record gathers. Clients are cared for by generated clinicians (~40 clients
 each) and, for a third of them, a generated coach; the demo's own clinician, Ines, joins the care
 teams of the first ~100. Rows go in with executemany, CHUNK clients at a time, and the search index
-is written for them in the same transaction (search/index.py).
+is written for them in the same transaction (search/index.py). The inserts go through the models'
+column types, so the clinical text is stored encrypted and the index keyed, as the app writes them.
 """
 from __future__ import annotations
 

@@ -33,6 +33,9 @@ SETTINGS = {
     "WTF_CSRF_ENABLED": False,
     "RATELIMIT_STORAGE_URI": "memory://",
     "PASSWORD_HASH_FAST": True,
+    # Test-only keys (integration/crypto/): fixed, so every app of the session reads the same rows.
+    "ENCRYPTION_KEYS": "dGVzdC1vbmx5LWVuY3J5cHRpb24ta2V5LTMyYnl0ZXM=",
+    "SEARCH_INDEX_KEY": "dGVzdC1vbmx5LXNlYXJjaC1pbmRleC1rZXktMzJieXQ=",
 }
 
 

@@ -36,7 +36,8 @@ def close_second_workers():
 def second_worker(app, **overrides):
     """Another app on the same database, as a second gunicorn worker would be."""
     config = {key: app.config[key] for key in ("TESTING", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "WTF_CSRF_ENABLED",
-                                               "RATELIMIT_STORAGE_URI", "LOGIN_RATE_PER_ADDRESS", "LOGIN_LOCKOUT")}
+                                               "RATELIMIT_STORAGE_URI", "LOGIN_RATE_PER_ADDRESS", "LOGIN_LOCKOUT",
+                                               "ENCRYPTION_KEYS", "SEARCH_INDEX_KEY")}
     config.update(overrides)
     other = create_app(config)
     other.test_client_class = IsolatedClient

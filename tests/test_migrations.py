@@ -23,7 +23,7 @@ from sqlalchemy.exc import DBAPIError
 
 from integration import create_app
 from integration.extensions import db
-from tests.conftest import POSTGRES_URL
+from tests.conftest import POSTGRES_URL, SETTINGS
 
 VERSION_TABLE = "alembic_version"
 
@@ -110,6 +110,8 @@ def migration_app(empty_database_url, restore_logging):
         "SECRET_KEY": "test-only-secret",
         "SQLALCHEMY_DATABASE_URI": empty_database_url,
         "RATELIMIT_STORAGE_URI": "memory://",
+        "ENCRYPTION_KEYS": SETTINGS["ENCRYPTION_KEYS"],
+        "SEARCH_INDEX_KEY": SETTINGS["SEARCH_INDEX_KEY"],
     })
     with app.app_context():
         assert _tables() == set(), "the migration test must start from an empty database"
@@ -232,8 +234,13 @@ def test_0005_carries_group_notes_into_the_one_lifecycle(migration_app):
     notes = {row["id"]: row for row in _rows("SELECT id, content, content_hash, status FROM group_note")}
     import json
 
-    def content(row):
-        return row["content"] if isinstance(row["content"], dict) else json.loads(row["content"])
+    from integration.crypto import keyring
+    from integration.crypto.keys import is_encrypted
+
+    def content(row):  # at head a note's sections are one encrypted JSON string (migration 0023)
+        value = row["content"]  # PostgreSQL's driver parses JSON; SQLite gives its text
+        value = json.loads(value) if isinstance(value, str) and not is_encrypted(value) else value
+        return json.loads(keyring().decrypt(value)) if is_encrypted(value) else value
 
     assert content(notes[1]) == {"text": signed_text}
     assert content_hash(content(notes[1])) == notes[1]["content_hash"], "the signature still matches"

@@ -36,12 +36,13 @@ def test_0011_keeps_every_note_insight_and_member_as_they_were(migration_app):
 
     flask_migrate.upgrade()
 
-    notes = {row["id"]: (row["status"], row["discarded_at"], row["version"], row["search_text"])
+    from integration.crypto import keyring  # at head the text is encrypted (migration 0023)
+    notes = {row["id"]: (row["status"], row["discarded_at"], row["version"], keyring().decrypt(row["search_text"]))
              for row in _rows("SELECT id, status, discarded_at, version, search_text FROM note")}
     assert notes == {1: ("draft", None, 2, "kept words"), 2: ("signed", None, 2, "kept words")}
     [insight] = _rows("SELECT removed_at, retracted_at, retracted_by_id, retraction_reason, text FROM insight")
-    assert dict(insight) == {"removed_at": None, "retracted_at": None, "retracted_by_id": None,
-                             "retraction_reason": "", "text": "statement"}
+    assert {**insight, "text": keyring().decrypt(insight["text"])} == {
+        "removed_at": None, "retracted_at": None, "retracted_by_id": None, "retraction_reason": "", "text": "statement"}
     [user] = _rows("SELECT timezone FROM \"user\"")
     assert user["timezone"] == "", "the member reads times in the practice's zone, as before"
     [practice] = _rows("SELECT timezone FROM practice")

@@ -14,8 +14,10 @@ SAFE_CONFIG = {
     "PREFERRED_URL_SCHEME": "https", "TRUSTED_PROXIES": 1, "RATELIMIT_STORAGE_URI": "database://",
     "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://integration_app@db/integration",
     "BACKUP_KEY": new_key_text(),
+    "ENCRYPTION_KEYS": new_key_text(),
+    "SEARCH_INDEX_KEY": new_key_text(),
 }
-SAFE_ENVIRON = {"SECRET_KEY": SAFE_SECRET}
+SAFE_ENVIRON = {"SECRET_KEY": SAFE_SECRET, "ENCRYPTION_KEYS": "set", "SEARCH_INDEX_KEY": "set"}
 
 
 def _problems(config_changes=None, environ=None, *, workers=4, behind_proxy=True) -> list[str]:
@@ -72,8 +74,22 @@ def test_several_problems_are_several_lines():
     assert len(problems) == 4
 
 
-def test_the_encryption_at_rest_hook_is_one_of_the_checks():
+def test_the_encryption_at_rest_check_is_one_of_the_checks():
     assert deploy_check.encryption_at_rest_key_problems in deploy_check.CONFIGURATION_CHECKS
+
+
+@pytest.mark.parametrize("changes, environ, words", [
+    ({}, {"ENCRYPTION_KEYS": ""}, "ENCRYPTION_KEYS is not set in the environment"),
+    ({}, {"SEARCH_INDEX_KEY": ""}, "SEARCH_INDEX_KEY is not set in the environment"),
+    ({"ENCRYPTION_KEYS": "not-a-key"}, {}, "ENCRYPTION_KEYS: a key is not valid"),
+    ({"ENCRYPTION_KEYS": SAFE_CONFIG["BACKUP_KEY"]}, {}, "ENCRYPTION_KEYS uses the same key as BACKUP_KEY"),
+    ({"ENCRYPTION_KEYS": SAFE_CONFIG["SEARCH_INDEX_KEY"]}, {}, "same key as SEARCH_INDEX_KEY"),
+], ids=["encryption key missing", "index key missing", "encryption key malformed", "encryption key is the backup key",
+        "encryption key is the index key"])
+def test_a_missing_or_shared_encryption_key_is_one_line(changes, environ, words):
+    problems = _problems(changes, environ)
+    assert len(problems) == 1, problems
+    assert words in problems[0]
 
 
 def test_the_command_refuses_the_test_configuration_one_line_per_problem(app, runner):

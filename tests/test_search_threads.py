@@ -4,7 +4,7 @@ import threading
 
 import snowballstemmer
 
-from integration.search.tokens import index_token
+from integration.search import tokens
 
 WORDS = [f"{root}{ending}" for root in ("griev", "breath", "harbor", "lighten", "wander", "settl", "remember",
                                          "forgiv", "notic", "connect", "sooth", "carri")
@@ -13,7 +13,7 @@ WORDS = [f"{root}{ending}" for root in ("griev", "breath", "harbor", "lighten", 
 
 def test_threads_stem_their_own_words_and_never_each_others():
     expected = [snowballstemmer.stemmer("english").stemWord(word) for word in WORDS]
-    stem = index_token.__wrapped__  # past the cache, so that every call runs the stemmer
+    stem = tokens.stem  # past the cache, so that every call runs the stemmer
     results: dict[int, list[str]] = {}
     failures: list[BaseException] = []
 

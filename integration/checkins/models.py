@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
 from ..clients.models import Client
 from ..clock import utcnow
+from ..crypto.columns import EncryptedText
 from ..extensions import db
 
 SLEEP = {"well": "Well", "so_so": "So-so", "badly": "Badly"}
@@ -29,13 +30,13 @@ class ClientCheckIn(db.Model):
     mood: Mapped[int]
     sleep: Mapped[str] = mapped_column(String(10), default="")
     practices: Mapped[list] = mapped_column(JSON, default=list)  # titles of the plan's practices they did
-    stayed_with: Mapped[str] = mapped_column(Text, default="")  # "what stayed with me today"
+    stayed_with: Mapped[str] = mapped_column(EncryptedText, default="")  # "what stayed with me today"
     reach_out: Mapped[bool] = mapped_column(default=False)
     reach_when: Mapped[str] = mapped_column(String(10), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     acknowledged_at: Mapped[datetime | None]  # a "reach out" request someone took up
     acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    comment: Mapped[str] = mapped_column(Text, default="")  # the practitioner's comment, beside the client's words
+    comment: Mapped[str] = mapped_column(EncryptedText, default="")  # the practitioner's comment, beside the client's words
     comment_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
     client: Mapped[Client] = relationship()

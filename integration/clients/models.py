@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, false, text
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import Practice, User
 from ..clock import utcnow
+from ..crypto.columns import EncryptedText
 from ..extensions import db
 
 # "closed": read-only for everyone, purged after the practice's retention period (erasure/lifecycle.py).
@@ -22,9 +23,11 @@ class Client(db.Model):
     preferred_name: Mapped[str] = mapped_column(String(100), default="")
     pronouns: Mapped[str] = mapped_column(String(40), default="")
     date_of_birth: Mapped[date | None]
-    email: Mapped[str] = mapped_column(String(254), default="")
-    phone: Mapped[str] = mapped_column(String(40), default="")
-    emergency_contact: Mapped[str] = mapped_column(String(300), default="")
+    # Contact fields are encrypted at rest (integration/crypto/); names stay plaintext, as lists sort
+    # and filter by them. Forms keep the lengths (254, 40, 300).
+    email: Mapped[str] = mapped_column(EncryptedText, default="")
+    phone: Mapped[str] = mapped_column(EncryptedText, default="")
+    emergency_contact: Mapped[str] = mapped_column(EncryptedText, default="")
     status: Mapped[str] = mapped_column(String(20), default="active")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Set when the record is closed (status "closed"); cleared when an admin reopens it.
@@ -95,7 +98,7 @@ class HistoryItem(db.Model):
     client_id: Mapped[int] = mapped_column(ForeignKey("client.id"), index=True)
     category: Mapped[str] = mapped_column(String(30))
     title: Mapped[str] = mapped_column(String(200))
-    detail: Mapped[str] = mapped_column(Text, default="")
+    detail: Mapped[str] = mapped_column(EncryptedText, default="")
     when_text: Mapped[str] = mapped_column(String(100), default="")
     # Sensitive items are collapsed in lists until revealed and never reach a client document.
     sensitive: Mapped[bool] = mapped_column(default=False)
@@ -120,8 +123,8 @@ class Goal(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     # The goal as the client's plan names it; empty: the plan uses `title`.
     client_title: Mapped[str] = mapped_column(String(200), default="", server_default=text("''"))
-    why: Mapped[str] = mapped_column(Text, default="")  # why it matters, in the client's own words
-    how_we_know: Mapped[str] = mapped_column(Text, default="")  # a sign of progress
+    why: Mapped[str] = mapped_column(EncryptedText, default="")  # why it matters, in the client's own words
+    how_we_know: Mapped[str] = mapped_column(EncryptedText, default="")  # a sign of progress
     life_area: Mapped[str] = mapped_column(String(30), default="other")
     status: Mapped[str] = mapped_column(String(20), default="active")
     target_date: Mapped[date | None]
@@ -156,7 +159,7 @@ class GoalCheckIn(db.Model):
     client_id: Mapped[int] = mapped_column(ForeignKey("client.id"), index=True)
     checked_on: Mapped[date]
     rating: Mapped[int]
-    note: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(EncryptedText, default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

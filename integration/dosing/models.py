@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
 from ..clock import utcnow
+from ..crypto.columns import EncryptedText
 from ..extensions import db
 
 # When in the session a reading was taken (the Spravato REMS and most KAP protocols: before the dose,
@@ -78,9 +79,9 @@ class AdverseEvent(db.Model):
     client_id: Mapped[int] = mapped_column(ForeignKey("client.id"), index=True)
     dosing_session_id: Mapped[int] = mapped_column(ForeignKey("dosing_session.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
-    detail: Mapped[str] = mapped_column(String(300), default="")
+    detail: Mapped[str] = mapped_column(EncryptedText, default="")  # 300 characters at most (the form)
     severity: Mapped[str] = mapped_column(String(10))
-    action: Mapped[str] = mapped_column(Text, default="")
+    action: Mapped[str] = mapped_column(EncryptedText, default="")
     resolved: Mapped[bool] = mapped_column(default=False)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, true
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
 from ..clients.models import Client
 from ..clock import utcnow
+from ..crypto.columns import EncryptedText
 from ..extensions import db
 from ..notes.models import DosingSession, Note
 
@@ -115,7 +116,7 @@ class MeasureAlert(db.Model):
     raised_at: Mapped[datetime] = mapped_column(default=utcnow)
     acknowledged_at: Mapped[datetime | None] = mapped_column(index=True)
     acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
-    acknowledgement: Mapped[str] = mapped_column(Text, default="")
+    acknowledgement: Mapped[str] = mapped_column(EncryptedText, default="")
 
     client: Mapped[Client] = relationship()
     response: Mapped[MeasureResponse | None] = relationship()

@@ -4,12 +4,13 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import text as sql_text  # (Insight has a column named "text")
-from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, false
+from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from ..auth.models import User
 from ..clients.models import Client, Goal, HistoryItem
 from ..clock import utcnow
+from ..crypto.columns import EncryptedJSON, EncryptedText
 from ..extensions import db, link_table
 from . import sections
 
@@ -52,16 +53,17 @@ class DosingSession(db.Model):
     dose_mg: Mapped[float | None] = mapped_column(Numeric(8, 2, asdecimal=False))
     dose_mg_per_kg: Mapped[float | None] = mapped_column(Numeric(6, 3, asdecimal=False))
     setting: Mapped[str] = mapped_column(String(300), default="")
-    intention: Mapped[str] = mapped_column(Text, default="")
-    notes: Mapped[str] = mapped_column(Text, default="")
+    intention: Mapped[str] = mapped_column(EncryptedText, default="")
+    notes: Mapped[str] = mapped_column(EncryptedText, default="")
     # Dosing safety (migration 0024). Booked ahead, a session is "planned"; recorded, it is "held".
     status: Mapped[str] = mapped_column(String(10), default="held", server_default="held")
     product: Mapped[str] = mapped_column(String(20), default="racemic", server_default="racemic")
     # What the notes said before vitals were structured (the migration moved them here, word for word).
-    notes_before_vitals: Mapped[str] = mapped_column(Text, default="", server_default=sql_text("''"))
+    notes_before_vitals: Mapped[str] = mapped_column(EncryptedText, default="", server_default=sql_text("''"))
     discharge_criteria_met: Mapped[bool] = mapped_column(default=False, server_default=false())
     discharged_at: Mapped[datetime | None]  # naive UTC
-    discharged_with: Mapped[str] = mapped_column(String(200), default="", server_default=sql_text("''"))
+    # Who took the client home: a relative's or friend's name, encrypted like contact fields.
+    discharged_with: Mapped[str] = mapped_column(EncryptedText, default="", server_default=sql_text("''"))
     # Recorded as held with no consent on file: who confirmed that, and when (the worklist shows it until
     # a consent is recorded).
     without_consent_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
@@ -99,7 +101,7 @@ class LifecycleMixin:
     race each other, exactly one lands and the other gets a conflict (StaleDataError).
     """
 
-    content: Mapped[dict] = mapped_column(JSON, default=dict)
+    content: Mapped[dict] = mapped_column(EncryptedJSON, default=dict)
     status: Mapped[str] = mapped_column(String(10), default="draft")
     version: Mapped[int] = mapped_column(default=1)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -132,7 +134,7 @@ class RevisionMixin:
     id: Mapped[int] = mapped_column(primary_key=True)
     based_on_version: Mapped[int]
     reason: Mapped[str] = mapped_column(String(20))  # "conflict" or "signed"
-    content: Mapped[dict] = mapped_column(JSON)
+    content: Mapped[dict] = mapped_column(EncryptedJSON)
     saved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     saved_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -147,7 +149,7 @@ class AddendumMixin:
     id: Mapped[int] = mapped_column(primary_key=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     reason: Mapped[str] = mapped_column(String(300))
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(EncryptedText)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     @declared_attr
@@ -180,8 +182,8 @@ class Note(LifecycleMixin, db.Model):
     # An individual note of kind "group" belongs to the circle session the client attended.
     group_session_id: Mapped[int | None] = mapped_column(ForeignKey("group_session.id"))
     occurred_on: Mapped[date]
-    # Lower-cased text of every section, kept in step with `content` for search.
-    search_text: Mapped[str] = mapped_column(Text, default="")
+    # Lower-cased text of every section, kept in step with `content` for search (encrypted like it).
+    search_text: Mapped[str] = mapped_column(EncryptedText, default="")
     # A pre-licensed author's signed note waits for their supervisor's co-signature (lifecycle.cosign).
     cosigner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     cosigned_at: Mapped[datetime | None]
@@ -246,8 +248,9 @@ class Insight(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("client.id"), index=True)
     note_id: Mapped[int] = mapped_column(ForeignKey("note.id"), index=True)
-    text: Mapped[str] = mapped_column(String(1000))  # the practitioner's statement
-    client_words: Mapped[str] = mapped_column(String(1000), default="")  # what client documents use
+    # Encrypted at rest (integration/crypto/); forms keep them to 1,000 characters.
+    text: Mapped[str] = mapped_column(EncryptedText)  # the practitioner's statement
+    client_words: Mapped[str] = mapped_column(EncryptedText, default="")  # what client documents use
     # Set by a clinician: the client's words may be shown to the coach and printed in the plan.
     shared_with_coach: Mapped[bool] = mapped_column(default=False, server_default=false())
     # A practitioner confirmed that client_words are the client's own (who and when, kept): only then

@@ -108,10 +108,29 @@ def backup_key_problems(s: Settings) -> list[str]:
 
 
 def encryption_at_rest_key_problems(s: Settings) -> list[str]:
-    """Hook for the key that will encrypt clinical text at rest (issue 15): that key does not exist
-    yet, so there is nothing to check; when it lands, check here that it is set, valid and
-    different from SECRET_KEY and BACKUP_KEY."""
-    return []
+    """The keys of clinical text at rest and of the search's blind index (integration/crypto/): set
+    in the environment, valid, and each different from every other key."""
+    from ..crypto.keys import EncryptionKeyError, parse_key
+
+    found = []
+    for name in ("ENCRYPTION_KEYS", "SEARCH_INDEX_KEY"):
+        if not s.environ.get(name):
+            found.append(f"{name} is not set in the environment: a key generated in instance/ is lost with the "
+                         "container, and with it every note; make one with `flask encryption-key`, keep a copy "
+                         "apart from the backups (README, Keys)")
+            continue
+        try:
+            for text in str(s.config.get(name) or "").split(","):
+                parse_key(text, name)
+        except EncryptionKeyError as problem:
+            found.append(str(problem))
+    first_key = str(s.config.get("ENCRYPTION_KEYS") or "").split(",")[0].strip()
+    others = {"SECRET_KEY": s.config.get("SECRET_KEY"), "BACKUP_KEY": s.config.get("BACKUP_KEY"),
+              "SEARCH_INDEX_KEY": s.config.get("SEARCH_INDEX_KEY")}
+    for name, value in others.items():
+        if first_key and value and str(value).strip() == first_key:
+            found.append(f"ENCRYPTION_KEYS uses the same key as {name}: use a key of its own")
+    return found
 
 
 CONFIGURATION_CHECKS: list[Callable[[Settings], list[str]]] = [

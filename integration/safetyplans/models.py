@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
 from ..clients.models import Client
 from ..clock import utcnow
+from ..crypto.columns import EncryptedJSON, EncryptedText
 from ..extensions import db
 
 # The six steps of the widely used safety plan (Stanley & Brown), in the client's words, then reasons
@@ -37,8 +38,8 @@ class SafetyPlanVersion(db.Model):
     client_id: Mapped[int] = mapped_column(ForeignKey("client.id"), index=True)
     number: Mapped[int]
     # step key -> the client's words, lines as typed ("reasons" too)
-    steps: Mapped[dict] = mapped_column(JSON, default=dict)
-    change_note: Mapped[str] = mapped_column(Text, default="")  # why this version (for the care team only)
+    steps: Mapped[dict] = mapped_column(EncryptedJSON, default=dict)
+    change_note: Mapped[str] = mapped_column(EncryptedText, default="")  # why this version (for the care team only)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

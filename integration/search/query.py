@@ -11,7 +11,8 @@ only what they may read: a coach searches coaching notes and the client's words 
 
 A results page costs a fixed number of queries whatever it shows: one for the notes (with their
 client and author), one for each way insights are read (full or the client's words; with their note
-and client) and one for their themes. Snippets are made here, in Python, from the rows shown.
+and client) and one for their themes. Snippets are made here, in Python, from the rows shown: only
+their text is decrypted (integration/crypto/), and it is highlighted by comparing keyed tokens.
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
 from sqlalchemy import Select, and_, case, false, func, literal, or_, select, union, union_all
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import defer, joinedload, selectinload
 
 from ..extensions import db
 from ..notes.models import Insight, Note
@@ -200,7 +201,8 @@ def notes_query(dialect: str, terms: list[index.Phrase], scopes: list[tuple[str,
     candidates = _candidates(dialect, match, Note.id, select(Note.id), parts, counted)
     query, _, best_first = _ranked(dialect, select(Note).join(candidates, candidates.c.id == Note.id),
                                    match, candidates)
-    return (query.options(joinedload(Note.client), joinedload(Note.author))
+    # A result's search text is not shown (its sections are): left unread, it is not decrypted.
+    return (query.options(joinedload(Note.client), joinedload(Note.author), defer(Note.search_text))
             .order_by(best_first, Note.occurred_on.desc(), Note.id.desc()))
 
 

@@ -8,15 +8,27 @@ A token is a word normalised in Python, never by the database: Unicode NFKC, cas
 dropped, then stemmed by the Snowball English stemmer ("grieving" and "grieves" are both "griev").
 The database only sees a stream of opaque tokens separated by spaces (SQLite FTS5 over that string;
 PostgreSQL `to_tsvector('simple', …)`, which splits on spaces and changes nothing else). That is
-what lets issue 15 swap each token for a keyed HMAC of it: positions, phrase matching and ranking
-stay as they are and no query changes; only `index_token` grows a key.
+what lets each token be a keyed HMAC of the stem (a blind index, issue 15): positions, phrase matching
+and ranking stay as they are and no query changes; only `index_token` has a key.
+
+The blind index: `index_token` is "k" + the first 80 bits of HMAC-SHA256(SEARCH_INDEX_KEY, stem), in
+base32 (17 letters and digits), so the index holds no readable word. Two stems share a token with odds
+of about n²/2⁸¹ for n distinct stems (10⁶ stems: about 4 in 10¹³). What it leaks: which notes share a
+word, and how often each token occurs (frequency analysis could guess the commonest ones). What it
+cannot do: substring or prefix search (only whole stemmed words). Outside an app (and under
+`plain_tokens()`, used by migration 0023's downgrade and the bench) a token is the stem itself.
 """
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import re
 import threading
 import unicodedata
 from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 
 import snowballstemmer
@@ -31,6 +43,8 @@ MAX_WORD_CHARS = 60
 # gthread workers serve several requests at once) cut into each other's words, and one of them failed
 # with an IndexError. Each thread has its own.
 _per_thread = threading.local()
+_UNSET = object()
+_key_override: ContextVar = ContextVar("search_index_key_override", default=_UNSET)
 
 
 def _stemmer():
@@ -41,8 +55,9 @@ def _stemmer():
 
 def spans(text: str | None) -> Iterator[tuple[int, int, str]]:
     """(start, end, token) for every word of the text, in order; start and end index into `text`."""
+    key = index_key()
     for match in WORD.finditer(text or ""):
-        token = index_token(match.group())
+        token = _token(match.group(), key)
         if token:
             yield match.start(), match.end(), token
 
@@ -57,9 +72,48 @@ def token_string(text: str | None) -> str:
     return " ".join(tokens(text))
 
 
-@lru_cache(maxsize=65536)
 def index_token(word: str) -> str:
-    """One word as the index holds it (cached: notes repeat their words many times)."""
+    """One word as the index holds it: the keyed HMAC of its stem ('' for no word)."""
+    return _token(word, index_key())
+
+
+def index_key() -> bytes | None:
+    """The blind-index key in force: the app's, or the one `plain_tokens`/`keyed_tokens` set."""
+    override = _key_override.get()
+    if override is not _UNSET:
+        return override
+    from ..crypto.keys import current_search_index_key
+
+    return current_search_index_key()
+
+
+@contextmanager
+def keyed_tokens(key: bytes | None):
+    """Tokens made with this key (None: plain stems) inside the block."""
+    reset = _key_override.set(key)
+    try:
+        yield
+    finally:
+        _key_override.reset(reset)
+
+
+def plain_tokens():
+    """Tokens as plain stems inside the block (migration 0023's downgrade, the bench's baseline)."""
+    return keyed_tokens(None)
+
+
+@lru_cache(maxsize=65536)
+def _token(word: str, key: bytes | None) -> str:
+    """Cached: notes repeat their words many times."""
+    word = stem(word)
+    if not word or key is None:
+        return word
+    digest = hmac.new(key, word.encode(), hashlib.sha256).digest()[:10]
+    return "k" + base64.b32encode(digest).decode().lower()
+
+
+def stem(word: str) -> str:
+    """One word normalised and stemmed: the plain token, before any key."""
     word = unicodedata.normalize("NFKC", word).casefold()
     word = "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
     # Letters and digits only: both databases then read the token as one word, whatever its
