@@ -48,7 +48,7 @@ class EncryptedJSON(TypeDecorator):
     def process_result_value(self, value, dialect):
         if is_encrypted(value):
             return json.loads(keyring().decrypt(value))
-        return value  # written before migration 0023
+        return value  # written before migration 0029
 
 
 ENCRYPTED_TYPES = (EncryptedText, EncryptedJSON)

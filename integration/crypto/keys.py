@@ -9,7 +9,7 @@ its own.
 
 A stored value is `enc1:<key id>:<Fernet token>`: the key id (8 hex characters of the key's
 SHA-256) says which key to decrypt with and which values a rotation still has to re-encrypt; the
-prefix tells an encrypted value from plaintext written before migration 0023. Fernet is AES-128-CBC
+prefix tells an encrypted value from plaintext written before migration 0029. Fernet is AES-128-CBC
 with HMAC-SHA256 (cryptography's, a maintained library): a changed or foreign value is refused,
 never decrypted to garbage.
 """
