@@ -60,7 +60,7 @@ POSTGRESQL_DDL = [
 # Keyed tokens (17 characters, issue 15) make a 2 KB note's tsvector about 3 KB: past PostgreSQL's
 # 2 KB TOAST threshold, every row checked by a search was fetched out of line, and a reader of ~100
 # clients searched a common word in twice the time of plain stems. Kept inline (a row fits its 8 KB
-# page), the keyed index is as fast as the plain one (bench/scale.py). Migration 0023 sets it too.
+# page), the keyed index is as fast as the plain one (bench/scale.py). Migration 0029 sets it too.
 POSTGRESQL_NOTE_SEARCH_STORAGE = "ALTER TABLE note_search SET (toast_tuple_target = 8160)"
 # What the index adds beyond the models' tables (the migrations-vs-models check leaves these out):
 # the FTS5 tables and the shadow tables SQLite makes for each, and the GIN indexes.

@@ -16,7 +16,7 @@ base32 (17 letters and digits), so the index holds no readable word. Two stems s
 of about n²/2⁸¹ for n distinct stems (10⁶ stems: about 4 in 10¹³). What it leaks: which notes share a
 word, and how often each token occurs (frequency analysis could guess the commonest ones). What it
 cannot do: substring or prefix search (only whole stemmed words). Outside an app (and under
-`plain_tokens()`, used by migration 0023's downgrade and the bench) a token is the stem itself.
+`plain_tokens()`, used by migration 0029's downgrade and the bench) a token is the stem itself.
 """
 from __future__ import annotations
 
@@ -98,7 +98,7 @@ def keyed_tokens(key: bytes | None):
 
 
 def plain_tokens():
-    """Tokens as plain stems inside the block (migration 0023's downgrade, the bench's baseline)."""
+    """Tokens as plain stems inside the block (migration 0029's downgrade, the bench's baseline)."""
     return keyed_tokens(None)
 
 
