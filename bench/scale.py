@@ -34,6 +34,7 @@ import statistics
 import sys
 import tempfile
 import time
+from urllib.parse import urlencode
 
 from sqlalchemy import event, func, insert, select
 
@@ -142,7 +143,6 @@ def measure(app, http, url: str):
 
 def pages(app) -> list[tuple[str, str, str]]:
     """(who, page, URL): search for three readers, then Ines's pages and the admin's audit log."""
-    from urllib.parse import urlencode
 
     from integration.auth.models import User
     from integration.clients.models import CareTeamMember
@@ -241,8 +241,9 @@ def compare_index(label: str, app) -> None:
         seconds = _index_with(app, index_key)
         print(f"  ({label}: index rebuilt with {name} tokens in {seconds:.0f} s)")
         for reader, email, password in readers:
+            http = signed_in(app, email, password)
             for query_name, q in QUERIES:
-                results[name, reader, query_name] = measure(app, email, password, q)[0]
+                results[name, reader, query_name] = measure(app, http, "/search?" + urlencode({"q": q}))[0]
     print(f"\nBlind index vs plaintext index, {label} (same rows, encrypted; {SEARCH_RUNS} warm runs each)\n")
     print(f"{'reader':<17} {'query':<18} {'plain med':>10} {'plain p95':>10} {'keyed med':>10} {'keyed p95':>10}"
           f" {'keyed/plain':>12}")
