@@ -199,6 +199,18 @@ def _execute(sql: str, **values) -> None:
         connection.execute(text(sql), values)
 
 
+def _practice_therapist_client(now) -> None:
+    """Practice 1, its therapist 1 and client 1, as every schema since 0008 holds them."""
+    _execute("INSERT INTO practice (id, name, timezone, paper_size, crisis_resources, created_at) "
+             "VALUES (1, 'P', 'UTC', 'letter', '', :now)", now=now)
+    _execute("INSERT INTO \"user\" (id, practice_id, email, name, credentials, role, active, password_hash, "
+             "created_at, session_token) VALUES (1, 1, 'a@b.example', 'Ada', '', 'therapist', :yes, 'x', :now, 't')",
+             now=now, yes=True)
+    _execute("INSERT INTO client (id, practice_id, first_name, last_name, preferred_name, pronouns, email, phone, "
+             "emergency_contact, status, created_at) VALUES (1, 1, 'C', 'L', '', '', '', '', '', 'active', :now)",
+             now=now)
+
+
 def _rows(sql: str, **values) -> list:
     with db.engine.connect() as connection:
         return connection.execute(text(sql), values).mappings().all()

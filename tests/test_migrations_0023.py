@@ -9,7 +9,7 @@ from sqlalchemy import inspect
 from sqlalchemy.exc import DBAPIError
 
 from integration.extensions import db
-from tests.test_migrations import (_execute, _rows, empty_database_url, migration_app,  # noqa: F401 (fixtures)
+from tests.test_migrations import (_execute, _practice_therapist_client, _rows, empty_database_url, migration_app,  # noqa: F401 (fixtures)
                                    restore_logging)
 
 NOW = datetime(2026, 11, 30, 9, 0)
@@ -20,14 +20,7 @@ def _indexes(table: str) -> dict[str, list[str]]:
 
 
 def _practice_at_0022() -> None:
-    _execute("INSERT INTO practice (id, name, timezone, paper_size, crisis_resources, created_at) "
-             "VALUES (1, 'P', 'UTC', 'letter', '', :now)", now=NOW)
-    _execute("INSERT INTO \"user\" (id, practice_id, email, name, credentials, role, active, password_hash, "
-             "created_at, session_token) VALUES (1, 1, 'a@b.example', 'Ada', '', 'therapist', :yes, 'x', :now, 't')",
-             now=NOW, yes=True)
-    _execute("INSERT INTO client (id, practice_id, first_name, last_name, preferred_name, pronouns, email, phone, "
-             "emergency_contact, status, created_at) VALUES (1, 1, 'C', 'L', '', '', '', '', '', 'active', :now)",
-             now=NOW)
+    _practice_therapist_client(NOW)
     _execute("INSERT INTO note (id, client_id, kind, author_id, occurred_on, content, status, version, "
              "updated_at, search_text, created_at) VALUES (1, 1, 'integration', 1, :day, '{}', 'draft', 1, "
              ":now, '', :now)", day=date(2026, 11, 29), now=NOW)

@@ -7,7 +7,7 @@ import flask_migrate
 from sqlalchemy import inspect
 
 from integration.extensions import db
-from tests.test_migrations import (_execute, _rows, empty_database_url, migration_app,  # noqa: F401 (fixtures)
+from tests.test_migrations import (_execute, _practice_therapist_client, _rows, empty_database_url, migration_app,  # noqa: F401 (fixtures)
                                    restore_logging)
 
 NOW = datetime(2026, 12, 1, 9, 0)
@@ -24,14 +24,7 @@ def _where(index: dict) -> str:
 
 
 def _practice_at_0027() -> None:
-    _execute("INSERT INTO practice (id, name, timezone, paper_size, crisis_resources, created_at) "
-             "VALUES (1, 'P', 'UTC', 'letter', '', :now)", now=NOW)
-    _execute("INSERT INTO \"user\" (id, practice_id, email, name, credentials, role, active, password_hash, "
-             "created_at, session_token) VALUES (1, 1, 'a@b.example', 'Ada', '', 'therapist', :yes, 'x', :now, 't')",
-             now=NOW, yes=True)
-    _execute("INSERT INTO client (id, practice_id, first_name, last_name, preferred_name, pronouns, email, phone, "
-             "emergency_contact, status, created_at) VALUES (1, 1, 'C', 'L', '', '', '', '', '', 'active', :now)",
-             now=NOW)
+    _practice_therapist_client(NOW)
     _execute("INSERT INTO dosing_session (id, client_id, number, started_at, medicine, route, setting, intention, "
              "notes, created_at) VALUES (1, 1, 1, :now, 'ketamine', 'im', '', '', '', :now)", now=NOW)
     for note_id, session in ((1, 1), (2, None)):
