@@ -1,13 +1,13 @@
 """The dosing-safety record: each product's route and dose, vitals refused when impossible and flagged when
 out of range, planned sessions that become held, consent text versions, recording without consent (the
 confirmation and the worklist), who may reach it (coaches and admins never), and the audit rows."""
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from integration.audit.models import AuditEvent
-from integration.clock import local_today
+from integration.clock import from_local, local_today
 from integration.dosing.checks import dose_problem, impossible, warnings
 from integration.dosing.models import AdverseEvent, Consent, ConsentText, VitalsReading
 from integration.extensions import db
@@ -322,7 +322,9 @@ def test_the_form_says_book_or_record(signed_in, person):
 
 
 def test_a_planned_session_asks_for_no_debrief_and_opens_no_window(signed_in, person):
-    DosingSessionFactory(client=person, status="planned", started_at=datetime.utcnow() - timedelta(hours=3))
+    # Midnight of the practice's today: always past and always today, whatever the hour in UTC (three hours
+    # ago was yesterday in New York between midnight and 3 a.m.).
+    DosingSessionFactory(client=person, status="planned", started_at=from_local(practice_today(), time(0, 0), ZONE))
     overview = signed_in.get(f"/clients/{person.id}").get_data(as_text=True)
     worklist = signed_in.get("/worklist").get_data(as_text=True)
     for page in (overview, worklist):
