@@ -11,7 +11,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     app = Flask(__name__, instance_path=os.environ.get("INSTANCE_PATH") or os.path.join(root, "instance"),
                 template_folder=os.path.join(root, "templates"), static_folder=os.path.join(root, "static"))
-    os.makedirs(app.instance_path, exist_ok=True)
+    os.makedirs(app.instance_path, mode=0o700, exist_ok=True)  # keys and the SQLite file: the owner's alone
     app.config.from_mapping(config.from_environment(app.instance_path))
     if test_config:
         app.config.from_mapping(test_config)

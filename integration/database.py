@@ -1,5 +1,6 @@
 """Database engine settings that SQLAlchemy's URL cannot express."""
 import logging
+import os
 import sqlite3
 import time
 
@@ -20,9 +21,11 @@ MAX_INTEGER = 2**31 - 1
 
 
 def configure_sqlite(engine: Engine) -> None:
-    """SQLite: enforce foreign keys, use WAL so readers never block the writer, wait when busy."""
+    """SQLite: a database file only its owner reads, foreign keys enforced, WAL so readers never block
+    the writer, a wait when busy."""
     if engine.dialect.name != "sqlite":
         return
+    create_private_file(engine.url.database)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, record):
@@ -43,6 +46,18 @@ def configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "close")
     def _before_closing(dbapi_connection, _record):
         optimize(dbapi_connection)
+
+
+def create_private_file(database: str | None) -> None:
+    """Create a new SQLite database file with mode 0600 before SQLite does (it would follow the umask,
+    usually 0644: every account on the machine could read the record). Its -wal and -shm files take the
+    database file's mode. An existing file is left as it is."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    try:
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except (FileExistsError, FileNotFoundError):
+        return  # there already, or its directory is missing: SQLite's own error says so
 
 
 def optimize(dbapi_connection) -> None:

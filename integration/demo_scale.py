@@ -157,7 +157,8 @@ def _add_chunk(rng, practice, start, size, clinicians, coaches, ines, today) -> 
                   for _ in range(20)]
     db.session.execute(insert(CareTeamMember), team)
     note_ids = list(db.session.scalars(insert(Note).returning(Note.id, sort_by_parameter_order=True), notes))
-    index.write_notes(db.session.connection(), [(i, n["search_text"]) for i, n in zip(note_ids, notes)])
+    index.write_notes(db.session.connection(), [(i, n["client_id"], n["search_text"])
+                                                for i, n in zip(note_ids, notes)])
     insights = _insights(rng, [(i, n) for i, n in zip(note_ids, notes) if n["kind"] == "integration"])
     insight_ids = list(db.session.scalars(insert(Insight).returning(Insight.id, sort_by_parameter_order=True),
                                           insights))

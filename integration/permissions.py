@@ -525,8 +525,11 @@ def reading_scopes() -> list[tuple[str, Select]]:
     For pages across clients (search, circle pages), which must read as the record does.
     """
     me = current_user
-    team = (select(Client.id).join(CareTeamMember, CareTeamMember.client_id == Client.id)
-            .where(Client.practice_id == me.practice_id, CareTeamMember.user_id == me.id))
+    # From the person's own care-team rows to their clients: `+ 0` keeps SQLite from starting at every
+    # client of the practice (ix_client_practice_id, its choice with no statistics: 2 ms at 5,000
+    # clients, and a search's statement reads this list up to eight times; 0.1 ms this way).
+    team = (select(CareTeamMember.client_id).join(Client, Client.id == CareTeamMember.client_id)
+            .where(CareTeamMember.user_id == me.id, Client.practice_id + 0 == me.practice_id))
     scopes = []
     if me.is_clinician:
         scopes.append(("clinician", team))

@@ -197,7 +197,7 @@ def _bulk_notes(client_id, author_id, count, words):
             for i in range(count)]
     db.session.execute(insert(Note), rows)
     ids = db.session.scalars(select(Note.id).where(Note.client_id == client_id)).all()
-    index.write_notes(db.session.connection(), [(n.id, n.search_text) for n in db.session.scalars(
+    index.write_notes(db.session.connection(), [(n.id, n.client_id, n.search_text) for n in db.session.scalars(
         select(Note).where(Note.id.in_(ids)))])
     db.session.commit()
 

@@ -162,6 +162,32 @@ def test_secret_key_is_generated_once_and_kept(tmp_path):
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
 
 
+def test_a_new_sqlite_database_and_its_instance_folder_are_the_owners_alone(tmp_path, monkeypatch):
+    """Whatever the umask (here 022, the usual one), the record's file is not readable by other accounts."""
+    import os
+
+    from sqlalchemy import text
+
+    from integration import create_app
+    from integration.extensions import db
+    from tests.conftest import SETTINGS
+
+    instance = tmp_path / "instance"
+    monkeypatch.setenv("INSTANCE_PATH", str(instance))
+    old = os.umask(0o022)
+    try:
+        app = create_app({**SETTINGS, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'integration.db'}"})
+        with app.app_context():
+            with db.engine.begin() as connection:
+                connection.execute(text("CREATE TABLE t (x INTEGER)"))
+            for name in ("integration.db", "integration.db-wal", "integration.db-shm"):
+                assert (instance / name).stat().st_mode & 0o077 == 0, name
+            db.engine.dispose()
+    finally:
+        os.umask(old)
+    assert instance.stat().st_mode & 0o077 == 0
+
+
 def test_behind_a_trusted_proxy_the_audit_log_sees_the_person(make_app):
     from integration.audit.models import AuditEvent
     from integration.extensions import db

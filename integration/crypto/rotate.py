@@ -53,7 +53,8 @@ def rotate(progress: Progress = lambda line: None, batch: int = 500) -> int:
 
 def reindex(progress: Progress = lambda line: None, batch: int = 2000) -> tuple[int, int]:
     """The whole search index written again with the blind-index key in force; (notes, insights)."""
-    notes = _walk(select(Note.id, Note.search_text), Note.id, index.write_notes, "notes", progress, batch)
+    notes = _walk(select(Note.id, Note.client_id, Note.search_text), Note.id, index.write_notes, "notes", progress,
+                  batch)
     insights = _walk(select(Insight.id, Insight.text, Insight.client_words), Insight.id, index.write_insights,
                      "insights", progress, batch)
     return notes, insights

@@ -2,9 +2,10 @@
 
 Chosen per dialect here and nowhere else:
 
-- SQLite: an FTS5 table over `note_search.tokens` (and `insight_search`), an *external content*
-  table: the token rows are the content, SQLite triggers keep the FTS5 index in step with them, and
-  bm25() ranks. Not a contentless table (`content=''`): forgetting a row of one needs the old token
+- SQLite: an FTS5 table over `note_search.tokens` and `.client_id` (and `insight_search`), an
+  *external content* table: the token rows are the content, SQLite triggers keep the FTS5 index in step
+  with them, and the candidates' token rows are ranked in SQL (`_frequency_rank`, not bm25()). Not a
+  contentless table (`content=''`): forgetting a row of one needs the old token
   stream, or `contentless_delete`, which arrives in SQLite 3.43 (Debian 12 has 3.40).
 - PostgreSQL: `note_search.tokens` is a tsvector of the `simple` configuration with a GIN index;
   `phraseto_tsquery('simple', …)` matches and ts_rank ranks.
@@ -16,10 +17,12 @@ that adds or changes a note's search text or an insight's words rewrites their t
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import reduce
 
-from sqlalchemy import DDL, ColumnElement, column, delete, event, func, insert, literal_column, select, table
+from sqlalchemy import (DDL, ColumnElement, Select, String, column, delete, event, func, insert, literal,
+                        literal_column, select, table)
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, attributes
 
@@ -30,15 +33,19 @@ from .tokens import token_string
 Phrase = tuple[str, ...]  # index tokens that must stand in this order; one token is a word
 
 SQLITE_DDL = [
-    "CREATE VIRTUAL TABLE note_search_fts USING fts5(tokens, content='note_search', content_rowid='note_id', "
-    "tokenize='unicode61 remove_diacritics 0')",
+    # client_id is a column of its own: a search names it (`client_id : (…)`); words never reach it
+    # (every search keeps its words to `{tokens}`).
+    "CREATE VIRTUAL TABLE note_search_fts USING fts5(tokens, client_id, content='note_search', "
+    "content_rowid='note_id', tokenize='unicode61 remove_diacritics 0')",
     "CREATE TRIGGER note_search_ai AFTER INSERT ON note_search BEGIN "
-    "INSERT INTO note_search_fts(rowid, tokens) VALUES (new.note_id, new.tokens); END",
+    "INSERT INTO note_search_fts(rowid, tokens, client_id) VALUES (new.note_id, new.tokens, new.client_id); END",
     "CREATE TRIGGER note_search_ad AFTER DELETE ON note_search BEGIN "
-    "INSERT INTO note_search_fts(note_search_fts, rowid, tokens) VALUES ('delete', old.note_id, old.tokens); END",
+    "INSERT INTO note_search_fts(note_search_fts, rowid, tokens, client_id) "
+    "VALUES ('delete', old.note_id, old.tokens, old.client_id); END",
     "CREATE TRIGGER note_search_au AFTER UPDATE ON note_search BEGIN "
-    "INSERT INTO note_search_fts(note_search_fts, rowid, tokens) VALUES ('delete', old.note_id, old.tokens); "
-    "INSERT INTO note_search_fts(rowid, tokens) VALUES (new.note_id, new.tokens); END",
+    "INSERT INTO note_search_fts(note_search_fts, rowid, tokens, client_id) "
+    "VALUES ('delete', old.note_id, old.tokens, old.client_id); "
+    "INSERT INTO note_search_fts(rowid, tokens, client_id) VALUES (new.note_id, new.tokens, new.client_id); END",
     "CREATE VIRTUAL TABLE insight_search_fts USING fts5(everything, words, content='insight_search', "
     "content_rowid='insight_id', tokenize='unicode61 remove_diacritics 0')",
     "CREATE TRIGGER insight_search_ai AFTER INSERT ON insight_search BEGIN "
@@ -51,6 +58,7 @@ SQLITE_DDL = [
     "VALUES ('delete', old.insight_id, old.everything, old.words); "
     "INSERT INTO insight_search_fts(rowid, everything, words) VALUES (new.insight_id, new.everything, new.words); END",
 ]
+TYPICAL_LENGTH = 4000.0  # characters of keyed tokens in a note of about 2 KB (SQLite's rank, below)
 SQLITE_DROP = ["DROP TABLE IF EXISTS note_search_fts", "DROP TABLE IF EXISTS insight_search_fts"]
 POSTGRESQL_DDL = [
     "CREATE INDEX ix_note_search_tokens ON note_search USING gin (tokens)",
@@ -90,50 +98,89 @@ event.listen(InsightSearch.__table__, "before_drop", DDL(SQLITE_DROP[1]).execute
 
 @dataclass
 class Match:
-    """How a query reaches the index: join `target` on `onclause`, keep rows where `where`, and
-    order by `best_first` (the database's relevance, best first)."""
+    """How a query reaches the index: join `target` on `onclause` and keep rows where `where`; join
+    `ranked_from` on `ranked_on` for `rank`, the relevance (higher is better)."""
 
     target: object
     onclause: ColumnElement
     where: ColumnElement
-    best_first: ColumnElement
-    rank: ColumnElement = None  # the relevance value itself (bm25: lower is better; ts_rank: higher)
+    ranked_from: object
+    ranked_on: ColumnElement
+    rank: ColumnElement
     # PostgreSQL: the token row's key, and `where` as a function call (ts_match_vq) that no index answers,
     # to test rows one at a time (search/query.py, _candidates).
     row_key: ColumnElement = None
     test: ColumnElement = None
+    # SQLite, notes: `where` kept to the clients a select of client ids lists, inside the MATCH itself
+    # (see note_match).
+    among: Callable[[Select], ColumnElement] | None = None
 
 
 def note_match(dialect: str, phrases: list[Phrase]) -> Match:
-    """Notes whose tokens hold every phrase."""
+    """Notes whose tokens hold every phrase.
+
+    On SQLite `among(client ids)` also names the clients in the MATCH (`client_id : (3 OR 8 OR …)`):
+    FTS5 then walks only the notes of those clients, newest first, and a common word costs what a
+    caseload holds rather than what the practice holds (search/query.py, _candidates)."""
+    on = NoteSearch.note_id == Note.id
     if dialect == "sqlite":
         fts = table("note_search_fts", column("rowid"))
-        return _fts5(fts, Note.id, "note_search_fts", None, phrases)
+        return _fts5(fts, Note.id, "note_search_fts", "tokens", phrases, NoteSearch, on, NoteSearch.tokens,
+                     clients=True)
     query = _tsquery(phrases)
-    rank = func.ts_rank(NoteSearch.tokens, query, 1)
-    return Match(NoteSearch, NoteSearch.note_id == Note.id, NoteSearch.tokens.op("@@")(query), rank.desc(), rank,
-                 NoteSearch.note_id, func.ts_match_vq(NoteSearch.tokens, query))
+    return Match(NoteSearch, on, NoteSearch.tokens.op("@@")(query), NoteSearch, on,
+                 func.ts_rank(NoteSearch.tokens, query, 1), NoteSearch.note_id,
+                 func.ts_match_vq(NoteSearch.tokens, query))
 
 
 def insight_match(dialect: str, phrases: list[Phrase], words_only: bool) -> Match:
     """Insights whose statement or client's words hold every phrase (or the client's words alone)."""
+    tokens = InsightSearch.words if words_only else InsightSearch.everything
+    on = InsightSearch.insight_id == Insight.id
     if dialect == "sqlite":
         fts = table("insight_search_fts", column("rowid"))
-        return _fts5(fts, Insight.id, "insight_search_fts", "words" if words_only else "everything", phrases)
-    tokens = InsightSearch.words if words_only else InsightSearch.everything
+        return _fts5(fts, Insight.id, "insight_search_fts", tokens.key, phrases, InsightSearch, on, tokens)
     query = _tsquery(phrases)
-    rank = func.ts_rank(tokens, query, 1)
-    return Match(InsightSearch, InsightSearch.insight_id == Insight.id, tokens.op("@@")(query), rank.desc(), rank,
+    return Match(InsightSearch, on, tokens.op("@@")(query), InsightSearch, on, func.ts_rank(tokens, query, 1),
                  InsightSearch.insight_id, func.ts_match_vq(tokens, query))
 
 
-def _fts5(fts, key, name: str, only_column: str | None, phrases: list[Phrase]) -> Match:
+def _fts5(fts, key, name: str, only_column: str, phrases: list[Phrase], ranked_from, ranked_on, tokens,
+          clients: bool = False) -> Match:
     # Tokens are letters and digits only (tokens.py), so a quoted FTS5 phrase cannot be broken out of.
-    expression = " ".join('"' + " ".join(phrase) + '"' for phrase in phrases)
-    if only_column:
-        expression = f"{{{only_column}}} : ({expression})"
+    expression = f"{{{only_column}}} : (" + " ".join('"' + " ".join(phrase) + '"' for phrase in phrases) + ")"
     ref = literal_column(name)
-    return Match(fts, fts.c.rowid == key, ref.op("MATCH")(expression), func.bm25(ref), func.bm25(ref))
+    among = (lambda client_ids: ref.op("MATCH")(_among(expression, client_ids))) if clients else None
+    return Match(fts, fts.c.rowid == key, ref.op("MATCH")(expression), ranked_from, ranked_on,
+                 _frequency_rank(tokens, phrases), among=among)
+
+
+def _frequency_rank(tokens, phrases: list[Phrase]) -> ColumnElement:
+    """SQLite's relevance of a token row: for each phrase, how often it stands there, saturated and
+    weighed by the row's length as BM25 does (k1 1.2, b 1, against a note of TYPICAL_LENGTH characters).
+
+    Not FTS5's bm25(): before ranking one row it counts, for each phrase, every row of the index that
+    holds it (its inverse document frequency), a walk of the whole practice for a common word and a
+    check of every position for a phrase (35-100 ms at 200,000 notes, whatever the caseload). Every
+    candidate holds every phrase, so that weight only tilts one phrase against another; PostgreSQL's
+    ts_rank has none either. This reads the token rows of the candidates only (about 30 microseconds
+    a phrase a row). A phrase repeated back to back ("calm calm") counts once for the pair."""
+    spaced = literal(" ", String).op("||")(tokens).op("||")(literal(" ", String))
+    score = literal(0.0)
+    for phrase in phrases:
+        pattern = " " + " ".join(phrase) + " "
+        found = (func.length(spaced) - func.length(func.replace(spaced, pattern, ""))) / float(len(pattern))
+        score = score + found / (found + 1.2 * func.length(tokens) / TYPICAL_LENGTH)
+    return score
+
+
+def _among(expression: str, client_ids: Select) -> ColumnElement:
+    """The MATCH expression and `client_id : (…)` of the listed clients, put together in the statement
+    (group_concat; no client at all: `client_id : 0`, which no note has)."""
+    listed = client_ids.subquery()
+    ids = select(func.group_concat(listed.c[0], " OR ")).scalar_subquery()
+    return (literal(f"({expression}) AND client_id : (", String)
+            + func.coalesce(ids, literal("0", String)) + literal(")", String))
 
 
 def _tsquery(phrases: list[Phrase]):
@@ -144,13 +191,13 @@ def _tsquery(phrases: list[Phrase]):
 
 # --- writing -----------------------------------------------------------------------------------
 
-def write_notes(connection, rows: list[tuple[int, str]]) -> None:
-    """(note id, search text) -> the notes' token rows, replaced in one DELETE and one INSERT."""
+def write_notes(connection, rows: list[tuple[int, int, str]]) -> None:
+    """(note id, client id, search text) -> the notes' token rows, replaced in one DELETE and one INSERT."""
     if not rows:
         return
-    connection.execute(delete(NoteSearch).where(NoteSearch.note_id.in_([note_id for note_id, _ in rows])))
-    connection.execute(insert(NoteSearch), [{"note_id": note_id, "tokens": token_string(text)}
-                                            for note_id, text in rows])
+    connection.execute(delete(NoteSearch).where(NoteSearch.note_id.in_([note_id for note_id, _, _ in rows])))
+    connection.execute(insert(NoteSearch), [{"note_id": note_id, "client_id": client_id, "tokens": token_string(text)}
+                                            for note_id, client_id, text in rows])
 
 
 def write_insights(connection, rows: list[tuple[int, str, str]]) -> None:
@@ -165,7 +212,7 @@ def write_insights(connection, rows: list[tuple[int, str, str]]) -> None:
 
 def fill(connection, batch: int = 2000) -> tuple[int, int]:
     """Index every note and insight that has no token row yet, in batches; returns how many."""
-    notes = _fill(connection, select(Note.id, Note.search_text).where(
+    notes = _fill(connection, select(Note.id, Note.client_id, Note.search_text).where(
         Note.id.not_in(select(NoteSearch.note_id))), write_notes, batch)
     insights = _fill(connection, select(Insight.id, Insight.text, Insight.client_words).where(
         Insight.id.not_in(select(InsightSearch.insight_id))), write_insights, batch)
@@ -191,7 +238,7 @@ def _keep_in_step(session, flush_context) -> None:
     notes, insights = [], []
     for obj in list(session.new) + list(session.dirty):
         if isinstance(obj, Note) and (obj in session.new or _changed(obj, "search_text")):
-            notes.append((obj.id, obj.search_text or ""))
+            notes.append((obj.id, obj.client_id, obj.search_text or ""))
         elif isinstance(obj, Insight) and (obj in session.new or _changed(obj, "text", "client_words")):
             insights.append((obj.id, obj.text or "", obj.client_words or ""))
     if notes or insights:

@@ -48,10 +48,15 @@ def _as_tsvector(element, compiler, **kw):
 
 
 class NoteSearch(db.Model):
-    """The tokens of a note's text (Note.search_text), kept in step on every save."""
+    """The tokens of a note's text (Note.search_text), kept in step on every save, and its client.
+
+    The client is the note's (a note never moves): on SQLite, FTS5 indexes it as a second column so a
+    caseload's search can name its clients inside the MATCH (search/index.py); PostgreSQL keeps it and
+    does not need it (its caseload search lists the readable notes first)."""
 
     note_id: Mapped[int] = mapped_column(ForeignKey("note.id", ondelete="CASCADE"), primary_key=True,
                                          autoincrement=False)
+    client_id: Mapped[int] = mapped_column()
     tokens: Mapped[str] = mapped_column(TokenStream())
 
 
