@@ -119,6 +119,25 @@ def test_unknown_pages_and_objects_fall_back_to_plain_words(app, admin, rowan):
     assert second.sentence == "Ada Admin changed Rowan Tessly’s goal"
 
 
+def test_a_sessions_pages_read_the_same_under_their_old_and_new_endpoints(app, admin, ines, rowan):
+    """A dosing session's own pages moved from notes/ to dosing/: rows written before keep "notes.…"."""
+    from integration.audit.words import describe_objects, sentences
+    session = DosingSessionFactory(client=rowan, number=3)
+    record = f"/clients/{rowan.id}/sessions"
+    paths = {"new_session": f"{record}/new", "show_session": f"{record}/{session.id}",
+             "edit_session": f"{record}/{session.id}/edit"}
+    events = [AuditEvent(action="view", user_id=ines.id, client_id=rowan.id, detail=f"{area}.{page} {path}")
+              for page, path in paths.items() for area in ("notes", "dosing")]
+    with app.test_request_context():
+        rows = sentences(events, people={ines.id: "Ines Calloway"}, clients={rowan.id: "Rowan Tessly"},
+                         objects=describe_objects(events, admin.practice_id))
+    said = [row.sentence for row in rows]
+    assert said[0::2] == said[1::2]  # old name, new name: the same sentence
+    assert said[0] == "Ines Calloway opened the form for a new dosing session on Rowan Tessly’s record"
+    assert said[2].startswith("Ines Calloway opened Rowan Tessly’s dosing session 3 of")
+    assert said[4] == "Ines Calloway opened a page of Rowan Tessly’s sessions and notes"
+
+
 def _busy(ines, rowan, times: int) -> None:
     """`times` rounds of every kind of row: views of a note, a session and the overview, a signature,
     a team change and a sign-in."""

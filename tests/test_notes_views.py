@@ -18,7 +18,7 @@ def editor_post(version: int, content: dict) -> dict:
     """What the note editor sends: the form's fields and the version they were based on, asking for JSON."""
     return {"data": {"version": version, **sections.fields_from_content("debrief", content)}, "headers": JSON}
 SESSION_AND_NOTE_ENDPOINTS = {
-    "notes.index", "notes.new_session", "notes.show_session", "notes.edit_session", "notes.new_note",
+    "notes.index", "dosing.new_session", "dosing.show_session", "dosing.edit_session", "notes.new_note",
     "notes.show_note", "notes.autosave", "notes.sign", "notes.add_addendum"}
 
 

@@ -22,7 +22,7 @@ def connect(signal) -> None:
 
 
 def _url(session: DosingSession) -> str:
-    return url_for("notes.show_session", client_id=session.client_id, session_id=session.id)
+    return url_for("dosing.show_session", client_id=session.client_id, session_id=session.id)
 
 
 def sessions_without_consent(user, *, scopes, today: date) -> list[WorkItem]:

@@ -45,7 +45,7 @@ def note_url(note: Note) -> str:
 
 
 def session_url(session: DosingSession) -> str:
-    return url_for("notes.show_session", client_id=session.client_id, session_id=session.id)
+    return url_for("dosing.show_session", client_id=session.client_id, session_id=session.id)
 
 
 # --- timeline -----------------------------------------------------------------------------------

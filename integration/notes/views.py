@@ -1,27 +1,25 @@
-"""Dosing sessions and notes (client-scoped), and the supervisor's list of notes to co-sign."""
+"""Notes (client-scoped): the Notes tab with the client's dosing sessions and notes, the note pages,
+and the supervisor's list of notes to co-sign. A dosing session's own pages are dosing/views.py."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..audit.log import record
-from ..auth.models import User
 from ..clients.models import Client
-from ..clock import from_local, local_day, local_today, to_local, utcnow, viewer_tz
+from ..clock import local_day, local_today, viewer_tz
 from ..extensions import db
 from ..keyset import Keyset, paginate
 from .. import undo
-from ..permissions import (child_or_404, client_scoped, clients_where, discarded_drafts, discarded_note_or_404, may,
+from ..permissions import (client_scoped, clients_where, discarded_drafts, discarded_note_or_404, may,
                            may_write_note, note_kinds_to_start, note_or_404, reader_of, readable_notes, reads, writes)
-from ..dosing.checks import consent_on_file
-from ..dosing.record import safety_record
 from . import editor, lifecycle, templates
-from .forms import DosingSessionForm, NewNoteForm, SignForm
+from .forms import NewNoteForm, SignForm
 from .models import DISCARD_KEEP_DAYS, NOTE_KINDS, Addendum, DosingSession, Note
 from .sections import INSIGHT_KINDS
+from .session_notes import SESSION_LOADS, debrief_choice, debrief_state, has_debrief
 from .window import integration_window
 
 bp = Blueprint("notes", __name__, url_prefix="/clients/<int:client_id>")
@@ -29,38 +27,7 @@ cosign_bp = Blueprint("cosign", __name__)
 NOTE_CONTENT_KINDS = ("notes.clinical", "notes.coaching", "notes.process")
 
 
-# --- debriefs of a session ---------------------------------------------------------------------
-
-def has_debrief(session: DosingSession) -> bool:
-    return any(note.kind == "debrief" for note in session.notes_written)
-
-
-def debrief_state(session: DosingSession) -> str | None:
-    """"signed" when a signed debrief exists, "draft" when only drafts do, else None."""
-    debriefs = [note for note in session.notes_written if note.kind == "debrief"]
-    if not debriefs:
-        return None
-    return "signed" if any(note.is_signed for note in debriefs) else "draft"
-
-
-def debrief_choice(client: Client) -> dict | None:
-    """The practice's debrief templates for a "Start the debrief" button, with this clinician's last
-    one picked; None when they may not start a debrief or there are none."""
-    if "debrief" not in note_kinds_to_start(client):
-        return None
-    offered = templates.offered(client.practice_id, ["debrief"])["debrief"]
-    if not offered:
-        return None
-    return {"templates": offered,
-            "selected": templates.last_used(current_user, client.practice_id).get("debrief", 0)}
-
-
-# --- dosing sessions -------------------------------------------------------------------------
-
-# What a session's pages show with it: who was there and the notes written after it.
-SESSION_LOADS = (selectinload(DosingSession.practitioners),
-                 selectinload(DosingSession.notes_written).joinedload(Note.author))
-
+# --- the Notes tab: the client's dosing sessions and notes ---------------------------------------
 
 def _sessions_query(client: Client):
     return select(DosingSession).where(DosingSession.client_id == client.id).options(*SESSION_LOADS)
@@ -101,128 +68,6 @@ def index(client):
                            has_debrief=has_debrief, debrief_state=debrief_state,
                            kinds_to_start=note_kinds_to_start(client), discarded_count=discarded,
                            debrief_choice=debrief_choice(client) if sessions and sessions.items else None)
-
-
-def _session_form(client: Client, session: DosingSession | None = None) -> DosingSessionForm:
-    tz_name = viewer_tz()
-    form = DosingSessionForm(obj=session, tz_name=tz_name)
-    team = list(client.practitioners)
-    if session is not None:  # someone who has since left the team stays listed, not silently dropped
-        team += [u for u in session.practitioners if u not in team]
-    form.practitioners.choices = [(u.id, u.display_name) for u in team]
-    if session is not None and not session.is_planned:  # a held session stays held
-        form.status.choices = [("held", "Held")]
-    if request.method == "GET":
-        if request.args.get("status") in ("planned", "held") and (session is None or session.is_planned):
-            form.status.data = request.args["status"]
-        if session is None:
-            now = to_local(utcnow(), tz_name)
-            form.started_on.data = now.date()
-            form.started_time.data = now.time().replace(second=0, microsecond=0)
-            form.practitioners.data = [current_user.id] if current_user.id in {u.id for u in team} else []
-        else:
-            local = to_local(session.started_at, tz_name)
-            form.started_on.data = local.date()
-            form.started_time.data = local.time()
-            form.practitioners.data = [u.id for u in session.practitioners]
-    return form
-
-
-def _confirmed_or_ask(form: DosingSessionForm, client: Client) -> bool:
-    """A large dose is saved only once someone has ticked "Yes, this dose is correct", and a held session
-    with no consent on file only once someone has ticked that they record it without one."""
-    confirmed = True
-    if form.large_dose() and not form.confirm_dose.data:
-        form.asks_confirmation = True
-        form.confirm_dose.errors = ["This dose is larger than usual. Check it, then tick the box to save it."]
-        confirmed = False
-    if form.status.data == "held" and not consent_on_file(client.id) and not form.confirm_without_consent.data:
-        form.asks_consent = True
-        form.confirm_without_consent.errors = [
-            "There is no consent on file for this client. Record the consent first, or tick the box to "
-            "record the session without it: it will stay on your worklist until consent is recorded."]
-        confirmed = False
-    return confirmed
-
-
-def _fill_session(session: DosingSession, form: DosingSessionForm) -> None:
-    session.started_at = from_local(form.started_on.data, form.started_time.data, form.tz_name)
-    session.status = form.status.data
-    session.product = form.product.data
-    session.medicine = "esketamine" if form.product.data == "esketamine" else "ketamine"
-    session.route = form.route.data
-    session.dose_mg = form.dose_mg.data
-    session.dose_mg_per_kg = form.dose_mg_per_kg.data
-    session.setting = form.setting.data or ""
-    session.intention = form.intention.data or ""
-    session.notes = form.notes.data or ""
-    if session.status == "held" and session.without_consent_at is None and form.confirm_without_consent.data:
-        session.without_consent_by_id, session.without_consent_at = current_user.id, utcnow()
-    chosen = set(form.practitioners.data or [])
-    session.practitioners = db.session.scalars(select(User).where(User.id.in_(chosen))).all() if chosen else []
-
-
-def _next_number(client: Client) -> int:
-    highest = db.session.scalar(select(func.max(DosingSession.number)).where(DosingSession.client_id == client.id))
-    return (highest or 0) + 1
-
-
-def _create_session(client: Client, form: DosingSessionForm) -> DosingSession:
-    session = DosingSession(client_id=client.id, number=_next_number(client), created_by_id=current_user.id)
-    _fill_session(session, form)
-    db.session.add(session)
-    db.session.flush()
-    record("create", obj=session, client=client, detail=f"dosing session {session.number}")
-    db.session.commit()
-    return session
-
-
-@bp.route("/sessions/new", methods=["GET", "POST"])
-@client_scoped
-@writes("sessions")
-def new_session(client):
-    form = _session_form(client)
-    if form.validate_on_submit() and _confirmed_or_ask(form, client):
-        try:
-            session = _create_session(client, form)
-        except IntegrityError:  # another session took the same number a moment ago: take the next
-            db.session.rollback()
-            session = _create_session(client, form)
-        flash(f"Session {session.number} is booked." if session.is_planned
-              else f"Session {session.number} is recorded.", "success")
-        return redirect(url_for("notes.show_session", client_id=client.id, session_id=session.id))
-    status = 422 if request.method == "POST" else 200
-    return render_template("notes/session_form.html", client=client, form=form, session=None), status
-
-
-@bp.route("/sessions/<int:session_id>")
-@client_scoped
-@reads("sessions")
-def show_session(client, session_id: int):
-    session = child_or_404(DosingSession, client, session_id, *SESSION_LOADS)
-    tz_name = viewer_tz()
-    return render_template("notes/session.html", client=client, session=session, safety=safety_record(session),
-                           window=integration_window(session, client.practice), debriefed=has_debrief(session),
-                           debrief=debrief_state(session), debrief_choice=debrief_choice(client),
-                           today=local_today(tz_name), active_tab="notes.index")
-
-
-@bp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])
-@client_scoped
-@writes("sessions")
-def edit_session(client, session_id: int):
-    session = child_or_404(DosingSession, client, session_id)
-    form = _session_form(client, session)
-    if form.validate_on_submit() and _confirmed_or_ask(form, client):
-        was_planned = session.is_planned
-        _fill_session(session, form)
-        held = " recorded as held" if was_planned and not session.is_planned else ""
-        record("change", obj=session, client=client, detail=f"dosing session {session.number}{held}")
-        db.session.commit()
-        flash("Saved.", "success")
-        return redirect(url_for("notes.show_session", client_id=client.id, session_id=session.id))
-    status = 422 if request.method == "POST" else 200
-    return render_template("notes/session_form.html", client=client, form=form, session=session), status
 
 
 # --- notes -----------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ def _note_url(note: Note) -> str:
 
 
 def _session_url(session: DosingSession) -> str:
-    return url_for("notes.show_session", client_id=session.client_id, session_id=session.id)
+    return url_for("dosing.show_session", client_id=session.client_id, session_id=session.id)
 
 
 def unsigned_notes(user, *, scopes, today: date) -> list[WorkItem]:
