@@ -189,8 +189,8 @@ def _candidates(dialect: str, match: index.Match, key, base: Select, parts: list
 
     if match.among is not None and counted and len(counted) == len(parts):
         # Every scope reads others' notes by client: FTS5 walks only those clients' notes.
-        clients = union(*counted) if len(counted) > 1 else counted[0]
-        narrow = walk(match.among(clients), narrow_limit)
+        caseload = union(*counted) if len(counted) > 1 else counted[0]
+        narrow = walk(match.among(caseload), narrow_limit)
     else:
         allowed = listed.limit(case((is_narrow, -1), else_=0)).cte("allowed").prefix_with("MATERIALIZED")
         narrow = (select(fts.c.rowid.label("id"))
