@@ -325,14 +325,7 @@ def test_0014_indexes_the_notes_and_insights_already_written(migration_app):
 
     flask_migrate.upgrade(revision="0013")  # the previous head
     now = datetime(2026, 11, 20, 19, 0)
-    _execute("INSERT INTO practice (id, name, timezone, paper_size, crisis_resources, created_at) "
-             "VALUES (1, 'P', 'UTC', 'letter', '', :now)", now=now)
-    _execute("INSERT INTO \"user\" (id, practice_id, email, name, credentials, role, active, password_hash, "
-             "created_at, session_token) VALUES (1, 1, 'a@b.example', 'Ada', '', 'therapist', :yes, 'x', :now, 't')",
-             now=now, yes=True)
-    _execute("INSERT INTO client (id, practice_id, first_name, last_name, preferred_name, pronouns, email, phone, "
-             "emergency_contact, status, created_at) VALUES (1, 1, 'C', 'L', '', '', '', '', '', 'active', :now)",
-             now=now)
+    _practice_therapist_client(now)
     for note_id, words in ((1, "the warm light of the harbor"), (2, "grieving by the river")):
         _execute("INSERT INTO note (id, client_id, kind, author_id, occurred_on, content, status, version, "
                  "updated_at, search_text, created_at) VALUES (:id, 1, 'integration', 1, :day, '{}', 'draft', 1, "
