@@ -29,6 +29,7 @@ for both readers, and the ratio keyed / plain. BENCH_INDEX_COMPARE=0 leaves it o
 """
 from __future__ import annotations
 
+import gc
 import os
 import statistics
 import sys
@@ -190,6 +191,7 @@ def report(label: str, app, written: dict, seconds: float) -> None:
         note = prepare(app) or ""
         floor = statistics.median(healthz(app))
         http = {who: signed_in(app, *readers[who]) for who in readers}
+        gc.freeze()  # as a gunicorn worker has it (gunicorn.conf.py): the loaded app out of collections
         results[state] = [measure(app, http[who], url) for who, _, url in urls]
         print(f"  ({label}, {state}: /healthz median {floor * 1000:.2f} ms; load average "
               f"{os.getloadavg()[0]:.1f}) {note}", flush=True)

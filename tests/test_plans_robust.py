@@ -118,3 +118,36 @@ def test_a_caseloads_search_walks_the_index_among_its_clients_whatever_the_stati
     assert "MATERIALIZE allowed" not in plan
     walk = plan.index("SCAN note_search_fts VIRTUAL TABLE")
     assert plan.index("SEARCH note USING INTEGER PRIMARY KEY (rowid=?)", walk) > walk
+
+
+@pytest.mark.parametrize("statistics", ["none", "lured"])
+def test_a_search_of_ones_own_notes_walks_the_index_only_between_them(request, statistics, app, client, auth,
+                                                                     admin, therapist):
+    """An admin reads only the notes they wrote: FTS5 walks the matches between their first and their
+    last note (a rowid range in the index), not every match in the practice; none written, none walked."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("FTS5's plan; PostgreSQL's search plans are measured by make bench")
+    if statistics == "lured":
+        request.getfixturevalue("lured")
+    theirs = a_client_with_notes(therapist)
+    NoteFactory(client=theirs, author=therapist, content={"focus": "The lighthouse at dawn."})
+    NoteFactory(client=theirs, author=admin, content={"focus": "A lighthouse on the admin's own note."})
+    seen = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany):
+        if "note_search_fts MATCH" in statement:
+            seen.append((statement, parameters))
+
+    auth.login(admin)
+    event.listen(db.engine, "before_cursor_execute", keep)
+    try:
+        page = client.get("/search?q=lighthouse").get_data(as_text=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", keep)
+    assert "admin&#39;s own note" in page and "at dawn" not in page
+    [(statement, parameters)] = seen
+    with db.engine.connect() as connection:
+        plan = [row[3] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)]
+    walks = [step for step in plan if step.startswith("SCAN note_search_fts VIRTUAL TABLE")]
+    # The listed notes' branch gives FTS5 both ends of the range (>, <); the other branch reads no row.
+    assert any(step.endswith("><") for step in walks), plan

@@ -7,6 +7,7 @@ from markupsafe import Markup
 from sqlalchemy import event, insert, select
 
 from integration.audit.models import AuditEvent
+from integration.crypto.keys import Keyring
 from integration.extensions import db
 from integration.notes.models import Note
 from integration.search import index
@@ -174,6 +175,33 @@ def test_search_across_clients_logs_a_view_of_each_client_shown(client, auth, th
     search_page(client, "/search", "meadow")
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.detail == "search results")).all()
     assert [(e.action, e.client_id) for e in events] == [("view", wren.id)]
+
+
+def test_a_results_page_decrypts_what_it_shows_and_nothing_else(client, auth, therapist, wren, monkeypatch):
+    """Each result's client and note are loaded for a name and a date: their other encrypted fields
+    (contact details, the note's sections behind an insight, the search text) stay unread."""
+    wren.email, wren.phone, wren.emergency_contact = "wren@example.test", "555-0101", "Ash Halloway, 555-0102"
+    NoteFactory(client=wren, author=therapist, text="the harbour at night")
+    InsightFactory(note=NoteFactory(client=wren, author=therapist, text="Quiet week"),
+                   text="The harbour is safe", client_words="I can rest there")
+    db.session.commit()
+    decrypted = []
+    original = Keyring.decrypt
+
+    def recorded(keyring, stored):  # the real decryption, noted down
+        decrypted.append(original(keyring, stored))
+        return decrypted[-1]
+
+    monkeypatch.setattr(Keyring, "decrypt", recorded)
+    auth.login(therapist)
+    decrypted.clear()
+    page = search_page(client, "/search", "harbour")
+    assert "the <mark>harbour</mark> at night" in page and "The <mark>harbour</mark> is safe" in page
+    read = " | ".join(decrypted)
+    assert "harbour at night" in read and "The harbour is safe" in read and "I can rest there" in read
+    for unread in ("wren@example.test", "555-0101", "Ash Halloway", "Quiet week"):
+        assert unread not in read
+    assert sum("harbour at night" in value for value in decrypted) == 1  # its sections; not its search text
 
 
 def test_search_needs_sign_in(client, therapist, wren):
