@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
-from sqlalchemy import Select, and_, case, false, func, literal, or_, select, union, union_all
+from sqlalchemy import Select, and_, false, func, literal, or_, select, union
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..clients.models import Client
@@ -100,10 +100,12 @@ def search(terms: list[index.Phrase], scopes: list[tuple[str, Select]], page: in
         return SearchResults(terms, [], [], page=page)
     dialect = db.session.get_bind().dialect.name
     skip = (page - 1) * PER_PAGE
-    notes = list(db.session.scalars(notes_query(dialect, terms, scopes).offset(skip).limit(PER_PAGE + 1)))
+    narrow = _narrow(scopes)
+    notes = list(db.session.scalars(
+        notes_query(dialect, terms, scopes, narrow["notes"]).offset(skip).limit(PER_PAGE + 1)))
     ranked, words_only = [], set()
     for words in (False, True):
-        query = insights_query(dialect, terms, scopes, words_only=words)
+        query = insights_query(dialect, terms, scopes, words_only=words, narrow=narrow["words" if words else "full"])
         if query is not None:
             # Two lists merged by rank: each gives everything up to the end of this page.
             found = [tuple(row) for row in db.session.execute(query.limit(skip + PER_PAGE + 1))]
@@ -127,29 +129,51 @@ def _words(reader: str) -> bool:
     return not _full(reader) and level("insights.shared", reader) in READ_LEVELS
 
 
-def _candidates(dialect: str, match: index.Match, key, base: Select, parts: list, counted: list[Select]):
+# Which scopes' clients count towards NARROW_SCOPE, for each list: not those where the reader reads only
+# what they wrote themselves (an admin's notes: few rows, whatever the number of clients).
+COUNTED = {"notes": _reads_others_notes, "full": _full, "words": _words}
+
+
+def _narrow(scopes: list[tuple[str, Select]]) -> dict[str, bool]:
+    """For the notes and each way insights are read: whether the clients counted number NARROW_SCOPE or
+    fewer. One query, before the searches: each is then planned (and built) with the one branch it
+    runs (see _candidates)."""
+    counts = []
+    for counts_towards in COUNTED.values():
+        clients = [ids for reader, ids in scopes if counts_towards(reader)]
+        listed = union(*clients) if len(clients) > 1 else clients[0] if clients else None
+        counts.append(select(func.count()).select_from(listed.subquery()).scalar_subquery()
+                      if listed is not None else literal(0))
+    row = db.session.execute(select(*counts)).one()
+    return {name: count <= NARROW_SCOPE for name, count in zip(COUNTED, row)}
+
+
+def _candidates(dialect: str, match: index.Match, key, base: Select, parts: list, narrow: bool,
+                caseload: Select | None = None):
     """The CANDIDATES most recently written matches (`key` desc) within the scopes, as a subquery of
     `id`.
 
     Only these are ranked: a common word matches most of the practice, and ranking every match is
-    what made a search slow. A reader with few clients (NARROW_SCOPE or fewer) has the notes they may
-    read listed first (a MATERIALIZED CTE: ~6,000 for a caseload of 100 at 200,000 notes) and each is
-    looked up in the index, newest first, until CANDIDATES match: a cost bounded by their caseload
-    whatever the word and whatever the statistics say. A reader of many walks the matches (SQLite:
-    newest first, joined to their rows; PostgreSQL: its planner's choice, a GIN bitmap for a rare word,
-    a backward walk of the primary key for a common one) and stops at CANDIDATES. Both branches are in
-    the statement; a constant condition on the number of clients in scope (their LIMIT) runs one of
-    them, so a page costs the same number of queries for every reader. `parts` are the scopes' clauses
-    (the listed rows are their UNION, so each is planned on its own: an admin's own notes come from
-    ix_note_author_id); `counted` the client ids that count towards the narrow limit (not those where
-    the reader reads only what they wrote themselves: few rows, whatever the number of clients).
+    what made a search slow. A reader with few clients (`narrow`: NARROW_SCOPE or fewer, _narrow) has
+    the rows they may read listed first (a MATERIALIZED CTE: ~6,000 notes for a caseload of 100 at
+    200,000 notes) and each is looked up in the index, newest first, until CANDIDATES match: a cost
+    bounded by their caseload whatever the word and whatever the statistics say. A reader of many walks
+    the matches (SQLite: newest first, joined to their rows; PostgreSQL: its planner's choice, a GIN
+    bitmap for a rare word, a backward walk of the primary key for a common one) and stops at
+    CANDIDATES. `parts` are the scopes' clauses (the listed rows are their UNION, so each is planned on
+    its own: an admin's own notes come from ix_note_author_id).
 
-    On SQLite a narrow reader of notes whose every scope counts (a clinician's or a coach's caseload)
-    names their clients inside the MATCH (index.note_match, `among`): FTS5 walks only those clients'
-    notes, newest first, whatever the word. Listing a caseload's readable notes first and joining FTS5
-    to them walked every match of a common word across the practice until CANDIDATES fell in the
-    caseload (67 ms for 4,000 readable notes among 200,000; 17 ms now). An admin's own notes (not by
-    client) keep the listed rows.
+    Which branch runs is decided before the statement (one query for the whole page, _narrow): both
+    branches in one statement, switched by a condition on the count, cost PostgreSQL 4-5 ms to plan
+    each search statement and Python as long to build it.
+
+    On SQLite a narrow reader whose every scope counts (a clinician's or a coach's caseload, given as
+    `caseload`) names their clients inside the MATCH (index.note_match, `among`): FTS5 walks only
+    those clients' notes, newest first, whatever the word. Listing a caseload's readable notes first and
+    joining FTS5 to them walked every match of a common word across the practice until CANDIDATES fell
+    in the caseload (67 ms for 4,000 readable notes among 200,000; 17 ms now). Otherwise (an admin's own
+    notes, not by client) the listed rows are joined to FTS5's walk of the matches between the first and
+    the last of them.
 
     On PostgreSQL the narrow branch tests each listed row with ts_match_vq(), the function behind `@@`,
     in a scalar subquery: no index answers a function call and a scalar subquery is never turned into
@@ -159,54 +183,40 @@ def _candidates(dialect: str, match: index.Match, key, base: Select, parts: list
     likewise, index._frequency_rank).
     """
     within = or_(false(), *parts)
-    clients = counted or [select(literal(0)).where(false())]
-    in_scope = select(func.count()).select_from(
-        (union(*clients) if len(clients) > 1 else clients[0]).subquery()).scalar_subquery()
-    # Only one branch runs: a LIMIT of 0 ends the other before it reads a row (a WHERE term would
-    # still list the allowed notes, and walk every match).
-    is_narrow = in_scope <= NARROW_SCOPE
-    narrow_limit = case((is_narrow, CANDIDATES + 1), else_=0)
-    wide_limit = case((in_scope > NARROW_SCOPE, CANDIDATES + 1), else_=0)
     listed = base.where(within)
     if len(parts) > 1:
         each = union(*(base.where(part) for part in parts)).subquery("each_scope")
         listed = select(each.c[key.name])
     if dialect != "sqlite":
-        # PostgreSQL runs a condition that reads no row first (a "One-Time Filter") and skips the
-        # branch it turns off, CTE included; the LIMITs stay constants the planner can cost.
+        if not narrow:
+            return (base.join(match.target, match.onclause).where(match.where, within)
+                    .order_by(key.desc()).limit(CANDIDATES + 1).subquery("candidates"))
         allowed = listed.cte("allowed").prefix_with("MATERIALIZED")
         # OFFSET 0 keeps the order and the test above the sort: rows are tested newest first.
         newest = select(allowed.c[key.name].label("id")).order_by(allowed.c[key.name].desc()).offset(0).subquery("newest")
         matches = select(match.test).where(match.row_key == newest.c.id).scalar_subquery()
-        narrow = select(newest.c.id).where(is_narrow, matches).limit(CANDIDATES + 1)
-        wide = (base.join(match.target, match.onclause).where(in_scope > NARROW_SCOPE, match.where, within)
-                .order_by(key.desc()).limit(CANDIDATES + 1))
-        return union_all(select(narrow.subquery()), select(wide.subquery())).subquery("candidates")
+        return select(newest.c.id).where(matches).limit(CANDIDATES + 1).subquery("candidates")
     fts = match.target
 
-    def walk(where, limit):
+    def walk(where):
         """The matches newest first, joined to their rows, kept to the scopes."""
         return (base.with_only_columns(key.label("id")).join(fts, match.onclause)
-                .where(where, within).order_by(fts.c.rowid.desc()).limit(limit))
+                .where(where, within).order_by(fts.c.rowid.desc()).limit(CANDIDATES + 1))
 
-    if match.among is not None and counted and len(counted) == len(parts):
-        # Every scope reads others' notes by client: FTS5 walks only those clients' notes.
-        caseload = union(*counted) if len(counted) > 1 else counted[0]
-        narrow = walk(match.among(caseload), narrow_limit)
-    else:
-        allowed = listed.limit(case((is_narrow, -1), else_=0)).cte("allowed").prefix_with("MATERIALIZED")
-        listed_id = allowed.c[key.name]
-        # FTS5 walks the matches between the first and the last listed row only: nothing at all when
-        # none is listed (an admin's own notes, at a practice where admins write none: 40 ms to walk
-        # every match of a phrase, before).
-        first, last = (select(func.coalesce(bound(listed_id), empty)).scalar_subquery()
-                       for bound, empty in ((func.min, 1), (func.max, 0)))
-        narrow = (select(fts.c.rowid.label("id"))
-                  .join(allowed, listed_id == fts.c.rowid)
-                  .where(match.where, fts.c.rowid >= first, fts.c.rowid <= last)
-                  .order_by(fts.c.rowid.desc()).limit(narrow_limit))
-    either = union_all(select(narrow.subquery()), select(walk(match.where, wide_limit).subquery()))
-    return either.subquery("candidates")
+    if not narrow:
+        return walk(match.where).subquery("candidates")
+    if match.among is not None and caseload is not None:
+        return walk(match.among(caseload)).subquery("candidates")  # FTS5 walks only those clients' notes
+    allowed = listed.cte("allowed").prefix_with("MATERIALIZED")
+    listed_id = allowed.c[key.name]
+    # FTS5 walks the matches between the first and the last listed row only: nothing at all when
+    # none is listed (an admin's own notes, at a practice where admins write none: 40 ms to walk
+    # every match of a phrase, before).
+    first, last = (select(func.coalesce(bound(listed_id), empty)).scalar_subquery()
+                   for bound, empty in ((func.min, 1), (func.max, 0)))
+    return (select(fts.c.rowid.label("id")).join(allowed, listed_id == fts.c.rowid)
+            .where(match.where, fts.c.rowid >= first, fts.c.rowid <= last)
+            .order_by(fts.c.rowid.desc()).limit(CANDIDATES + 1).subquery("candidates"))
 
 
 def _ranked(query: Select, match: index.Match):
@@ -214,11 +224,13 @@ def _ranked(query: Select, match: index.Match):
     return query.join(match.ranked_from, match.ranked_on), match.rank
 
 
-def notes_query(dialect: str, terms: list[index.Phrase], scopes: list[tuple[str, Select]]) -> Select:
+def notes_query(dialect: str, terms: list[index.Phrase], scopes: list[tuple[str, Select]], narrow: bool) -> Select:
     match = index.note_match(dialect, terms)
     parts = [and_(Note.client_id.in_(ids), readable_notes(reader)) for reader, ids in scopes]
     counted = [ids for reader, ids in scopes if _reads_others_notes(reader)]
-    candidates = _candidates(dialect, match, Note.id, select(Note.id), parts, counted)
+    # A caseload, when every scope reads others' notes by client (not an admin's own notes).
+    caseload = (union(*counted) if len(counted) > 1 else counted[0]) if counted and len(counted) == len(parts) else None
+    candidates = _candidates(dialect, match, Note.id, select(Note.id), parts, narrow, caseload)
     query, rank = _ranked(select(Note).join(candidates, candidates.c.id == Note.id), match)
     # Of what is encrypted, only the note's sections are shown (its snippet): the rest stays unread.
     return (query.options(joinedload(Note.client).options(*unread_encrypted(Client)),
@@ -227,7 +239,7 @@ def notes_query(dialect: str, terms: list[index.Phrase], scopes: list[tuple[str,
 
 
 def insights_query(dialect: str, terms: list[index.Phrase], scopes: list[tuple[str, Select]],
-                   words_only: bool) -> Select | None:
+                   words_only: bool, narrow: bool) -> Select | None:
     """(Insight, rank) rows read in full, or by the client's words alone; None if no scope reads them so."""
     if words_only:
         chosen = [(reader, ids) for reader, ids in scopes if _words(reader)]
@@ -240,7 +252,7 @@ def insights_query(dialect: str, terms: list[index.Phrase], scopes: list[tuple[s
         return None
     match = index.insight_match(dialect, terms, words_only)
     base = select(Insight.id).join(Note, Note.id == Insight.note_id).where(Insight.removed_at.is_(None))
-    candidates = _candidates(dialect, match, Insight.id, base, within, [ids for _, ids in chosen])
+    candidates = _candidates(dialect, match, Insight.id, base, within, narrow)
     query, rank = _ranked(
         select(Insight).join(candidates, candidates.c.id == Insight.id).join(Note, Note.id == Insight.note_id), match)
     return (query.add_columns(rank)
