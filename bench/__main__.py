@@ -10,8 +10,9 @@
 (f)  signing in through the route: a wrong password, an email whose sign-in is paused, the right one.
 Then the pages at scale, with and without the planner's statistics (bench/scale.py: BENCH_SCALE,
 BENCH_DATABASE_URL; search for three readers, the client list, the worklist, a client's overview,
-Notes and Insights tabs, the audit log), and autosave
-beside slow pages under each gunicorn worker model (bench/workers.py).
+Notes and Insights tabs, the audit log), then on the same practice the lists that grow with a
+record and the audit CSV export of a million rows (bench/bounded.py), and autosave beside slow pages
+under each gunicorn worker model (bench/workers.py).
 """
 import os
 import resource

@@ -9,7 +9,8 @@ server sends it: seconds, bytes, and the process's resident memory before, at it
 
 The deep audit page is asked as `?page=1000&after=<cursor of row 50,000>`: code with OFFSET pages reads
 the one, keyset code the other — the same rows either way, so one run measures before and after.
-Run alone with `python -m bench.bounded` (BENCH_DATABASE_URL for PostgreSQL, a throwaway database).
+Part of `make bench` (bench/scale.py runs it on the practice it built, after its own pages); run alone
+with `python -m bench.bounded` (BENCH_DATABASE_URL for PostgreSQL, a throwaway database).
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ import tempfile
 import time
 from datetime import datetime, timedelta
 
-from sqlalchemy import event, func, insert, select, text
+from sqlalchemy import func, insert, select, text
 
 AUDIT_ROWS = int(os.environ.get("BENCH_AUDIT_ROWS", "1000000"))
 BUSY_NOTES = int(os.environ.get("BENCH_BUSY_NOTES", "2000"))
@@ -130,40 +131,6 @@ def prepare(app):
     return audit_seconds, urls
 
 
-def signed_in(app, who: str):
-    from integration.demo import PEOPLE
-
-    person = PEOPLE[0] if who == "admin" else PEOPLE[1]
-    http = app.test_client()
-    assert http.post("/login", data={"email": person[1], "password": person[4]}).status_code == 302
-    return http
-
-
-def measure(app, http, url: str):
-    from integration.extensions import db
-
-    with app.app_context():
-        engine = db.engine
-    counted = []
-
-    def count(*args):
-        counted.append(1)
-
-    times, size, statements = [], 0, 0
-    for run in range(PAGE_RUNS + 1):
-        counted.clear()
-        event.listen(engine, "before_cursor_execute", count)
-        start = time.perf_counter()
-        response = http.get(url)
-        elapsed = time.perf_counter() - start
-        event.remove(engine, "before_cursor_execute", count)
-        assert response.status_code == 200, (url, response.status_code)
-        if run:
-            times.append(elapsed)
-        size, statements = len(response.data), len(counted)
-    return times, statements, size
-
-
 def export(app, http) -> str:
     """The whole log as CSV, read as a server sends it (chunk by chunk): time, bytes, lines, memory."""
     import gc
@@ -192,11 +159,12 @@ def report(label: str, app, written: dict, seconds: float) -> None:
           f"{AUDIT_ROWS:,} more audit rows (inserted in {audit_seconds:.0f} s); {PAGE_RUNS} warm runs each; "
           f"load average {os.getloadavg()[0]:.1f}\n")
     print(f"{'page':<40} {'median':>9} {'p95':>9} {'queries':>8} {'bytes':>9}")
-    from bench.scale import p95
+    from bench.scale import measure, p95, signed_in
+    from integration.demo import PEOPLE
 
-    clients = {"admin": signed_in(app, "admin"), "ines": signed_in(app, "ines")}
+    clients = {who: signed_in(app, person[1], person[4]) for who, person in (("admin", PEOPLE[0]), ("ines", PEOPLE[1]))}
     for who, name, url in urls:
-        times, statements, size = measure(app, clients[who], url)
+        times, statements, size = measure(app, clients[who], url, runs=PAGE_RUNS)
         print(f"{name:<40} {statistics.median(times) * 1000:7.1f}ms {p95(times) * 1000:7.1f}ms {statements:>8} "
               f"{size:>9,}")
     print(export(app, clients["admin"]))

@@ -116,8 +116,9 @@ def signed_in(app, email: str, password: str):
     return http
 
 
-def measure(app, http, url: str):
-    """(times, statements per request, bytes) of GET url for this signed-in test client."""
+def measure(app, http, url: str, runs: int = SEARCH_RUNS):
+    """(times, statements per request, bytes) of GET url for this signed-in test client, `runs` warm
+    requests."""
     from integration.extensions import db
 
     counted = []
@@ -128,7 +129,7 @@ def measure(app, http, url: str):
         counted.append(1)
 
     times, size, statements = [], 0, 0
-    for run in range(SEARCH_RUNS + 1):
+    for run in range(runs + 1):
         counted.clear()
         event.listen(engine, "before_cursor_execute", count)
         start = time.perf_counter()
@@ -258,19 +259,21 @@ def compare_index(label: str, app) -> None:
 
 
 def main() -> int:
+    from bench import bounded
+
     tmp = tempfile.mkdtemp(prefix="bench-scale-")
     os.environ.setdefault("INSTANCE_PATH", tmp)
-    app, written, seconds = build(f"sqlite:///{tmp}/scale.db", SCALE)
-    report("SQLite", app, written, seconds)
-    if INDEX_COMPARE:
-        compare_index("SQLite", app)
+    databases = [("SQLite", f"sqlite:///{tmp}/scale.db")]
     url = os.environ.get("BENCH_DATABASE_URL", "")
     if url.startswith("postgresql"):
-        app, written, seconds = build(url, SCALE)
-        report("PostgreSQL", app, written, seconds)
+        databases.append(("PostgreSQL", url))
+    for label, database in databases:
+        app, written, seconds = build(database, SCALE)
+        report(label, app, written, seconds)
         if INDEX_COMPARE:
-            compare_index("PostgreSQL", app)
-    else:
+            compare_index(label, app)
+        bounded.report(label, app, written, seconds)  # then the lists that grow with a record, and the export
+    if not url.startswith("postgresql"):
         print("\n(PostgreSQL: set BENCH_DATABASE_URL to a throwaway database to measure it too)")
     return 0
 
