@@ -6,6 +6,8 @@
   route of their own): a new app over the same, already emptied database.
 - ``client``, ``runner``, ``auth`` (sign in and out through the login form), ``signed_in``
   (the therapist, signed in), and the people: ``practice``, ``admin``, ``therapist``, ``coach``.
+- ``decrypted``: every plaintext the keyring returns during the test, in order (the real decryption,
+  noted down): what a page read of the encrypted columns.
 
 The database is TEST_DATABASE_URL (PostgreSQL in CI) or a SQLite file, in memory-backed
 /dev/shm when there is one.
@@ -23,6 +25,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from integration import create_app
+from integration.crypto.keys import Keyring
 from integration.extensions import db, limiter
 from tests.factories import PASSWORD, PracticeFactory, UserFactory
 
@@ -205,3 +208,17 @@ def signed_in(client, auth, therapist):
     response = auth.login(therapist)
     assert response.status_code == 302, "the therapist could not sign in"
     return client
+
+
+@pytest.fixture
+def decrypted(monkeypatch) -> list[str]:
+    """The plaintexts of every decryption from here on (clear it to start counting later)."""
+    seen: list[str] = []
+    original = Keyring.decrypt
+
+    def noted(keyring, stored):
+        seen.append(original(keyring, stored))
+        return seen[-1]
+
+    monkeypatch.setattr(Keyring, "decrypt", noted)
+    return seen

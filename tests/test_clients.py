@@ -98,3 +98,13 @@ def test_cannot_add_someone_from_another_practice(client, auth, admin, therapist
     auth.login(admin)
     client.post(f"/clients/{person.id}/care-team", data={"user_id": stranger.id})
     assert db.session.query(CareTeamMember).filter_by(user_id=stranger.id).count() == 0
+
+
+def test_the_client_list_shows_names_and_decrypts_no_contact_details(client, auth, therapist, decrypted):
+    ClientFactory.for_team(therapist, first_name="Juniper", last_name="Vale", email="juniper@example.test",
+                           phone="555-0199", emergency_contact="Rowan Vale, 555-0198")
+    auth.login(therapist)
+    decrypted.clear()
+    page = client.get("/clients/").get_data(as_text=True)
+    assert "Juniper" in page and "Vale" in page
+    assert not [value for value in decrypted if "example.test" in value or "555-01" in value]

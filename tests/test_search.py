@@ -7,7 +7,6 @@ from markupsafe import Markup
 from sqlalchemy import event, insert, select
 
 from integration.audit.models import AuditEvent
-from integration.crypto.keys import Keyring
 from integration.extensions import db
 from integration.notes.models import Note
 from integration.search import index
@@ -177,7 +176,7 @@ def test_search_across_clients_logs_a_view_of_each_client_shown(client, auth, th
     assert [(e.action, e.client_id) for e in events] == [("view", wren.id)]
 
 
-def test_a_results_page_decrypts_what_it_shows_and_nothing_else(client, auth, therapist, wren, monkeypatch):
+def test_a_results_page_decrypts_what_it_shows_and_nothing_else(client, auth, therapist, wren, decrypted):
     """Each result's client and note are loaded for a name and a date: their other encrypted fields
     (contact details, the note's sections behind an insight, the search text) stay unread."""
     wren.email, wren.phone, wren.emergency_contact = "wren@example.test", "555-0101", "Ash Halloway, 555-0102"
@@ -185,14 +184,6 @@ def test_a_results_page_decrypts_what_it_shows_and_nothing_else(client, auth, th
     InsightFactory(note=NoteFactory(client=wren, author=therapist, text="Quiet week"),
                    text="The harbour is safe", client_words="I can rest there")
     db.session.commit()
-    decrypted = []
-    original = Keyring.decrypt
-
-    def recorded(keyring, stored):  # the real decryption, noted down
-        decrypted.append(original(keyring, stored))
-        return decrypted[-1]
-
-    monkeypatch.setattr(Keyring, "decrypt", recorded)
     auth.login(therapist)
     decrypted.clear()
     page = search_page(client, "/search", "harbour")

@@ -7,6 +7,7 @@ from sqlalchemy.orm import selectinload
 from ..audit.log import record
 from ..auth.models import User
 from ..clock import local_today, viewer_tz
+from ..crypto.columns import unread_encrypted
 from ..extensions import db
 from ..forms import query_text
 from ..keyset import Keyset, paginate
@@ -30,7 +31,9 @@ BY_NAME = Keyset((db.func.lower(Client.last_name), db.func.lower(Client.first_na
 def index():
     q = query_text(request.args.get("q"))[:100]
     status = request.args.get("status", "active")
-    query = accessible_clients().options(selectinload(Client.care_team).selectinload(CareTeamMember.user))
+    # The list shows names, never contact details: those stay encrypted, unread (crypto/columns.py).
+    query = accessible_clients().options(selectinload(Client.care_team).selectinload(CareTeamMember.user),
+                                         *unread_encrypted(Client))
     if status in CLIENT_STATUSES:
         query = query.where(Client.status == status)
     if q:
