@@ -24,6 +24,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import Select, and_, false, func, literal, or_, select, union
 from sqlalchemy.orm import joinedload, selectinload
 
+from ..auth.models import User
 from ..clients.models import Client
 from ..crypto.columns import unread_encrypted
 from ..extensions import db
@@ -234,7 +235,7 @@ def notes_query(dialect: str, terms: list[index.Phrase], scopes: list[tuple[str,
     query, rank = _ranked(select(Note).join(candidates, candidates.c.id == Note.id), match)
     # Of what is encrypted, only the note's sections are shown (its snippet): the rest stays unread.
     return (query.options(joinedload(Note.client).options(*unread_encrypted(Client)),
-                          joinedload(Note.author), *unread_encrypted(Note, Note.content))
+                          joinedload(Note.author).load_only(User.name), *unread_encrypted(Note, Note.content))
             .order_by(rank.desc(), Note.occurred_on.desc(), Note.id.desc()))
 
 
