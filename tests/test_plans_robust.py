@@ -88,6 +88,26 @@ def test_the_overview_walks_the_clients_notes_by_day_whatever_the_statistics(lur
     assert "TEMP B-TREE" not in plan  # the index gives the order: the page reads as many notes as it shows
 
 
+def searched(http, q: str) -> tuple[str, list, list[str]]:
+    """(the results page, the parameters of its one notes statement, that statement's plan, step by step)."""
+    seen = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany):
+        if "note_search_fts MATCH" in statement:
+            seen.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", keep)
+    try:
+        page = http.get("/search", query_string={"q": q})
+    finally:
+        event.remove(db.engine, "before_cursor_execute", keep)
+    assert page.status_code == 200
+    [(statement, parameters)] = seen
+    with db.engine.connect() as connection:
+        plan = [row[3] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)]
+    return page.get_data(as_text=True), parameters, plan
+
+
 @pytest.mark.parametrize("statistics", ["none", "lured"])
 def test_a_caseloads_search_walks_the_index_among_its_clients_whatever_the_statistics(request, statistics, app,
                                                                                        signed_in, therapist):
@@ -99,22 +119,10 @@ def test_a_caseloads_search_walks_the_index_among_its_clients_whatever_the_stati
         request.getfixturevalue("lured")
     client = a_client_with_notes(therapist)
     NoteFactory(client=client, author=therapist, content={"focus": "The lighthouse at dawn."})
-    seen = []
-
-    def keep(conn, cursor, statement, parameters, context, executemany):
-        if "note_search_fts MATCH" in statement:
-            seen.append((statement, parameters))
-
-    event.listen(db.engine, "before_cursor_execute", keep)
-    try:
-        page = signed_in.get("/search?q=lighthouse")
-    finally:
-        event.remove(db.engine, "before_cursor_execute", keep)
-    assert page.status_code == 200 and b"lighthouse" in page.data.lower()
-    [(statement, parameters)] = seen
+    page, parameters, steps = searched(signed_in, "lighthouse")
+    assert "<mark>lighthouse</mark>" in page
     assert any("client_id : (" in str(value) for value in parameters)  # the MATCH names the caseload
-    with db.engine.connect() as connection:
-        plan = " | ".join(row[3] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters))
+    plan = " | ".join(steps)
     assert "MATERIALIZE allowed" not in plan
     walk = plan.index("SCAN note_search_fts VIRTUAL TABLE")
     assert plan.index("SEARCH note USING INTEGER PRIMARY KEY (rowid=?)", walk) > walk
@@ -132,22 +140,8 @@ def test_a_search_of_ones_own_notes_walks_the_index_only_between_them(request, s
     theirs = a_client_with_notes(therapist)
     NoteFactory(client=theirs, author=therapist, content={"focus": "The lighthouse at dawn."})
     NoteFactory(client=theirs, author=admin, content={"focus": "A lighthouse on the admin's own note."})
-    seen = []
-
-    def keep(conn, cursor, statement, parameters, context, executemany):
-        if "note_search_fts MATCH" in statement:
-            seen.append((statement, parameters))
-
     auth.login(admin)
-    event.listen(db.engine, "before_cursor_execute", keep)
-    try:
-        page = client.get("/search?q=lighthouse").get_data(as_text=True)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", keep)
+    page, _, plan = searched(client, "lighthouse")
     assert "admin&#39;s own note" in page and "at dawn" not in page
-    [(statement, parameters)] = seen
-    with db.engine.connect() as connection:
-        plan = [row[3] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)]
-    walks = [step for step in plan if step.startswith("SCAN note_search_fts VIRTUAL TABLE")]
-    # The listed notes' branch gives FTS5 both ends of the range (>, <); the other branch reads no row.
-    assert any(step.endswith("><") for step in walks), plan
+    [walk] = [step for step in plan if step.startswith("SCAN note_search_fts VIRTUAL TABLE")]
+    assert walk.endswith("><"), plan  # FTS5 is given both ends of the range (rowid > and <)
