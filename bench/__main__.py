@@ -10,8 +10,8 @@
 (f)  signing in through the route: a wrong password, an email whose sign-in is paused, the right one.
 Then the pages at scale, with and without the planner's statistics (bench/scale.py: BENCH_SCALE,
 BENCH_DATABASE_URL; search for three readers, the client list, the worklist, a client's overview,
-Notes and Insights tabs, the audit log), then on the same practice the lists that grow with a
-record and the audit CSV export of a million rows (bench/bounded.py), and autosave beside slow pages
+Notes and Insights tabs, the audit log), then on the same practice (bench/at_scale.py) the lists that
+grow with a record and the audit CSV export of a million rows (bench/bounded.py), and autosave beside slow pages
 under each gunicorn worker model (bench/workers.py).
 """
 import os
@@ -315,10 +315,10 @@ def main() -> int:
         print(f"{name:<{width}}  {value:>12}  {note}")
 
     from bench.caseload import main as caseload_with_a_year_of_measures
-    from bench.scale import main as search_at_scale
+    from bench.at_scale import main as search_and_lists_at_scale
     from bench.workers import main as workers_beside_a_slow_page
 
-    failed = search_at_scale()
+    failed = search_and_lists_at_scale()
     failed = caseload_with_a_year_of_measures() or failed
     workers_beside_a_slow_page()
     return failed

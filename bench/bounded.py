@@ -9,7 +9,7 @@ server sends it: seconds, bytes, and the process's resident memory before, at it
 
 The deep audit page is asked as `?page=1000&after=<cursor of row 50,000>`: code with OFFSET pages reads
 the one, keyset code the other — the same rows either way, so one run measures before and after.
-Part of `make bench` (bench/scale.py runs it on the practice it built, after its own pages); run alone
+Part of `make bench` (bench/at_scale.py runs it on the practice bench/scale.py built); run alone
 with `python -m bench.bounded` (BENCH_DATABASE_URL for PostgreSQL, a throwaway database).
 """
 from __future__ import annotations
@@ -171,18 +171,14 @@ def report(label: str, app, written: dict, seconds: float) -> None:
 
 
 def main() -> int:
-    from bench.scale import SCALE, build
+    from bench.scale import SCALE, build, databases
 
     tmp = tempfile.mkdtemp(prefix="bench-bounded-")
     os.environ.setdefault("INSTANCE_PATH", tmp)
     only = os.environ.get("BENCH_ONLY", "")  # "sqlite" or "postgresql" to measure one
-    if only != "postgresql":
-        app, written, seconds = build(f"sqlite:///{tmp}/bounded.db", SCALE)
-        report("SQLite", app, written, seconds)
-    url = os.environ.get("BENCH_DATABASE_URL", "")
-    if url.startswith("postgresql") and only != "sqlite":
-        app, written, seconds = build(url, SCALE)
-        report("PostgreSQL", app, written, seconds)
+    for label, url in databases(tmp):
+        if not only or label.lower() == only:
+            report(label, *build(url, SCALE))
     return 0
 
 

@@ -258,23 +258,29 @@ def compare_index(label: str, app) -> None:
                   f"{statistics.median(keyed) * 1000:8.1f}ms {p95(keyed) * 1000:8.1f}ms {ratio:>11.2f}x")
 
 
-def main() -> int:
-    from bench import bounded
-
-    tmp = tempfile.mkdtemp(prefix="bench-scale-")
-    os.environ.setdefault("INSTANCE_PATH", tmp)
-    databases = [("SQLite", f"sqlite:///{tmp}/scale.db")]
+def databases(tmp: str) -> list[tuple[str, str]]:
+    """(label, URL): a SQLite file in `tmp`, and PostgreSQL when BENCH_DATABASE_URL names one."""
+    found = [("SQLite", f"sqlite:///{tmp}/scale.db")]
     url = os.environ.get("BENCH_DATABASE_URL", "")
     if url.startswith("postgresql"):
-        databases.append(("PostgreSQL", url))
-    for label, database in databases:
-        app, written, seconds = build(database, SCALE)
+        found.append(("PostgreSQL", url))
+    else:
+        print("\n(PostgreSQL: set BENCH_DATABASE_URL to a throwaway database to measure it too)")
+    return found
+
+
+def main(then=None) -> int:
+    """The pages at scale on each database; `then(label, app, written, seconds)` measures more on the
+    same practice (bench/at_scale.py: the bounded lists)."""
+    tmp = tempfile.mkdtemp(prefix="bench-scale-")
+    os.environ.setdefault("INSTANCE_PATH", tmp)
+    for label, url in databases(tmp):
+        app, written, seconds = build(url, SCALE)
         report(label, app, written, seconds)
         if INDEX_COMPARE:
             compare_index(label, app)
-        bounded.report(label, app, written, seconds)  # then the lists that grow with a record, and the export
-    if not url.startswith("postgresql"):
-        print("\n(PostgreSQL: set BENCH_DATABASE_URL to a throwaway database to measure it too)")
+        if then:
+            then(label, app, written, seconds)
     return 0
 
 
