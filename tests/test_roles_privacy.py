@@ -27,6 +27,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from integration.auth.models import User
+from integration.checkins.models import ClientCheckIn
 from integration.clients.models import BreakGlass, CareTeamMember, Client, Goal, HistoryItem
 from integration.clock import local_today, utcnow
 from integration.extensions import db
@@ -34,6 +35,7 @@ from integration.measures.models import Measure, MeasureAlert, MeasureResponse, 
 from integration.notes.models import DosingSession, Insight, Note
 from integration.permissions import NOTE_CONTENT, READ_LEVELS, level
 from integration.plans.models import Plan, PlanExport, PlanItem
+from integration.safetyplans.models import SafetyPlanVersion
 from integration.search import query as search_query
 from tests.conftest import start_afresh
 from tests.factories import (PASSWORD, AttendanceFactory, ClientFactory, EnrollmentFactory, GroupSeriesFactory,
@@ -56,6 +58,8 @@ WORDS = {
     "lanternmoth": "notes.process",       # Cleo's private process note
     "thistlebrook": "measures",           # an item of a practice-defined measure, shown with its answers
     "emberquay": "measures",              # a clinician's note acknowledging an alert
+    "quartzmere": "safety_plan",          # a step of the safety plan
+    "cindergrove": "checkins.words",      # the client's own line in a check-in from their link
 }
 SEARCHABLE = {"plumtrellis", "bramblecove", "brackenfold", "fernhollow", "gladewren", "meadowthrum", "lanternmoth"}
 CLIENT_NAME = ("Wrenna", "Halloway")
@@ -185,8 +189,22 @@ def _build(app) -> World:
     ids["item_id"] = db.session.scalar(select(PlanItem.id).where(PlanItem.plan_id == plan_id))
     _post(as_cora, f"/clients/{cid}/plans/{plan_id}/finalize", {})
     ids["export_id"] = db.session.scalar(select(PlanExport.id).where(PlanExport.plan_id == plan_id))
-    _post(as_cora, f"/clients/{cid}/plans/{plan_id}/exports/{ids['export_id']}/share", {})
+    shared = _post(as_cora, f"/clients/{cid}/plans/{plan_id}/exports/{ids['export_id']}/share", {}).get_data(as_text=True)
     ids["link_id"] = db.session.scalar(select(PlanExport).where(PlanExport.id == ids["export_id"])).share_links[0].id
+
+    # The client checks in from their link with the code on the plan's cover, and asks to be reached.
+    token = re.search(r'/p/([A-Za-z0-9_\-]+)"', shared).group(1)
+    code = "".join(re.search(r'<strong class="code">(\d{3}) (\d{3})</strong>', shared).groups())
+    phone = app.test_client()
+    phone.post(f"/p/{token}/code", data={"code": code})
+    _post(phone, f"/p/{token}/check-in", {"mood": "6", "sleep": "well", "stayed_with": "The cindergrove at dusk.",
+                                          "reach_out": "y", "reach_when": "today"})
+    ids["entry_id"] = db.session.scalar(select(ClientCheckIn.id).where(ClientCheckIn.client_id == cid))
+
+    # Cleo writes the client's safety plan with them.
+    _post(as_cleo, f"/clients/{cid}/safety-plan/edit", {"warning_signs": "When quartzmere comes back.",
+                                                        "reasons": "My sister."})
+    ids["version_number"] = db.session.scalar(select(SafetyPlanVersion.number).where(SafetyPlanVersion.client_id == cid))
 
     # Measures: a practice-defined measure (its item text planted) and a PHQ-9 with item 9 above 0,
     # whose alert Cleo acknowledges with a planted note.
@@ -334,6 +352,8 @@ def _home_of(world: World, word: str) -> str:
         "lanternmoth": f"/clients/{c}/notes/{o['process_note']}",
         "thistlebrook": f"/clients/{c}/measures/responses/{o['custom_response']}",
         "emberquay": f"/clients/{c}/measures",
+        "quartzmere": f"/clients/{c}/safety-plan",
+        "cindergrove": f"/clients/{c}/check-ins",
     }[word]
 
 
