@@ -264,8 +264,6 @@ def databases(tmp: str) -> list[tuple[str, str]]:
     url = os.environ.get("BENCH_DATABASE_URL", "")
     if url.startswith("postgresql"):
         found.append(("PostgreSQL", url))
-    else:
-        print("\n(PostgreSQL: set BENCH_DATABASE_URL to a throwaway database to measure it too)")
     return found
 
 
@@ -274,13 +272,16 @@ def main(then=None) -> int:
     same practice (bench/at_scale.py: the bounded lists)."""
     tmp = tempfile.mkdtemp(prefix="bench-scale-")
     os.environ.setdefault("INSTANCE_PATH", tmp)
-    for label, url in databases(tmp):
+    found = databases(tmp)
+    for label, url in found:
         app, written, seconds = build(url, SCALE)
         report(label, app, written, seconds)
         if INDEX_COMPARE:
             compare_index(label, app)
         if then:
             then(label, app, written, seconds)
+    if len(found) == 1:
+        print("\n(PostgreSQL: set BENCH_DATABASE_URL to a throwaway database to measure it too)")
     return 0
 
 

@@ -108,17 +108,26 @@ def searched(http, q: str) -> tuple[str, list, list[str]]:
     return page.get_data(as_text=True), parameters, plan
 
 
-@pytest.mark.parametrize("statistics", ["none", "lured"])
-def test_a_caseloads_search_walks_the_index_among_its_clients_whatever_the_statistics(request, statistics, app,
-                                                                                       signed_in, therapist):
-    """A clinician's search names their clients inside the MATCH, and FTS5 is the outer loop: the notes of
-    the caseload are walked newest first in the index and looked up by id, never listed first."""
+@pytest.fixture(params=["none", "lured"])
+def fts5_statistics(request, app):
+    """SQLite with no statistics, then with the lured ones; FTS5's plans only."""
     if db.engine.dialect.name != "sqlite":
         pytest.skip("FTS5's plan; PostgreSQL's search plans are measured by make bench")
-    if statistics == "lured":
+    if request.param == "lured":
         request.getfixturevalue("lured")
+
+
+def a_client_with_a_lighthouse(therapist):
     client = a_client_with_notes(therapist)
     NoteFactory(client=client, author=therapist, content={"focus": "The lighthouse at dawn."})
+    return client
+
+
+def test_a_caseloads_search_walks_the_index_among_its_clients_whatever_the_statistics(fts5_statistics, signed_in,
+                                                                                       therapist):
+    """A clinician's search names their clients inside the MATCH, and FTS5 is the outer loop: the notes of
+    the caseload are walked newest first in the index and looked up by id, never listed first."""
+    a_client_with_a_lighthouse(therapist)
     page, parameters, steps = searched(signed_in, "lighthouse")
     assert "<mark>lighthouse</mark>" in page
     assert any("client_id : (" in str(value) for value in parameters)  # the MATCH names the caseload
@@ -128,17 +137,11 @@ def test_a_caseloads_search_walks_the_index_among_its_clients_whatever_the_stati
     assert plan.index("SEARCH note USING INTEGER PRIMARY KEY (rowid=?)", walk) > walk
 
 
-@pytest.mark.parametrize("statistics", ["none", "lured"])
-def test_a_search_of_ones_own_notes_walks_the_index_only_between_them(request, statistics, app, client, auth,
-                                                                     admin, therapist):
+def test_a_search_of_ones_own_notes_walks_the_index_only_between_them(fts5_statistics, client, auth, admin,
+                                                                     therapist):
     """An admin reads only the notes they wrote: FTS5 walks the matches between their first and their
     last note (a rowid range in the index), not every match in the practice; none written, none walked."""
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("FTS5's plan; PostgreSQL's search plans are measured by make bench")
-    if statistics == "lured":
-        request.getfixturevalue("lured")
-    theirs = a_client_with_notes(therapist)
-    NoteFactory(client=theirs, author=therapist, content={"focus": "The lighthouse at dawn."})
+    theirs = a_client_with_a_lighthouse(therapist)
     NoteFactory(client=theirs, author=admin, content={"focus": "A lighthouse on the admin's own note."})
     auth.login(admin)
     page, _, plan = searched(client, "lighthouse")

@@ -144,11 +144,15 @@ def _narrow(scopes: list[tuple[str, Select]]) -> dict[str, bool]:
     counts = []
     for counts_towards in COUNTED.values():
         clients = [ids for reader, ids in scopes if counts_towards(reader)]
-        listed = union(*clients) if len(clients) > 1 else clients[0] if clients else None
-        counts.append(select(func.count()).select_from(listed.subquery()).scalar_subquery()
-                      if listed is not None else literal(0))
+        counts.append(select(func.count()).select_from(_union_of(clients).subquery()).scalar_subquery()
+                      if clients else literal(0))
     row = db.session.execute(select(*counts)).one()
     return {name: count <= NARROW_SCOPE for name, count in zip(COUNTED, row)}
+
+
+def _union_of(selects: list[Select]):
+    """The rows of every select (one select stands for itself)."""
+    return union(*selects) if len(selects) > 1 else selects[0]
 
 
 def _candidates(dialect: str, match: index.Match, key, base: Select, parts: list, narrow: bool,
@@ -230,9 +234,9 @@ def _ranked(query: Select, match: index.Match):
 def notes_query(dialect: str, terms: list[index.Phrase], scopes: list[tuple[str, Select]], narrow: bool) -> Select:
     match = index.note_match(dialect, terms)
     parts = [and_(Note.client_id.in_(ids), readable_notes(reader)) for reader, ids in scopes]
-    counted = [ids for reader, ids in scopes if _reads_others_notes(reader)]
+    counted = [ids for reader, ids in scopes if COUNTED["notes"](reader)]
     # A caseload, when every scope reads others' notes by client (not an admin's own notes).
-    caseload = (union(*counted) if len(counted) > 1 else counted[0]) if counted and len(counted) == len(parts) else None
+    caseload = _union_of(counted) if counted and len(counted) == len(parts) else None
     candidates = _candidates(dialect, match, Note.id, select(Note.id), parts, narrow, caseload)
     query, rank = _ranked(select(Note).join(candidates, candidates.c.id == Note.id), match)
     # Of what is encrypted, only the note's sections are shown (its snippet): the rest stays unread.
@@ -259,8 +263,8 @@ def insights_query(dialect: str, terms: list[index.Phrase], scopes: list[tuple[s
     query, rank = _ranked(
         select(Insight).join(candidates, candidates.c.id == Insight.id).join(Note, Note.id == Insight.note_id), match)
     return (query.add_columns(rank)
-            .options(joinedload(Insight.note).options(*unread_encrypted(Note)),
-                     joinedload(Insight.note).joinedload(Note.client).options(*unread_encrypted(Client)),
+            .options(joinedload(Insight.note).options(*unread_encrypted(Note),
+                                                       joinedload(Note.client).options(*unread_encrypted(Client))),
                      selectinload(Insight.themes))
             .order_by(rank.desc(), Note.occurred_on.desc(), Insight.id.desc()))
 
