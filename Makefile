@@ -3,6 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
+# The suite runs in one pytest-xdist worker per CPU (each with a database of its own); 0 runs it in
+# this process, which `pytest --pdb` and a role without CREATEDB need.
+TEST_WORKERS ?= auto
+PYTEST := $(BIN)/pytest -q -n $(TEST_WORKERS) --dist worksteal
 export FLASK_APP := app
 
 .PHONY: run dev migrate-if-behind test test-fast test-pg bench setup setup-dev migrate demo browser clean
@@ -51,11 +55,11 @@ browser:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils) >/dev/null; }
 
 test: setup-dev browser
-	$(BIN)/pytest -q
+	$(PYTEST)
 
 # The suite without the browser tests (tests/e2e, marked `browser`): no Chromium needed.
 test-fast: setup-dev
-	$(BIN)/pytest -q -m "not browser"
+	$(PYTEST) -m "not browser"
 
 # The same suite on PostgreSQL: TEST_DATABASE_URL names an empty database that the tests may fill
 # and empty, e.g. postgresql+psycopg://postgres@127.0.0.1:54329/integration_test (.ci/run makes one).
@@ -64,7 +68,7 @@ test-pg: setup-dev browser
 	  echo "make test-pg: set TEST_DATABASE_URL to an empty PostgreSQL database, e.g." >&2; \
 	  echo "  TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:54329/integration_test make test-pg" >&2; \
 	  echo "(.ci/run starts a throwaway PostgreSQL server and does this)" >&2; exit 2; }
-	TEST_DATABASE_URL="$(TEST_DATABASE_URL)" $(BIN)/pytest -q
+	TEST_DATABASE_URL="$(TEST_DATABASE_URL)" $(PYTEST)
 
 bench: setup-dev
 	$(BIN)/python -m bench

@@ -10,7 +10,9 @@
   noted down): what a page read of the encrypted columns.
 
 The database is TEST_DATABASE_URL (PostgreSQL in CI) or a SQLite file, in memory-backed
-/dev/shm when there is one.
+/dev/shm when there is one. Under pytest-xdist (`make test` runs one worker per CPU) every worker has
+a database of its own: its own SQLite file, or on PostgreSQL a database named after TEST_DATABASE_URL's
+and the worker ("integration_test_gw1"), made at the start and dropped at the end.
 """
 import contextvars
 import os
@@ -22,14 +24,27 @@ from pathlib import Path
 import pytest
 from flask import Flask, has_app_context
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.exc import DBAPIError
 
 from integration import create_app
 from integration.crypto.keys import Keyring
 from integration.extensions import db, limiter
 from tests.factories import PASSWORD, PracticeFactory, UserFactory
 
-POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+# "gw0", "gw1", … when pytest-xdist runs this process as one of its workers; None otherwise.
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+
+
+def _this_workers_database(url: str | None) -> str | None:
+    if not url or not XDIST_WORKER:
+        return url
+    given = make_url(url)
+    return given.set(database=f"{given.database}_{XDIST_WORKER}").render_as_string(hide_password=False)
+
+
+# The PostgreSQL database this process's tests use: the one given, or the worker's own.
+POSTGRES_URL = _this_workers_database(os.environ.get("TEST_DATABASE_URL"))
 SETTINGS = {
     "TESTING": True,
     "SECRET_KEY": "test-only-secret",
@@ -93,7 +108,11 @@ def _empty_tables(connection) -> None:
 def database_url():
     """TEST_DATABASE_URL, or a SQLite file that lives as long as the test session."""
     if POSTGRES_URL:
-        yield POSTGRES_URL
+        if XDIST_WORKER:
+            with _postgresql_database_of_its_own(POSTGRES_URL):
+                yield POSTGRES_URL
+        else:
+            yield POSTGRES_URL
         return
     shm = Path("/dev/shm")
     # Memory-backed when possible: the schema's DDL and every commit skip the disk's fsync.
@@ -101,6 +120,27 @@ def database_url():
                                  dir=shm if shm.is_dir() and os.access(shm, os.W_OK) else None)
     yield f"sqlite:///{directory}/test.db"
     shutil.rmtree(directory, ignore_errors=True)
+
+
+@contextmanager
+def _postgresql_database_of_its_own(url: str):
+    """A worker's database, made on TEST_DATABASE_URL's server (the role needs CREATEDB) and dropped after."""
+    name = make_url(url).database
+    server = create_engine(os.environ["TEST_DATABASE_URL"], isolation_level="AUTOCOMMIT")
+    try:
+        with server.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))  # a killed run's
+            try:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+            except DBAPIError as refused:
+                raise RuntimeError(f"could not make this test worker's database {name} ({refused.orig}): "
+                                   "give the role CREATEDB, or run the tests in one process "
+                                   "(make test-pg TEST_WORKERS=0)") from None
+        yield
+    finally:
+        with server.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        server.dispose()
 
 
 @pytest.fixture(scope="session")
