@@ -62,8 +62,11 @@ ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 AXE_JS = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
 BLOCKING_IMPACTS = ("serious", "critical")
 
-# The machine is shared and often busy: give assertions the same 10 s as actions (default 5 s).
-expect.set_options(timeout=10_000)
+# The machine is shared and often busy (two test workers each drive a Chromium, and a PDF is made in a
+# request): actions and assertions wait up to 20 s. A passing wait ends as soon as it holds; only a
+# failure takes this long.
+WAIT_MS = 20_000
+expect.set_options(timeout=WAIT_MS)
 
 
 # --- browser -------------------------------------------------------------------------------
@@ -87,10 +90,39 @@ def browser_type_launch_args(browser_type_launch_args):
 
 # --- the app on a real socket ----------------------------------------------------------------
 
+class RequestsInFlight:
+    """WSGI middleware that counts the requests being answered, so a test can wait for none.
+
+    A browser closed at the end of a test may leave a request of its own still being answered (an
+    autosave, a static file): emptying the tables for the next test under it would mix two tests'
+    rows, or fail on the rows it is writing."""
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+        self.count = 0
+        self.changed = threading.Condition()
+
+    def __call__(self, environ, start_response):
+        with self.changed:
+            self.count += 1
+        try:
+            return self.wsgi_app(environ, start_response)
+        finally:
+            with self.changed:
+                self.count -= 1
+                self.changed.notify_all()
+
+    def wait_until_none(self, timeout: float = 30) -> None:
+        with self.changed:
+            assert self.changed.wait_for(lambda: self.count == 0, timeout), \
+                f"{self.count} request(s) still being answered after {timeout} s"
+
+
 @dataclass
 class LiveServer:
     url: str  # "http://127.0.0.1:<port>", without a trailing slash
     app: Flask
+    in_flight: RequestsInFlight
 
     def __truediv__(self, path: str) -> str:
         """live_server / "clients/" -> the absolute URL of that path."""
@@ -107,12 +139,13 @@ def session_live_server(session_app, database_url):
     It shares the test session's database (schema made once by `session_app`).
     """
     app = build_app(database_url, WTF_CSRF_ENABLED=True)
+    in_flight = app.wsgi_app = RequestsInFlight(app.wsgi_app)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                               name="e2e-live-server", daemon=True)
     thread.start()
     try:
-        yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=app)
+        yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=app, in_flight=in_flight)
     finally:
         server.shutdown()
         server.server_close()
@@ -123,10 +156,13 @@ def session_live_server(session_app, database_url):
 
 @pytest.fixture
 def live_server(session_live_server, session_app):
-    """The served app, its database emptied for this test and its settings put back after it."""
+    """The served app, its database emptied for this test and its settings put back after it (once no
+    request of the test before or of this one is still being answered)."""
+    session_live_server.in_flight.wait_until_none()
     start_afresh(session_app)
     with config_restored(session_live_server.app):
         yield session_live_server
+    session_live_server.in_flight.wait_until_none()
 
 
 # --- screenshots and accessibility ------------------------------------------------------------
@@ -301,7 +337,7 @@ def pytest_runtest_makereport(item, call):
 
 def _open_browsing(new_context, live_server, *, bypass_csp: bool):
     context = new_context(bypass_csp=bypass_csp)
-    context.set_default_timeout(10_000)  # a local app answers at once: fail fast, not after 30 s
+    context.set_default_timeout(WAIT_MS)  # not Playwright's 30 s: a local app answers at once
     # Belt and braces: a request for any other host is recorded (and fails the test), and is
     # also aborted here, so a test run never reaches the network whatever a page asks for.
     # (A regex, not a Python predicate: it is matched in the driver, without a round trip.)
