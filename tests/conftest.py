@@ -18,7 +18,7 @@ import contextvars
 import os
 import shutil
 import tempfile
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
@@ -108,10 +108,7 @@ def _empty_tables(connection) -> None:
 def database_url():
     """TEST_DATABASE_URL, or a SQLite file that lives as long as the test session."""
     if POSTGRES_URL:
-        if XDIST_WORKER:
-            with _postgresql_database_of_its_own(POSTGRES_URL):
-                yield POSTGRES_URL
-        else:
+        with _this_workers_database_made():
             yield POSTGRES_URL
         return
     shm = Path("/dev/shm")
@@ -123,24 +120,37 @@ def database_url():
 
 
 @contextmanager
-def _postgresql_database_of_its_own(url: str):
-    """A worker's database, made on TEST_DATABASE_URL's server (the role needs CREATEDB) and dropped after."""
-    name = make_url(url).database
-    server = create_engine(os.environ["TEST_DATABASE_URL"], isolation_level="AUTOCOMMIT")
+def postgresql_database(name: str):
+    """The URL of a new database of this name on TEST_DATABASE_URL's server (a killed run's leftover
+    dropped first), dropped afterwards. DBAPIError when the role may not create databases."""
+    given = os.environ["TEST_DATABASE_URL"]
+    server = create_engine(given, isolation_level="AUTOCOMMIT")
+    drop = text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     try:
         with server.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))  # a killed run's
-            try:
-                connection.execute(text(f'CREATE DATABASE "{name}"'))
-            except DBAPIError as refused:
-                raise RuntimeError(f"could not make this test worker's database {name} ({refused.orig}): "
-                                   "give the role CREATEDB, or run the tests in one process "
-                                   "(make test-pg TEST_WORKERS=0)") from None
-        yield
+            connection.execute(drop)
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        yield make_url(given).set(database=name).render_as_string(hide_password=False)
     finally:
         with server.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            connection.execute(drop)
         server.dispose()
+
+
+@contextmanager
+def _this_workers_database_made():
+    """An xdist worker's PostgreSQL database (POSTGRES_URL), for as long as the block; one process uses
+    TEST_DATABASE_URL's own."""
+    if not XDIST_WORKER:
+        yield
+        return
+    with ExitStack() as made:
+        try:
+            made.enter_context(postgresql_database(make_url(POSTGRES_URL).database))
+        except DBAPIError as refused:
+            raise RuntimeError(f"could not make this test worker's database ({refused.orig}): give the role "
+                               "CREATEDB, or run the tests in one process (make test-pg TEST_WORKERS=0)") from None
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ a separate database created next to the test database and dropped afterwards, so
 test database is left as the other tests expect it: with the session's schema, and empty.
 """
 import logging
+from contextlib import ExitStack
 import re
 import uuid
 
@@ -23,7 +24,7 @@ from sqlalchemy.exc import DBAPIError
 
 from integration import create_app
 from integration.extensions import db
-from tests.conftest import POSTGRES_URL, SETTINGS
+from tests.conftest import POSTGRES_URL, SETTINGS, postgresql_database
 
 VERSION_TABLE = "alembic_version"
 
@@ -80,26 +81,20 @@ def empty_database_url(tmp_path):
         return
 
     base = make_url(POSTGRES_URL)
-    name = f"{base.database}_migrations_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except DBAPIError:
-        # No CREATEDB right: use the test database itself, emptied before and after, and then
-        # given back the schema that the other tests of the session share.
-        admin.dispose()
-        _drop_everything(base)
-        yield base.render_as_string(hide_password=False)
-        _drop_everything(base)
-        _create_schema(base)
-        return
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with ExitStack() as made:
+        try:
+            url = made.enter_context(postgresql_database(f"{base.database}_migrations_{uuid.uuid4().hex[:8]}"))
+        except DBAPIError:
+            url = None
+        if url:
+            yield url
+            return
+    # No CREATEDB right: use the test database itself, emptied before and after, and then
+    # given back the schema that the other tests of the session share.
+    _drop_everything(base)
+    yield base.render_as_string(hide_password=False)
+    _drop_everything(base)
+    _create_schema(base)
 
 
 @pytest.fixture

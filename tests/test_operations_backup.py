@@ -4,6 +4,7 @@ wrong (key, changed, cut off, a database file the manifest does not describe, a 
 refused with one line before anything is touched.
 """
 import io
+from contextlib import ExitStack
 import json
 import os
 import stat
@@ -24,7 +25,7 @@ from integration.extensions import db
 from integration.operations import archive
 from integration.operations.backup import FORMAT, MANIFEST_NAME
 from integration.operations.errors import OperationsError
-from tests.conftest import POSTGRES_URL, build_app
+from tests.conftest import POSTGRES_URL, build_app, postgresql_database
 from tests.factories import ClientFactory, PracticeFactory, UserFactory
 from tests.test_migrations import restore_logging  # noqa: F401 (fixture)
 
@@ -38,38 +39,17 @@ KINDS = [pytest.param("sqlite"),
 @pytest.fixture
 def new_database(tmp_path):
     """new_database(kind): the URL of a new, empty database of that kind, removed afterwards."""
-    made = []
+    with ExitStack() as made:
+        def make(kind: str) -> str:
+            if kind == "sqlite":
+                return f"sqlite:///{tmp_path / f'{uuid.uuid4().hex[:8]}.db'}"
+            try:
+                return made.enter_context(
+                    postgresql_database(f"{make_url(POSTGRES_URL).database}_backup_{uuid.uuid4().hex[:8]}"))
+            except DBAPIError:
+                pytest.skip("the PostgreSQL test role may not create databases")
 
-    def make(kind: str) -> str:
-        if kind == "sqlite":
-            url = f"sqlite:///{tmp_path / f'{uuid.uuid4().hex[:8]}.db'}"
-        else:
-            url = _create_postgresql_database(f"{make_url(POSTGRES_URL).database}_backup_{uuid.uuid4().hex[:8]}")
-            made.append(url)
-        return url
-
-    yield make
-    for url in made:
-        _drop_postgresql_database(make_url(url).database)
-
-
-def _create_postgresql_database(name: str) -> str:
-    server = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with server.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except DBAPIError:
-        pytest.skip("the PostgreSQL test role may not create databases")
-    finally:
-        server.dispose()
-    return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-
-
-def _drop_postgresql_database(name: str) -> None:
-    server = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with server.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    server.dispose()
+        yield make
 
 
 def _app(url: str, key: str = KEY):
