@@ -4,14 +4,17 @@ from datetime import date, timedelta
 
 import pytest
 from markupsafe import Markup
-from sqlalchemy import event, insert, select
+from flask_login import login_user
+from sqlalchemy import event, insert, select, text
 
 from integration.audit.models import AuditEvent
 from integration.extensions import db
 from integration.notes.models import Note
+from integration.permissions import reading_scopes
 from integration.search import index
 from integration.search.query import PER_PAGE, highlight, note_text, parse_query
 from integration.search.tokens import tokens
+from tests.conftest import POSTGRES_URL
 from tests.factories import ClientFactory, InsightFactory, NoteFactory, PracticeFactory, UserFactory
 
 
@@ -298,3 +301,45 @@ def test_search_over_5000_notes_runs_a_fixed_number_of_queries(client, auth, the
         assert page.count("<mark>lantern</mark>") == 1
         common, page = _queries_for(client, url, "garden")
         assert page.count("<mark>garden</mark>") == PER_PAGE and rare == common
+
+
+def _plan_modes_of_searches(narrow_scope: int, monkeypatch) -> tuple[list[str], str, list]:
+    """(PostgreSQL's plan_cache_mode as each search statement ran, the mode after the search, the
+    results' note ids of each run) for seven searches in a row: psycopg prepares a statement on its
+    fifth run, and a kept (generic) plan is used from then on."""
+    from integration.search import query as search_logic
+
+    monkeypatch.setattr(search_logic, "NARROW_SCOPE", narrow_scope)
+    modes, found = [], []
+
+    def mode_now(connection, cursor, statement, *args):
+        if "allowed" in statement or "candidates" in statement:
+            with cursor.connection.cursor() as own:
+                modes.append(own.execute("SHOW plan_cache_mode").fetchone()[0])
+
+    event.listen(db.engine, "after_cursor_execute", mode_now)
+    try:
+        for _ in range(7):
+            results = search_logic.search(parse_query("heron"), reading_scopes())
+            found.append([note.id for note in results.notes])
+    finally:
+        event.remove(db.engine, "after_cursor_execute", mode_now)
+    after = db.session.execute(text("SHOW plan_cache_mode")).scalar()
+    return modes, after, found
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="PostgreSQL's plan cache (make test-pg)")
+def test_postgresql_keeps_the_plan_of_a_narrow_search_and_plans_a_wide_one_for_its_word(
+        app, therapist, wren, monkeypatch):
+    notes = [NoteFactory(client=wren, author=therapist, text=f"the heron at dawn {i}") for i in range(3)]
+    NoteFactory(client=wren, author=therapist, text="a quiet morning")
+    with app.test_request_context():
+        login_user(therapist)
+        # A caseload of one: narrow. Its statements keep one plan; the default is back after the search.
+        modes, after, found = _plan_modes_of_searches(300, monkeypatch)
+        assert set(modes) == {"force_generic_plan"} and after == "force_custom_plan"
+        assert all(set(ids) == {n.id for n in notes} for ids in found)
+        # Counted as many: wide. Each statement is planned for its word.
+        modes, after, found = _plan_modes_of_searches(0, monkeypatch)
+        assert set(modes) == {"force_custom_plan"} and after == "force_custom_plan"
+        assert all(set(ids) == {n.id for n in notes} for ids in found)

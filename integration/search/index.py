@@ -8,7 +8,7 @@ Chosen per dialect here and nowhere else:
   contentless table (`content=''`): forgetting a row of one needs the old token
   stream, or `contentless_delete`, which arrives in SQLite 3.43 (Debian 12 has 3.40).
 - PostgreSQL: `note_search.tokens` is a tsvector of the `simple` configuration with a GIN index;
-  `phraseto_tsquery('simple', …)` matches and ts_rank ranks.
+  a tsquery of the same tokens (`_tsquery`) matches and ts_rank ranks.
 
 Both index the token stream of search/tokens.py and never the text, so keyed tokens (issue 15)
 change nothing here. Writes happen in the same transaction as the save they follow: an ORM flush
@@ -19,10 +19,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import reduce
 
 from sqlalchemy import (DDL, ColumnElement, LargeBinary, Select, String, cast, column, delete, event, func, insert,
                         literal, literal_column, select, table)
+from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, attributes
 
@@ -192,9 +192,14 @@ def _among(expression: str, client_ids: Select) -> ColumnElement:
 
 
 def _tsquery(phrases: list[Phrase]):
-    simple = literal_column("'simple'::regconfig")
-    parts = [func.phraseto_tsquery(simple, " ".join(phrase)) for phrase in phrases]
-    return reduce(lambda left, right: left.op("&&")(right), parts)
+    """Every phrase, its tokens side by side (`'a' <-> 'b' & 'c'`), as one tsquery parameter.
+
+    Written here rather than by phraseto_tsquery() in SQL: a parameter of type tsquery is a value, and
+    a plan kept for many searches (search/query.py, narrow) tests each row against it; a function of
+    a parameter would be called again for every row tested. Tokens are letters and digits only
+    (search/tokens.py), so quoting them is all the tsquery syntax needs."""
+    text = " & ".join("(" + " <-> ".join(f"'{token}'" for token in phrase) + ")" for phrase in phrases)
+    return literal(text, TSQUERY)
 
 
 # --- writing -----------------------------------------------------------------------------------

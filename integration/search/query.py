@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
-from sqlalchemy import Select, and_, false, func, literal, or_, select, union
+from sqlalchemy import Select, and_, false, func, literal, or_, select, text, union
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..auth.models import User
@@ -104,19 +104,46 @@ def search(terms: list[index.Phrase], scopes: list[tuple[str, Select]], page: in
     dialect = db.session.get_bind().dialect.name
     skip = (page - 1) * PER_PAGE
     narrow = _narrow(scopes)
+    plans = _Plans(dialect)
+    plans.keep(narrow["notes"])
     notes = list(db.session.scalars(
         notes_query(dialect, terms, scopes, narrow["notes"]).offset(skip).limit(PER_PAGE + 1)))
     ranked, words_only = [], set()
     for words in (False, True):
         query = insights_query(dialect, terms, scopes, words_only=words, narrow=narrow["words" if words else "full"])
         if query is not None:
+            plans.keep(narrow["words" if words else "full"])
             # Two lists merged by rank: each gives everything up to the end of this page.
             found = [tuple(row) for row in db.session.execute(query.limit(skip + PER_PAGE + 1))]
             ranked += found
             words_only |= {insight.id for insight, _ in found} if words else set()
+    plans.keep(False)
     insights = [insight for insight, _ in sorted(ranked, key=lambda pair: -pair[1])][skip:]  # best first
     return SearchResults(terms, notes[:PER_PAGE], insights[:PER_PAGE], len(notes) > PER_PAGE,
                          len(insights) > PER_PAGE, words_only, page)
+
+
+class _Plans:
+    """On PostgreSQL, whether the next search statement keeps one plan per connection (a generic plan)
+    or is planned for its own values (the app's default, search/index.py `_custom_plans`).
+
+    A narrow search (_candidates) runs one plan whatever the word and the reader: a MATERIALIZED list
+    tested row by row, which no statistics can change. Planning it again for every search cost 3-4 ms
+    of a 50 ms page (8 ms for the notes and insights statements on a busy machine); kept, it costs
+    nothing once psycopg has prepared the statement (its fifth run on a connection). A wide search
+    must be planned for its word (a GIN bitmap for a rare one, a walk of the newest for a common one):
+    the default comes back before it and after the search. SET LOCAL: a rollback or the commit ends
+    it too."""
+
+    def __init__(self, dialect: str):
+        self.postgresql = dialect == "postgresql"
+        self.kept = False
+
+    def keep(self, kept: bool) -> None:
+        if self.postgresql and kept != self.kept:
+            mode = "force_generic_plan" if kept else "force_custom_plan"
+            db.session.execute(text(f"SET LOCAL plan_cache_mode = {mode}"))
+            self.kept = kept
 
 
 def _reads_others_notes(reader: str) -> bool:
