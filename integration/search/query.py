@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
-from sqlalchemy import Select, and_, false, func, literal, or_, select, text, union
+from sqlalchemy import Select, and_, false, func, or_, select, text, union
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..auth.models import User
@@ -167,14 +167,18 @@ COUNTED = {"notes": _reads_others_notes, "full": _full, "words": _words}
 def _narrow(scopes: list[tuple[str, Select]]) -> dict[str, bool]:
     """For the notes and each way insights are read: whether the clients counted number NARROW_SCOPE or
     fewer. One query, before the searches: each is then planned (and built) with the one branch it
-    runs (see _candidates)."""
-    counts = []
-    for counts_towards in COUNTED.values():
-        clients = [ids for reader, ids in scopes if counts_towards(reader)]
-        counts.append(select(func.count()).select_from(_union_of(clients).subquery()).scalar_subquery()
-                      if clients else literal(0))
-    row = db.session.execute(select(*counts)).one()
-    return {name: count <= NARROW_SCOPE for name, count in zip(COUNTED, row)}
+    runs (see _candidates). Lists that count the same scopes (a clinician's notes and insights) are
+    counted once."""
+    counted = {name: tuple(i for i, (reader, _) in enumerate(scopes) if counts_towards(reader))
+               for name, counts_towards in COUNTED.items()}
+    distinct = [which for which in dict.fromkeys(counted.values()) if which]
+    counts = {}
+    if distinct:
+        row = db.session.execute(select(*(
+            select(func.count()).select_from(_union_of([scopes[i][1] for i in which]).subquery()).scalar_subquery()
+            for which in distinct))).one()
+        counts = dict(zip(distinct, row))
+    return {name: counts.get(which, 0) <= NARROW_SCOPE for name, which in counted.items()}
 
 
 def _union_of(selects: list[Select]):
