@@ -33,7 +33,7 @@ from ..extensions import db
 from ..notes.models import Insight, Note
 from ..permissions import NOTE_CONTENT, READ_LEVELS, level, readable_notes
 from . import index
-from .tokens import spans, tokens
+from .tokens import marked, tokens
 
 MAX_TERMS = 8
 MAX_PHRASE_TOKENS = 12
@@ -327,7 +327,7 @@ def highlight(text: str, marks, width: int = SNIPPET_WIDTH) -> Markup:
     a few thousand characters and its snippet a few hundred."""
     text = " ".join((text or "").split())
     marks = frozenset(marks)
-    first = next((start for start, _, token in spans(text) if token in marks), 0)
+    first = next(marked(text, marks), (0, 0))[0]
     start = max(0, first - width // 3)
     end = min(len(text), start + width)
     if start > 0:  # begin at a word boundary
@@ -337,9 +337,9 @@ def highlight(text: str, marks, width: int = SNIPPET_WIDTH) -> Markup:
     last = start
     beyond = text.find(" ", end)  # the window's words, whole (one cut by its end is not shown)
     window = text[start:len(text) if beyond == -1 else beyond]
-    for word_start, word_end, token in spans(window):
+    for word_start, word_end in marked(window, marks):
         word_start, word_end = word_start + start, word_end + start
-        if token not in marks or word_end > end:
+        if word_end > end:
             continue
         pieces.append(escape(text[last:word_start]))
         pieces.append(Markup("<mark>%s</mark>") % text[word_start:word_end])

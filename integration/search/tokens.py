@@ -1,8 +1,8 @@
 """The one token pipeline of search: text in, index tokens out, in order.
 
 The indexer (what is stored for a note or an insight), the query parser (what is looked for) and
-the snippet highlighter (which words of a shown result to mark) all call `spans`, so a word is
-found exactly when the index holds the same token the query asks for.
+the snippet highlighter (which words of a shown result to mark, `marked`) all make tokens by `spans`'
+one rule, so a word is found exactly when the index holds the same token the query asks for.
 
 A token is a word normalised in Python, never by the database: Unicode NFKC, case folded, accents
 dropped, then stemmed by the Snowball English stemmer ("grieving" and "grieves" are both "griev").
@@ -60,6 +60,21 @@ def spans(text: str | None) -> Iterator[tuple[int, int, str]]:
         token = _token(match.group(), key)
         if token:
             yield match.start(), match.end(), token
+
+
+def marked(text: str | None, marks: frozenset[str]) -> Iterator[tuple[int, int]]:
+    """(start, end) of every word of the text whose token is in `marks`, in order: what a snippet
+    highlights. The tokens of `spans`, each distinct word made a token once (a note repeats its
+    words, and a results page reads thousands of them)."""
+    key = index_key()
+    known: dict[str, bool] = {}
+    for match in WORD.finditer(text or ""):
+        word = match.group()
+        hit = known.get(word)
+        if hit is None:
+            hit = known[word] = _token(word, key) in marks
+        if hit:
+            yield match.span()
 
 
 def tokens(text: str | None) -> list[str]:
