@@ -13,7 +13,7 @@ only what they may read: a coach searches coaching notes and the client's words 
 A results page costs a fixed number of queries whatever it shows: one to count the clients in scope
 (which branch each search takes, _narrow), one for the notes (with their client and author), one for
 each way insights are read (full or the client's words; with their note and client) and one for their
-themes. Snippets are made here, in Python, from the rows shown: only their text is decrypted
+themes; on PostgreSQL, up to two `SET LOCAL`s around a narrow search's statements (_Plans). Snippets are made here, in Python, from the rows shown: only their text is decrypted
 (integration/crypto/; every other encrypted column of what is loaded stays unread), and it is
 highlighted by comparing keyed tokens.
 """
