@@ -9,9 +9,9 @@ a separate database created next to the test database and dropped afterwards, so
 test database is left as the other tests expect it: with the session's schema, and empty.
 """
 import logging
-from contextlib import ExitStack
 import re
 import uuid
+from contextlib import ExitStack
 
 import flask_migrate
 import pytest

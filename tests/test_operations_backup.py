@@ -4,12 +4,12 @@ wrong (key, changed, cut off, a database file the manifest does not describe, a 
 refused with one line before anything is touched.
 """
 import io
-from contextlib import ExitStack
 import json
 import os
 import stat
 import tarfile
 import uuid
+from contextlib import ExitStack
 from pathlib import Path
 
 import flask_migrate

@@ -12,6 +12,7 @@ from integration.extensions import db
 from integration.notes.models import Note
 from integration.permissions import reading_scopes
 from integration.search import index
+from integration.search import query as search_logic
 from integration.search.query import PER_PAGE, highlight, note_text, parse_query
 from integration.search.tokens import tokens
 from tests.conftest import POSTGRES_URL
@@ -307,8 +308,6 @@ def _plan_modes_of_searches(narrow_scope: int, monkeypatch) -> tuple[list[str], 
     """(PostgreSQL's plan_cache_mode as each search statement ran, the mode after the search, the
     results' note ids of each run) for seven searches in a row: psycopg prepares a statement on its
     fifth run, and a kept (generic) plan is used from then on."""
-    from integration.search import query as search_logic
-
     monkeypatch.setattr(search_logic, "NARROW_SCOPE", narrow_scope)
     modes, found = [], []
 

@@ -110,9 +110,10 @@ def search(terms: list[index.Phrase], scopes: list[tuple[str, Select]], page: in
         notes_query(dialect, terms, scopes, narrow["notes"]).offset(skip).limit(PER_PAGE + 1)))
     ranked, words_only = [], set()
     for words in (False, True):
-        query = insights_query(dialect, terms, scopes, words_only=words, narrow=narrow["words" if words else "full"])
+        branch = narrow["words" if words else "full"]
+        query = insights_query(dialect, terms, scopes, words_only=words, narrow=branch)
         if query is not None:
-            plans.keep(narrow["words" if words else "full"])
+            plans.keep(branch)
             # Two lists merged by rank: each gives everything up to the end of this page.
             found = [tuple(row) for row in db.session.execute(query.limit(skip + PER_PAGE + 1))]
             ranked += found
