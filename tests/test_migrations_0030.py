@@ -40,7 +40,7 @@ def _found(query: str, clients: list[int] | None = None) -> list[int]:
     match = index.note_match(db.engine.dialect.name, parse_query(query))
     where = match.where
     if clients is not None:
-        where = match.among(select(Note.client_id).where(Note.client_id.in_(clients)))
+        where = match.among(clients)
     return sorted(db.session.scalars(select(Note.id).join(match.target, match.onclause).where(where)))
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import (DDL, ColumnElement, LargeBinary, Select, String, cast, column, delete, event, func, insert,
+from sqlalchemy import (DDL, ColumnElement, LargeBinary, String, cast, column, delete, event, func, insert,
                         literal, literal_column, select, table)
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.engine import Engine
@@ -111,9 +111,8 @@ class Match:
     # to test rows one at a time (search/query.py, _candidates).
     row_key: ColumnElement = None
     test: ColumnElement = None
-    # SQLite, notes: `where` kept to the clients a select of client ids lists, inside the MATCH itself
-    # (see note_match).
-    among: Callable[[Select], ColumnElement] | None = None
+    # SQLite, notes: `where` kept to these clients (their ids), inside the MATCH itself (see note_match).
+    among: Callable[[list[int]], ColumnElement] | None = None
 
 
 def note_match(dialect: str, phrases: list[Phrase]) -> Match:
@@ -182,13 +181,10 @@ def _frequency_rank(tokens, phrases: list[Phrase]) -> ColumnElement:
     return score
 
 
-def _among(expression: str, client_ids: Select) -> ColumnElement:
-    """The MATCH expression and `client_id : (…)` of the listed clients, put together in the statement
-    (group_concat; no client at all: `client_id : 0`, which no note has)."""
-    listed = client_ids.subquery()
-    ids = select(func.group_concat(listed.c[0], " OR ")).scalar_subquery()
-    return (literal(f"({expression}) AND client_id : (", String)
-            + func.coalesce(ids, literal("0", String)) + literal(")", String))
+def _among(expression: str, client_ids: list[int]) -> str:
+    """The MATCH expression and `client_id : (…)` of the listed clients (no client at all:
+    `client_id : 0`, which no note has)."""
+    return f"({expression}) AND client_id : ({' OR '.join(str(int(i)) for i in client_ids) or '0'})"
 
 
 def _tsquery(phrases: list[Phrase]):

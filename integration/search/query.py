@@ -11,7 +11,7 @@ only what they may read: a coach searches coaching notes and the client's words 
 (never a practitioner's statement), nobody searches another's process notes.
 
 A results page costs a fixed number of queries whatever it shows: one to count the clients in scope
-(which branch each search takes, _narrow), one for the notes (with their client and author), one for
+(and list them: which branch each search takes, _listed), one for the notes (with their client and author), one for
 each way insights are read (full or the client's words; with their note and client) and one for their
 themes; on PostgreSQL, up to two `SET LOCAL`s around a narrow search's statements (_Plans). Snippets are made here, in Python, from the rows shown: only their text is decrypted
 (integration/crypto/; every other encrypted column of what is loaded stays unread), and it is
@@ -23,7 +23,8 @@ import re
 from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
-from sqlalchemy import Select, and_, false, func, or_, select, text, union
+from sqlalchemy import (ARRAY, ColumnElement, Integer, Select, and_, any_, bindparam, false, func, literal_column,
+                        or_, select, text, union, union_all)
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..auth.models import User
@@ -43,6 +44,8 @@ CANDIDATES = 200  # the most recent matches ranked (see _candidates); pages end 
 MAX_PAGES = CANDIDATES // PER_PAGE
 NARROW_SCOPE = 300  # clients: up to this many, SQLite lists the readable notes first
 SNIPPET_WIDTH = 220
+Clients = Select | list[int]  # a select of client ids, or the ids themselves (_listed)
+Scope = tuple[str, Clients]  # (reader, clients): permissions.reading_scopes()
 # A phrase in straight or curly double quotes; everything else is single words.
 QUOTED = re.compile(r'["“”]([^"“”]*)["“”]?')
 
@@ -95,7 +98,7 @@ class SearchResults:
         return frozenset(token for phrase in self.terms for token in phrase)
 
 
-def search(terms: list[index.Phrase], scopes: list[tuple[str, Select]], page: int = 1) -> SearchResults:
+def search(terms: list[index.Phrase], scopes: list[Scope], page: int = 1) -> SearchResults:
     """Notes and insights within the scopes [(reader, client ids)] that hold every phrase, best first,
     PER_PAGE of each kind on this page (1 to MAX_PAGES)."""
     page = min(max(1, page), MAX_PAGES)
@@ -103,7 +106,7 @@ def search(terms: list[index.Phrase], scopes: list[tuple[str, Select]], page: in
         return SearchResults(terms, [], [], page=page)
     dialect = db.session.get_bind().dialect.name
     skip = (page - 1) * PER_PAGE
-    narrow = _narrow(scopes)
+    scopes, narrow = _listed(scopes)
     plans = _Plans(dialect)
     plans.keep(narrow["notes"])
     notes = list(db.session.scalars(
@@ -165,35 +168,46 @@ def _words(reader: str) -> bool:
 COUNTED = {"notes": _reads_others_notes, "full": _full, "words": _words}
 
 
-def _narrow(scopes: list[tuple[str, Select]]) -> dict[str, bool]:
-    """For the notes and each way insights are read: whether the clients counted number NARROW_SCOPE or
-    fewer. One query, before the searches: each is then planned (and built) with the one branch it
-    runs (see _candidates). Lists that count the same scopes (a clinician's notes and insights) are
-    counted once."""
-    counted = {name: tuple(i for i, (reader, _) in enumerate(scopes) if counts_towards(reader))
+def _listed(scopes: list[Scope]) -> tuple[list[Scope], dict[str, bool]]:
+    """The scopes with their clients listed where there are NARROW_SCOPE or fewer, and for the notes and
+    each way insights are read, whether the clients counted number NARROW_SCOPE or fewer (a narrow
+    search, _candidates).
+
+    One query, before the searches, reads up to NARROW_SCOPE + 1 clients of each scope that counts: the
+    statements that follow then name a caseload's clients as one list (`client_id = ANY(…)` on
+    PostgreSQL) instead of each working out the care team again (on PostgreSQL a hash of the practice's
+    every client, 2 ms a statement at 5,000 clients), and each statement is planned (and built) with
+    the one branch it runs."""
+    counted = {name: [i for i, (reader, _) in enumerate(scopes) if counts_towards(reader)]
                for name, counts_towards in COUNTED.items()}
-    distinct = [which for which in dict.fromkeys(counted.values()) if which]
-    counts = {}
-    if distinct:
-        row = db.session.execute(select(*(
-            select(func.count()).select_from(_union_of([scopes[i][1] for i in which]).subquery()).scalar_subquery()
-            for which in distinct))).one()
-        counts = dict(zip(distinct, row))
-    return {name: counts.get(which, 0) <= NARROW_SCOPE for name, which in counted.items()}
+    wanted = sorted({i for which in counted.values() for i in which})
+    clients: dict[int, list[int]] = {i: [] for i in wanted}
+    if wanted:
+        arms = [select(literal_column(str(i)).label("scope"), first.c[0])
+                for i in wanted for first in [scopes[i][1].limit(NARROW_SCOPE + 1).subquery()]]
+        for i, client_id in db.session.execute(union_all(*arms) if len(arms) > 1 else arms[0]):
+            clients[i].append(client_id)
+    fits = {i for i, ids in clients.items() if len(ids) <= NARROW_SCOPE}
+    narrow = {name: set(which) <= fits and len(set().union(*(clients[i] for i in which))) <= NARROW_SCOPE
+              for name, which in counted.items()}
+    return [(reader, clients[i] if i in fits else ids) for i, (reader, ids) in enumerate(scopes)], narrow
 
 
-def _union_of(selects: list[Select]):
-    """The rows of every select (one select stands for itself)."""
-    return union(*selects) if len(selects) > 1 else selects[0]
+def _in(dialect: str, column, clients: Clients) -> ColumnElement:
+    """`column` is one of the clients: a listed caseload as one array parameter on PostgreSQL (one
+    statement whatever its length), otherwise IN."""
+    if isinstance(clients, list) and dialect == "postgresql":
+        return column == any_(bindparam(None, clients, type_=ARRAY(Integer)))
+    return column.in_(clients)
 
 
 def _candidates(dialect: str, match: index.Match, key, base: Select, parts: list, narrow: bool,
-                caseload: Select | None = None):
+                caseload: list[int] | None = None):
     """The CANDIDATES most recently written matches (`key` desc) within the scopes, as a subquery of
     `id`.
 
     Only these are ranked: a common word matches most of the practice, and ranking every match is
-    what made a search slow. A reader with few clients (`narrow`: NARROW_SCOPE or fewer, _narrow) has
+    what made a search slow. A reader with few clients (`narrow`: NARROW_SCOPE or fewer, _listed) has
     the rows they may read listed first (a MATERIALIZED CTE: ~6,000 notes for a caseload of 100 at
     200,000 notes) and each is looked up in the index, newest first, until CANDIDATES match: a cost
     bounded by their caseload whatever the word and whatever the statistics say. A reader of many walks
@@ -202,7 +216,7 @@ def _candidates(dialect: str, match: index.Match, key, base: Select, parts: list
     CANDIDATES. `parts` are the scopes' clauses (the listed rows are their UNION, so each is planned on
     its own: an admin's own notes come from ix_note_author_id).
 
-    Which branch runs is decided before the statement (one query for the whole page, _narrow): both
+    Which branch runs is decided before the statement (one query for the whole page, _listed): both
     branches in one statement, switched by a condition on the count, cost PostgreSQL 4-5 ms to plan
     each search statement and Python as long to build it.
 
@@ -263,12 +277,13 @@ def _ranked(query: Select, match: index.Match):
     return query.join(match.ranked_from, match.ranked_on), match.rank
 
 
-def notes_query(dialect: str, terms: list[index.Phrase], scopes: list[tuple[str, Select]], narrow: bool) -> Select:
+def notes_query(dialect: str, terms: list[index.Phrase], scopes: list[Scope], narrow: bool) -> Select:
     match = index.note_match(dialect, terms)
-    parts = [and_(Note.client_id.in_(ids), readable_notes(reader)) for reader, ids in scopes]
+    parts = [and_(_in(dialect, Note.client_id, ids), readable_notes(reader)) for reader, ids in scopes]
     counted = [ids for reader, ids in scopes if COUNTED["notes"](reader)]
-    # A caseload, when every scope reads others' notes by client (not an admin's own notes).
-    caseload = _union_of(counted) if counted and len(counted) == len(parts) else None
+    # A caseload, when every scope reads others' notes by client (not an admin's own notes) and lists them.
+    listed = counted and len(counted) == len(parts) and all(isinstance(ids, list) for ids in counted)
+    caseload = sorted(set().union(*counted)) if listed else None
     candidates = _candidates(dialect, match, Note.id, select(Note.id), parts, narrow, caseload)
     query, rank = _ranked(select(Note).join(candidates, candidates.c.id == Note.id), match)
     # Of what is encrypted, only the note's sections are shown (its snippet): the rest stays unread.
@@ -277,16 +292,16 @@ def notes_query(dialect: str, terms: list[index.Phrase], scopes: list[tuple[str,
             .order_by(rank.desc(), Note.occurred_on.desc(), Note.id.desc()))
 
 
-def insights_query(dialect: str, terms: list[index.Phrase], scopes: list[tuple[str, Select]],
+def insights_query(dialect: str, terms: list[index.Phrase], scopes: list[Scope],
                    words_only: bool, narrow: bool) -> Select | None:
     """(Insight, rank) rows read in full, or by the client's words alone; None if no scope reads them so."""
     if words_only:
         chosen = [(reader, ids) for reader, ids in scopes if _words(reader)]
-        within = [and_(Insight.client_id.in_(ids), Insight.shared_with_coach.is_(True), Insight.retracted_at.is_(None),
+        within = [and_(_in(dialect, Insight.client_id, ids), Insight.shared_with_coach.is_(True), Insight.retracted_at.is_(None),
                        Note.status != "discarded") for reader, ids in chosen]
     else:
         chosen = [(reader, ids) for reader, ids in scopes if _full(reader)]
-        within = [and_(Insight.client_id.in_(ids), readable_notes(reader)) for reader, ids in chosen]
+        within = [and_(_in(dialect, Insight.client_id, ids), readable_notes(reader)) for reader, ids in chosen]
     if not within:
         return None
     match = index.insight_match(dialect, terms, words_only)
