@@ -342,3 +342,54 @@ def test_postgresql_keeps_the_plan_of_a_narrow_search_and_plans_a_wide_one_for_i
         modes, after, found = _plan_modes_of_searches(0, monkeypatch)
         assert set(modes) == {"force_custom_plan"} and after == "force_custom_plan"
         assert all(set(ids) == {n.id for n in notes} for ids in found)
+
+
+def test_a_word_is_rare_when_fewer_rows_of_the_practice_hold_it_than_the_caseload_holds(monkeypatch):
+    """What PostgreSQL's statistics say decides whether a caseload's search goes through the index: a
+    token not listed gets the planner's own share (at most 0.5 %), and the rarest token of the query
+    bounds it."""
+    notes = index.TokenStatistics(rows=200_000, per_client=40, shares={"calm": 0.3}, unlisted=0.005)
+    assert notes.matches([("calm",)]) == pytest.approx(60_000)
+    assert notes.matches([("calm",), ("heron", "calm")]) == pytest.approx(1_000)
+    monkeypatch.setattr(index, "_statistics", index._Statistics(0.0, {("note_search", "tokens"): notes}))
+    assert index.rare([("heron",)], "notes", clients=100)  # 1,000 of 200,000 notes; 4,000 in the caseload
+    assert not index.rare([("calm",)], "notes", clients=100)
+    assert not index.rare([("heron",)], "notes", clients=20)  # 800 notes: testing them costs less
+    assert not index.rare([("heron",)], "full", clients=100)  # no statistics of the insights: not known
+    monkeypatch.setattr(index, "ROUTED_FROM", 300_000)
+    assert not index.rare([("heron",)], "notes", clients=100)  # a small table: never consulted
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="PostgreSQL's statistics (make test-pg)")
+def test_postgresql_finds_a_word_its_statistics_call_rare_through_the_index(client, auth, therapist, wren,
+                                                                           monkeypatch):
+    for someone in [wren] + [ClientFactory(practice_id=therapist.practice_id) for _ in range(9)]:
+        _bulk_notes(someone.id, therapist.id, 30, ["garden"])  # "lantern" in one note of each client
+    for table in ("note_search", "insight_search", "client"):
+        db.session.execute(text(f"ANALYZE {table}"))
+    db.session.commit()
+    monkeypatch.setattr(index, "ROUTED_FROM", 0)
+    index.forget_statistics()  # read again as the search's connection is taken from the pool
+    auth.login(therapist)
+    statements = []
+
+    def keep(connection, cursor, statement, *args):
+        if "candidates" in statement:
+            statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", keep)
+    try:
+        rare = search_page(client, "/search", "lantern")
+        rare_statements, statements[:] = statements[:], []
+        common = search_page(client, "/search", "garden")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", keep)
+        index.forget_statistics()
+    # Lantern: 10 of 300 notes, fewer than the 30 of Wren's; found through the GIN index, then kept to her.
+    assert rare.count("<mark>lantern</mark>") == 1
+    [notes_statement] = [sql for sql in rare_statements if "note_search" in sql]
+    assert "@@" in notes_statement and "ts_match_vq" not in notes_statement
+    # Garden: in every note; Wren's are tested one by one, newest first, until a page's worth match.
+    assert common.count("<mark>garden</mark>") == PER_PAGE
+    [notes_statement] = [sql for sql in statements if "note_search" in sql]
+    assert "ts_match_vq" in notes_statement
