@@ -82,6 +82,7 @@ def forget_statistics(app) -> str:
     """The planner's statistics gone: SQLite's sqlite_stat tables dropped, PostgreSQL's pg_statistic rows
     of the app's tables deleted (a superuser's right; the answer says when it was refused)."""
     from integration.extensions import db
+    from integration.search import index
 
     with app.app_context(), db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         if db.engine.dialect.name == "sqlite":
@@ -94,12 +95,14 @@ def forget_statistics(app) -> str:
             except Exception as refused:  # not a superuser: the load's own state, whatever autovacuum did
                 return f"(pg_statistic not cleared: {refused.__class__.__name__})"
         db.engine.dispose()  # SQLite reads its statistics when a connection opens
+    index.forget_statistics()  # what this process read of PostgreSQL's (search/index.py, rare words)
     return ""
 
 
 def gather_statistics(app) -> None:
     """What a database in service has: ANALYZE and PRAGMA optimize on SQLite, VACUUM ANALYZE on PostgreSQL."""
     from integration.extensions import db
+    from integration.search import index
 
     with app.app_context(), db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         if db.engine.dialect.name == "sqlite":
@@ -108,6 +111,7 @@ def gather_statistics(app) -> None:
         else:
             connection.exec_driver_sql("VACUUM ANALYZE")
         db.engine.dispose()
+    index.forget_statistics()
 
 
 def signed_in(app, email: str, password: str):

@@ -50,9 +50,11 @@ def test_highlight_shows_a_window_around_the_first_match():
     assert "<mark>lighthouse</mark>" in snippet and len(snippet) < 300
 
 
-def test_note_text_gathers_every_section_in_order():
-    content = {"experience": "Warm light", "emotions": [{"name": "awe", "intensity": 4}], "blank": " "}
-    assert note_text(content) == "Warm light · awe"
+def test_note_text_gathers_every_field_in_order_without_bare_answers():
+    """A snippet shows the words search indexed: emotion labels, not a yes/no answer out of its form."""
+    content = {"experience": "Warm light", "emotions": {"picked": {"awe": 4}, "text": "  "}, "body": " ",
+               "safety": {"mood": "Calm", "asked": "yes", "answer": "No thoughts of it", "follow_up": "no"}}
+    assert note_text(Note(kind="debrief", content=content)) == "Warm light · Awe, wonder · Calm · No thoughts of it"
 
 
 def search_page(http, url, q, page=None):

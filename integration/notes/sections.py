@@ -233,20 +233,21 @@ def content_from_json(kind: str, content) -> tuple[dict, dict[str, str]]:
     return content_from_fields(kind, fields_from_content(kind, content))
 
 
+def written_parts(kind: str, content: Mapping) -> list[str]:
+    """The words of a note field by field, as written: what search indexes and what a search result's
+    snippet shows. Labels of picked emotions are in; yes/no answers and the progress layout are not (a
+    bare "no" means nothing out of its form)."""
+    parts = []
+    for name, value in fields_from_content(kind, content).items():
+        if not value.strip() or name in ("safety-asked", "safety-follow_up", "progress-layout"):
+            continue
+        parts.append(EMOTIONS[name.removeprefix("emotion-")] if name.startswith("emotion-") else value.strip())
+    return parts
+
+
 def search_text(kind: str, content: Mapping) -> str:
-    """All the words of a note, lower case, for search (labels of picked emotions included)."""
-    fields = fields_from_content(kind, content)
-    words = []
-    for name, value in fields.items():
-        if not value:
-            continue
-        if name.startswith("emotion-"):
-            words.append(EMOTIONS[name.removeprefix("emotion-")])
-        elif name in ("safety-asked", "safety-follow_up", "progress-layout"):
-            continue
-        else:
-            words.append(value)
-    return "\n".join(words).lower()
+    """All the words of a note, lower case, for search."""
+    return "\n".join(written_parts(kind, content)).lower()
 
 
 def is_blank(kind: str, content: Mapping) -> bool:

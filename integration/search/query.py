@@ -10,12 +10,13 @@ the user is on those records). So nothing outside the user's care is ever looked
 only what they may read: a coach searches coaching notes and the client's words of shared insights
 (never a practitioner's statement), nobody searches another's process notes.
 
-A results page costs a fixed number of queries whatever it shows: one to count the clients in scope
-(and list them: which branch each search takes, _listed), one for the notes (with their client and author), one for
+A results page costs a fixed number of queries whatever it shows: one to list the clients in scope
+(which branch each search takes, _listed), one for the notes (with their client and author), one for
 each way insights are read (full or the client's words; with their note and client) and one for their
-themes; on PostgreSQL, up to two `SET LOCAL`s around a narrow search's statements (_Plans). Snippets are made here, in Python, from the rows shown: only their text is decrypted
-(integration/crypto/; every other encrypted column of what is loaded stays unread), and it is
-highlighted by comparing keyed tokens.
+themes; on PostgreSQL, up to two `SET LOCAL`s around a narrow search's statements (_Plans). Snippets
+are made here, in Python, from the rows shown: only their text is decrypted (integration/crypto/;
+every other encrypted column of what is loaded stays unread), and it is highlighted by comparing keyed
+tokens.
 """
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ from ..clients.models import Client
 from ..crypto.columns import unread_encrypted
 from ..extensions import db
 from ..notes.models import Insight, Note
+from ..notes.sections import written_parts
 from ..permissions import NOTE_CONTENT, READ_LEVELS, level, readable_notes
 from . import index
 from .tokens import marked, tokens
@@ -254,7 +256,8 @@ def _candidates(dialect: str, match: index.Match, key, base: Select, parts: list
                     .order_by(key.desc()).limit(CANDIDATES + 1).subquery("candidates"))
         allowed = listed.cte("allowed").prefix_with("MATERIALIZED")
         # OFFSET 0 keeps the order and the test above the sort: rows are tested newest first.
-        newest = select(allowed.c[key.name].label("id")).order_by(allowed.c[key.name].desc()).offset(0).subquery("newest")
+        newest = (select(allowed.c[key.name].label("id")).order_by(allowed.c[key.name].desc()).offset(0)
+                  .subquery("newest"))
         matches = select(match.test).where(match.row_key == newest.c.id).scalar_subquery()
         return select(newest.c.id).where(matches).limit(CANDIDATES + 1).subquery("candidates")
     fts = match.target
@@ -305,8 +308,8 @@ def insights_query(dialect: str, terms: list[index.Phrase], scopes: list[Scope],
     """(Insight, rank) rows read in full, or by the client's words alone; None if no scope reads them so."""
     if words_only:
         chosen = [(reader, ids) for reader, ids in scopes if _words(reader)]
-        within = [and_(_in(dialect, Insight.client_id, ids), Insight.shared_with_coach.is_(True), Insight.retracted_at.is_(None),
-                       Note.status != "discarded") for reader, ids in chosen]
+        within = [and_(_in(dialect, Insight.client_id, ids), Insight.shared_with_coach.is_(True),
+                       Insight.retracted_at.is_(None), Note.status != "discarded") for reader, ids in chosen]
     else:
         chosen = [(reader, ids) for reader, ids in scopes if _full(reader)]
         within = [and_(_in(dialect, Insight.client_id, ids), readable_notes(reader)) for reader, ids in chosen]
@@ -324,23 +327,9 @@ def insights_query(dialect: str, terms: list[index.Phrase], scopes: list[Scope],
             .order_by(rank.desc(), Note.occurred_on.desc(), Insight.id.desc()))
 
 
-def note_text(content) -> str:
-    """Every piece of text in a note's sections, in order, as one string."""
-    parts: list[str] = []
-
-    def walk(value):
-        if isinstance(value, str):
-            if value.strip():
-                parts.append(value.strip())
-        elif isinstance(value, dict):
-            for item in value.values():
-                walk(item)
-        elif isinstance(value, (list, tuple)):
-            for item in value:
-                walk(item)
-
-    walk(content or {})
-    return " · ".join(parts)
+def note_text(note: Note) -> str:
+    """Every piece of text of a note's fields, in order, as one string: the words search indexed."""
+    return " · ".join(" ".join(part.split()) for part in written_parts(note.kind, note.content))
 
 
 def highlight(text: str, marks, width: int = SNIPPET_WIDTH) -> Markup:
@@ -375,7 +364,7 @@ def highlight(text: str, marks, width: int = SNIPPET_WIDTH) -> Markup:
 
 
 def note_snippet(note: Note, marks) -> Markup:
-    return highlight(note_text(note.content), marks)
+    return highlight(note_text(note), marks)
 
 
 def insight_snippet(insight: Insight, marks, words_only: bool = False) -> Markup:
