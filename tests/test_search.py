@@ -346,20 +346,25 @@ def test_postgresql_keeps_the_plan_of_a_narrow_search_and_plans_a_wide_one_for_i
         assert all(set(ids) == {n.id for n in notes} for ids in found)
 
 
-def test_a_word_is_rare_when_fewer_rows_of_the_practice_hold_it_than_the_caseload_holds(monkeypatch):
-    """What PostgreSQL's statistics say decides whether a caseload's search goes through the index: a
-    token not listed gets the planner's own share (at most 0.5 %), and the rarest token of the query
-    bounds it."""
-    notes = index.TokenStatistics(rows=200_000, per_client=40, shares={"calm": 0.3}, unlisted=0.005)
+def test_postgresqls_statistics_choose_how_a_search_finds_its_candidates(monkeypatch):
+    """A token not listed gets the planner's own share (at most 0.5 %) and the rarest token of the query
+    bounds the matches: a caseload gathers them from the index when the whole table holds fewer than
+    the caseload does, a wide reader when gathering reads fewer rows than a walk would."""
+    notes = index.TokenStatistics(rows=200_000, per_client=40, shares={"calm": 0.3, "dusk": 0.05}, unlisted=0.005)
     assert notes.matches([("calm",)]) == pytest.approx(60_000)
     assert notes.matches([("calm",), ("heron", "calm")]) == pytest.approx(1_000)
     monkeypatch.setattr(index, "_statistics", index._Statistics(0.0, {("note_search", "tokens"): notes}))
-    assert index.rare([("heron",)], "notes", clients=100)  # 1,000 of 200,000 notes; 4,000 in the caseload
-    assert not index.rare([("calm",)], "notes", clients=100)
-    assert not index.rare([("heron",)], "notes", clients=20)  # 800 notes: testing them costs less
-    assert not index.rare([("heron",)], "full", clients=100)  # no statistics of the insights: not known
+    branch = search_logic._branch
+    assert branch("postgresql", [("heron",)], "notes", 100) == "gather"  # 1,000 of 200,000; 4,000 in the caseload
+    assert branch("postgresql", [("calm",)], "notes", 100) == "narrow"
+    assert branch("postgresql", [("heron",)], "notes", 20) == "narrow"  # 800 notes: testing them costs less
+    assert branch("postgresql", [("heron",)], "notes", None) == "gather"  # 1,000 < √(200 × 200,000) = 6,325
+    assert branch("postgresql", [("dusk",)], "notes", None) == "walk"  # 10,000 matches; a walk finds 200 in 4,000
+    assert branch("postgresql", [("calm",)], "notes", None) == "walk"
+    assert branch("postgresql", [("heron",)], "full", 100) == "narrow"  # no statistics of the insights: unknown
+    assert branch("sqlite", [("heron",)], "notes", 100) == "narrow"
     monkeypatch.setattr(index, "ROUTED_FROM", 300_000)
-    assert not index.rare([("heron",)], "notes", clients=100)  # a small table: never consulted
+    assert branch("postgresql", [("heron",)], "notes", 100) == "narrow"  # a small table: never consulted
 
 
 @pytest.mark.skipif(not POSTGRES_URL, reason="PostgreSQL's statistics (make test-pg)")
@@ -391,6 +396,7 @@ def test_postgresql_finds_a_word_its_statistics_call_rare_through_the_index(clie
     assert rare.count("<mark>lantern</mark>") == 1
     [notes_statement] = [sql for sql in rare_statements if "note_search" in sql]
     assert "@@" in notes_statement and "ts_match_vq" not in notes_statement
+    assert "ORDER BY note.id + 0 DESC" in notes_statement  # every match gathered: no walk of the key
     # Garden: in every note; Wren's are tested one by one, newest first, until a page's worth match.
     assert common.count("<mark>garden</mark>") == PER_PAGE
     [notes_statement] = [sql for sql in statements if "note_search" in sql]

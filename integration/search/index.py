@@ -275,11 +275,11 @@ def _custom_plans(dbapi_connection, connection_record) -> None:
 
 # --- PostgreSQL statistics: which words are rare --------------------------------------------------
 
-# A narrow search tests a caseload's readable rows one by one (search/query.py, _candidates): about
-# 30 ms for 4,000 notes when a word is in fewer than 200 of them. A word that PostgreSQL's statistics
-# say is in fewer rows of the whole practice than the caseload holds is cheaper found through the GIN
-# index (a rare word at 200,000 notes: 30 -> 6 ms). Below ROUTED_FROM token rows neither costs much, and
-# the statistics are not consulted.
+# Which way a search finds its candidates (search/query.py, _branch) depends on how many rows hold its
+# words: a caseload's rows tested one by one cost about 30 ms for 4,000 notes when a word is in fewer
+# than 200 of them, and the GIN index finds a rare word across the whole table sooner (6 ms at 200,000
+# notes). PostgreSQL's own statistics say which words are rare. Below ROUTED_FROM token rows every way
+# costs little, and they are not consulted.
 ROUTED_FROM = 10_000
 STATISTICS_KEPT_FOR = 300.0  # seconds a process keeps what it read of PostgreSQL's statistics
 # The share of rows PostgreSQL's planner gives a token its statistics do not list: at most
@@ -325,13 +325,12 @@ class _Statistics:
 _statistics = _Statistics()
 
 
-def rare(phrases: list[Phrase], which: str, clients: int) -> bool:
-    """PostgreSQL: whether the phrases are expected in fewer rows of the whole table than `clients`
-    clients hold (of the notes, or of the insights read in full or by the client's words: `which`)."""
+def statistics_of(which: str) -> TokenStatistics | None:
+    """PostgreSQL: what its statistics say of the token column of the notes, or of the insights read in
+    full or by the client's words (`which`); None when there are none, or the table is too small to
+    need them (ROUTED_FROM)."""
     found = _statistics.columns.get(TOKEN_COLUMNS[which])
-    if found is None or found.rows < ROUTED_FROM:
-        return False
-    return found.matches(phrases) < clients * found.per_client
+    return found if found is not None and found.rows >= ROUTED_FROM else None
 
 
 def forget_statistics() -> None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from math import sqrt
 
 from markupsafe import Markup, escape
 from sqlalchemy import (ARRAY, ColumnElement, Integer, Select, and_, any_, bindparam, false, func, literal_column,
@@ -45,6 +46,7 @@ PER_PAGE = 20  # of each kind; "More results" pages on
 CANDIDATES = 200  # the most recent matches ranked (see _candidates); pages end there
 MAX_PAGES = CANDIDATES // PER_PAGE
 NARROW_SCOPE = 300  # clients: up to this many, SQLite lists the readable notes first
+NARROW, WALK, GATHER = "narrow", "walk", "gather"  # how a list finds its candidates (_branch)
 SNIPPET_WIDTH = 220
 Clients = Select | list[int]  # a select of client ids, or the ids themselves (_listed)
 Scope = tuple[str, Clients]  # (reader, clients): permissions.reading_scopes()
@@ -109,20 +111,17 @@ def search(terms: list[index.Phrase], scopes: list[Scope], page: int = 1) -> Sea
     dialect = db.session.get_bind().dialect.name
     skip = (page - 1) * PER_PAGE
     scopes, counted = _listed(scopes)
-    # Narrow: NARROW_SCOPE clients or fewer, unless PostgreSQL's statistics say the words stand in fewer
-    # rows of the whole table than the caseload holds (index.rare): its GIN index then finds them sooner.
-    narrow = {name: clients is not None and not (dialect == "postgresql" and index.rare(terms, name, clients))
-              for name, clients in counted.items()}
+    branches = {name: _branch(dialect, terms, name, clients) for name, clients in counted.items()}
     plans = _Plans(dialect)
-    plans.keep(narrow["notes"])
+    plans.keep(branches["notes"] == NARROW)
     notes = list(db.session.scalars(
-        notes_query(dialect, terms, scopes, narrow["notes"]).offset(skip).limit(PER_PAGE + 1)))
+        notes_query(dialect, terms, scopes, branches["notes"]).offset(skip).limit(PER_PAGE + 1)))
     ranked, words_only = [], set()
     for words in (False, True):
-        branch = narrow["words" if words else "full"]
-        query = insights_query(dialect, terms, scopes, words_only=words, narrow=branch)
+        branch = branches["words" if words else "full"]
+        query = insights_query(dialect, terms, scopes, words_only=words, branch=branch)
         if query is not None:
-            plans.keep(branch)
+            plans.keep(branch == NARROW)
             # Two lists merged by rank: each gives everything up to the end of this page.
             found = [tuple(row) for row in db.session.execute(query.limit(skip + PER_PAGE + 1))]
             ranked += found
@@ -203,6 +202,26 @@ def _listed(scopes: list[Scope]) -> tuple[list[Scope], dict[str, int | None]]:
     return listed, {name: size(which) for name, which in counted.items()}
 
 
+def _branch(dialect: str, terms: list[index.Phrase], which: str, clients: int | None) -> str:
+    """How a list (the notes, or insights read in full or by the client's words: `which`) finds its
+    CANDIDATES, given how many clients its reader counts (None: more than NARROW_SCOPE).
+
+    NARROW: the reader's rows, tested one by one. WALK: the matches, newest first, by the planner's
+    choice. GATHER (PostgreSQL): every match through the GIN index, then the newest, when PostgreSQL's
+    statistics expect few matches (index.TokenStatistics): fewer rows in the whole table than the
+    caseload holds, or for a wide reader fewer than a walk would read to find CANDIDATES of them (a walk
+    of the table for a word in s of its n rows reads about CANDIDATES / s rows; gathering reads s × n,
+    so fewer while (s × n)² < CANDIDATES × n). A walk is what the planner takes for a word it cannot
+    know is rare, and a word in no insight at all walked all 180,000 of them at 1,000,000 notes
+    (150 ms, against 1 ms gathered)."""
+    known = index.statistics_of(which) if dialect == "postgresql" else None
+    if known is not None:
+        expected = known.matches(terms)
+        if expected < (clients * known.per_client if clients is not None else sqrt(CANDIDATES * known.rows)):
+            return GATHER
+    return NARROW if clients is not None else WALK
+
+
 def _in(dialect: str, column, clients: Clients) -> ColumnElement:
     """`column` is one of the clients: a listed caseload as one array parameter on PostgreSQL (one
     statement whatever its length), otherwise IN."""
@@ -211,13 +230,13 @@ def _in(dialect: str, column, clients: Clients) -> ColumnElement:
     return column.in_(clients)
 
 
-def _candidates(dialect: str, match: index.Match, key, base: Select, parts: list, narrow: bool,
+def _candidates(dialect: str, match: index.Match, key, base: Select, parts: list, branch: str,
                 caseload: list[int] | None = None):
     """The CANDIDATES most recently written matches (`key` desc) within the scopes, as a subquery of
     `id`.
 
     Only these are ranked: a common word matches most of the practice, and ranking every match is
-    what made a search slow. A reader with few clients (`narrow`: NARROW_SCOPE or fewer, _listed) has
+    what made a search slow. A reader with few clients (NARROW: NARROW_SCOPE or fewer, _branch) has
     the rows they may read listed first (a MATERIALIZED CTE: ~6,000 notes for a caseload of 100 at
     200,000 notes) and each is looked up in the index, newest first, until CANDIDATES match: a cost
     bounded by their caseload whatever the word and whatever the statistics say. A reader of many walks
@@ -251,9 +270,12 @@ def _candidates(dialect: str, match: index.Match, key, base: Select, parts: list
         each = union(*(base.where(part) for part in parts)).subquery("each_scope")
         listed = select(each.c[key.name])
     if dialect != "sqlite":
-        if not narrow:
+        if branch != NARROW:
+            # GATHER orders by an expression no index has: every match comes from the GIN index, then
+            # the newest are kept (a walk of the primary key is not on offer).
+            newest = key.desc() if branch == WALK else (key + literal_column("0")).desc()
             return (base.join(match.target, match.onclause).where(match.where, within)
-                    .order_by(key.desc()).limit(CANDIDATES + 1).subquery("candidates"))
+                    .order_by(newest).limit(CANDIDATES + 1).subquery("candidates"))
         allowed = listed.cte("allowed").prefix_with("MATERIALIZED")
         # OFFSET 0 keeps the order and the test above the sort: rows are tested newest first.
         newest = (select(allowed.c[key.name].label("id")).order_by(allowed.c[key.name].desc()).offset(0)
@@ -267,7 +289,7 @@ def _candidates(dialect: str, match: index.Match, key, base: Select, parts: list
         return (base.with_only_columns(key.label("id")).join(fts, match.onclause)
                 .where(where, within).order_by(fts.c.rowid.desc()).limit(CANDIDATES + 1))
 
-    if not narrow:
+    if branch != NARROW:
         return walk(match.where).subquery("candidates")
     if match.among is not None and caseload is not None:
         return walk(match.among(caseload)).subquery("candidates")  # FTS5 walks only those clients' notes
@@ -288,14 +310,14 @@ def _ranked(query: Select, match: index.Match):
     return query.join(match.ranked_from, match.ranked_on), match.rank
 
 
-def notes_query(dialect: str, terms: list[index.Phrase], scopes: list[Scope], narrow: bool) -> Select:
+def notes_query(dialect: str, terms: list[index.Phrase], scopes: list[Scope], branch: str) -> Select:
     match = index.note_match(dialect, terms)
     parts = [and_(_in(dialect, Note.client_id, ids), readable_notes(reader)) for reader, ids in scopes]
     counted = [ids for reader, ids in scopes if COUNTED["notes"](reader)]
     # A caseload, when every scope reads others' notes by client (not an admin's own notes) and lists them.
     listed = counted and len(counted) == len(parts) and all(isinstance(ids, list) for ids in counted)
     caseload = sorted(set().union(*counted)) if listed else None
-    candidates = _candidates(dialect, match, Note.id, select(Note.id), parts, narrow, caseload)
+    candidates = _candidates(dialect, match, Note.id, select(Note.id), parts, branch, caseload)
     query, rank = _ranked(select(Note).join(candidates, candidates.c.id == Note.id), match)
     # Of what is encrypted, only the note's sections are shown (its snippet): the rest stays unread.
     return (query.options(joinedload(Note.client).options(*unread_encrypted(Client)),
@@ -304,7 +326,7 @@ def notes_query(dialect: str, terms: list[index.Phrase], scopes: list[Scope], na
 
 
 def insights_query(dialect: str, terms: list[index.Phrase], scopes: list[Scope],
-                   words_only: bool, narrow: bool) -> Select | None:
+                   words_only: bool, branch: str) -> Select | None:
     """(Insight, rank) rows read in full, or by the client's words alone; None if no scope reads them so."""
     if words_only:
         chosen = [(reader, ids) for reader, ids in scopes if _words(reader)]
@@ -317,7 +339,7 @@ def insights_query(dialect: str, terms: list[index.Phrase], scopes: list[Scope],
         return None
     match = index.insight_match(dialect, terms, words_only)
     base = select(Insight.id).join(Note, Note.id == Insight.note_id).where(Insight.removed_at.is_(None))
-    candidates = _candidates(dialect, match, Insight.id, base, within, narrow)
+    candidates = _candidates(dialect, match, Insight.id, base, within, branch)
     query, rank = _ranked(
         select(Insight).join(candidates, candidates.c.id == Insight.id).join(Note, Note.id == Insight.note_id), match)
     return (query.add_columns(rank)
