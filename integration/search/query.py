@@ -213,7 +213,7 @@ def _branch(dialect: str, terms: list[index.Phrase], which: str, clients: int | 
     of the table for a word in s of its n rows reads about CANDIDATES / s rows; gathering reads s × n,
     so fewer while (s × n)² < CANDIDATES × n). A walk is what the planner takes for a word it cannot
     know is rare, and a word in no insight at all walked all 180,000 of them at 1,000,000 notes
-    (150 ms, against 1 ms gathered)."""
+    (170 ms; 10 ms gathered)."""
     known = index.statistics_of(which) if dialect == "postgresql" else None
     if known is not None:
         expected = known.matches(terms)
@@ -272,8 +272,10 @@ def _candidates(dialect: str, match: index.Match, key, base: Select, parts: list
     if dialect != "sqlite":
         if branch != NARROW:
             # GATHER orders by an expression no index has: every match comes from the GIN index, then
-            # the newest are kept (a walk of the primary key is not on offer).
-            newest = key.desc() if branch == WALK else (key + literal_column("0")).desc()
+            # the newest are kept (a walk of the primary key is not on offer). The token row's key, so
+            # the matches are sorted before their rows are joined (3,000 matches at 1,000,000 notes:
+            # 56 -> 40 ms, against the note's key).
+            newest = key.desc() if branch == WALK else (match.row_key + literal_column("0")).desc()
             return (base.join(match.target, match.onclause).where(match.where, within)
                     .order_by(newest).limit(CANDIDATES + 1).subquery("candidates"))
         allowed = listed.cte("allowed").prefix_with("MATERIALIZED")
