@@ -401,3 +401,41 @@ def test_postgresql_finds_a_word_its_statistics_call_rare_through_the_index(clie
     assert common.count("<mark>garden</mark>") == PER_PAGE
     [notes_statement] = [sql for sql in statements if "note_search" in sql]
     assert "ts_match_vq" in notes_statement
+
+
+class _Cursor:
+    """A DBAPI cursor whose statement fails, as pg_stats would for a role that may not read it."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def execute(self, statement):
+        raise RuntimeError("permission denied")
+
+
+class _FailingConnection:
+    rolled_back = 0
+
+    def cursor(self):
+        return _Cursor()
+
+    def rollback(self):
+        self.rolled_back += 1
+
+
+_FailingConnection.__module__ = "psycopg"  # what the listener takes for a PostgreSQL connection
+
+
+def test_a_failed_read_of_postgresqls_statistics_keeps_what_was_known_and_the_connection_usable(monkeypatch,
+                                                                                               caplog):
+    known = {("note_search", "tokens"): index.TokenStatistics(rows=200_000, per_client=40, shares={}, unlisted=0.005)}
+    monkeypatch.setattr(index, "_statistics", index._Statistics(float("-inf"), dict(known)))
+    connection = _FailingConnection()
+    index._fresh_statistics(connection, None, None)
+    assert index._statistics.columns == known and connection.rolled_back == 1
+    assert "could not read the search index's statistics" in caplog.text
+    index._fresh_statistics(connection, None, None)  # read again only once STATISTICS_KEPT_FOR has passed
+    assert connection.rolled_back == 1
