@@ -26,8 +26,8 @@ from sqlalchemy import (DDL, ColumnElement, LargeBinary, String, cast, column, d
                         literal, literal_column, select, table)
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.engine import Engine
-from sqlalchemy.pool import Pool
 from sqlalchemy.orm import Session, attributes
+from sqlalchemy.pool import Pool
 
 from ..notes.models import Insight, Note
 from .models import InsightSearch, NoteSearch
@@ -361,7 +361,6 @@ def _fresh_statistics(dbapi_connection, connection_record, connection_proxy) -> 
     try:
         with dbapi_connection.cursor() as cursor:
             _statistics.columns = _read_statistics(cursor)
-        dbapi_connection.rollback()
     except Exception:  # noqa: BLE001 (a search without statistics is only slower)
         logging.getLogger(__name__).warning("could not read the search index's statistics", exc_info=True)
-        dbapi_connection.rollback()
+    dbapi_connection.rollback()  # the read's own transaction ends, read or not

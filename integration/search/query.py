@@ -195,8 +195,10 @@ def _listed(scopes: list[Scope]) -> tuple[list[Scope], dict[str, int | None]]:
     fits = {i for i, ids in clients.items() if len(ids) <= NARROW_SCOPE}
 
     def size(which: list[int]) -> int | None:
-        together = len(set().union(*(clients[i] for i in which))) if set(which) <= fits else None
-        return together if together is not None and together <= NARROW_SCOPE else None
+        if not set(which) <= fits:
+            return None
+        together = len(set().union(*(clients[i] for i in which)))
+        return together if together <= NARROW_SCOPE else None
 
     listed = [(reader, clients[i] if i in fits else ids) for i, (reader, ids) in enumerate(scopes)]
     return listed, {name: size(which) for name, which in counted.items()}
@@ -353,7 +355,7 @@ def insights_query(dialect: str, terms: list[index.Phrase], scopes: list[Scope],
 
 def note_text(note: Note) -> str:
     """Every piece of text of a note's fields, in order, as one string: the words search indexed."""
-    return " · ".join(" ".join(part.split()) for part in written_parts(note.kind, note.content))
+    return " · ".join(written_parts(note.kind, note.content))  # highlight() collapses the spaces
 
 
 def highlight(text: str, marks, width: int = SNIPPET_WIDTH) -> Markup:
