@@ -1,5 +1,6 @@
 """`flask demo-data --scale N`: generated clients with a year of record, on care teams, and searchable."""
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, text
 
 from integration.auth.models import User
 from integration.clients.models import CareTeamMember, Client
@@ -7,6 +8,7 @@ from integration.demo import PEOPLE
 from integration.extensions import db
 from integration.notes.models import Insight, Note
 from integration.search.models import InsightSearch, NoteSearch
+from tests.conftest import POSTGRES_URL
 
 
 def _count(model, *where):
@@ -38,3 +40,14 @@ def test_scale_is_reproducible_with_a_seed(runner):
     runner.invoke(args=["demo-data", "--scale", "3", "--seed", "7"])
     assert db.session.scalars(select(Client.first_name).order_by(Client.id)).all()[-3:] == first
     assert db.session.scalars(select(Note.search_text).order_by(Note.id)).all()[-120:] == texts
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="PostgreSQL's statistics (make test-pg)")
+def test_scale_leaves_postgresql_statistics_of_what_it_wrote(runner):
+    """The planner knows the generated rows at once (a search must not wait for autovacuum)."""
+    runner.invoke(args=["demo-data", "--scale", "5"])
+    for table, model in (("note", Note), ("note_search", NoteSearch), ("insight_search", InsightSearch)):
+        estimated = db.session.scalar(text("SELECT reltuples FROM pg_class WHERE relname = :table"), {"table": table})
+        assert estimated == _count(model) > 0, table
+    assert db.session.scalar(text("SELECT count(*) FROM pg_stats WHERE tablename = 'note_search' "
+                                  "AND attname = 'tokens' AND most_common_elems IS NOT NULL")) == 1

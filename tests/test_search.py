@@ -14,7 +14,7 @@ from integration.permissions import reading_scopes
 from integration.search import index
 from integration.search import query as search_logic
 from integration.search.query import PER_PAGE, highlight, note_text, parse_query
-from integration.search.tokens import tokens
+from integration.search.tokens import marked, spans, tokens
 from tests.conftest import POSTGRES_URL
 from tests.factories import ClientFactory, InsightFactory, NoteFactory, PracticeFactory, UserFactory
 
@@ -48,6 +48,19 @@ def test_highlight_shows_a_window_around_the_first_match():
     snippet = str(highlight(text, tokens("lighthouse")))  # highlight marks index tokens
     assert snippet.startswith("…") and snippet.endswith("…")
     assert "<mark>lighthouse</mark>" in snippet and len(snippet) < 300
+
+
+def test_marked_finds_exactly_the_words_whose_tokens_are_marked():
+    """The highlighter finds by one pattern the words `spans` makes tokens of: whole words only,
+    never inside a longer word or across an inner apostrophe, whatever the quotes around them."""
+    text = ("Clock o'clock 'clock' clock's clocks; O’CLOCK clock’ ‘clock Clocking x''clock "
+            "don't don’t dont Zoë's zoe café cafés cafe\u0301 __clock clock_ 2clock")
+    for query in ("clock", "don't", "zoe", "cafe", "clock zoe", "nothing"):
+        marks = frozenset(tokens(query))
+        expected = [(start, end) for start, end, token in spans(text) if token in marks]
+        assert list(marked(text, marks)) == expected, query
+    assert [text[s:e] for s, e in marked(text, frozenset(tokens("clock")))] == [
+        "Clock", "clock", "clock's", "clocks", "clock", "clock", "Clocking", "clock", "__clock", "clock_"]
 
 
 def test_note_text_gathers_every_field_in_order_without_bare_answers():

@@ -9,6 +9,7 @@ its text in SQL: none is (client names, which lists sort and filter by, stay pla
 from __future__ import annotations
 
 import json
+from functools import cache
 
 from sqlalchemy import JSON, Text
 from sqlalchemy.orm import defer
@@ -55,16 +56,22 @@ class EncryptedJSON(TypeDecorator):
 ENCRYPTED_TYPES = (EncryptedText, EncryptedJSON)
 
 
-def unread_encrypted(model, *shown) -> list:
+def unread_encrypted(model, *shown) -> tuple:
     """Loader options that leave every encrypted column of the model unread but those in `shown`.
 
     A column is decrypted as its row is loaded, whether or not the page shows it: a search page
     loading each result's client and note decrypted every client's contact details and every note's
     sections for a name and a date (about 100 decryptions a page, half its time). A deferred column is
     loaded, and decrypted, if it is read after all, at the cost of one query."""
-    keep = {attribute.key for attribute in shown}
-    return [defer(getattr(model, column.key)) for column in model.__mapper__.column_attrs
-            if column.key not in keep and isinstance(column.columns[0].type, ENCRYPTED_TYPES)]
+    return _unread(model, frozenset(attribute.key for attribute in shown))
+
+
+@cache
+def _unread(model, keep: frozenset[str]) -> tuple:
+    """Made once for each model and columns kept: options never change once made, and a results page
+    made a hundred of them for every search."""
+    return tuple(defer(getattr(model, column.key)) for column in model.__mapper__.column_attrs
+                 if column.key not in keep and isinstance(column.columns[0].type, ENCRYPTED_TYPES))
 
 
 def encrypted_columns(metadata) -> list[tuple[str, str, bool]]:

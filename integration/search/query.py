@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from math import sqrt
 
 from markupsafe import Markup, escape
@@ -323,10 +324,7 @@ def notes_query(dialect: str, terms: list[index.Phrase], scopes: list[Scope], br
     caseload = sorted(set().union(*counted)) if listed else None
     candidates = _candidates(dialect, match, Note.id, select(Note.id), parts, branch, caseload)
     query, rank = _ranked(select(Note).join(candidates, candidates.c.id == Note.id), match)
-    # Of what is encrypted, only the note's sections are shown (its snippet): the rest stays unread.
-    return (query.options(joinedload(Note.client).options(*unread_encrypted(Client)),
-                          joinedload(Note.author).load_only(User.name), *unread_encrypted(Note, Note.content))
-            .order_by(rank.desc(), Note.occurred_on.desc(), Note.id.desc()))
+    return query.options(*_note_options()).order_by(rank.desc(), Note.occurred_on.desc(), Note.id.desc())
 
 
 def insights_query(dialect: str, terms: list[index.Phrase], scopes: list[Scope],
@@ -346,11 +344,25 @@ def insights_query(dialect: str, terms: list[index.Phrase], scopes: list[Scope],
     candidates = _candidates(dialect, match, Insight.id, base, within, branch)
     query, rank = _ranked(
         select(Insight).join(candidates, candidates.c.id == Insight.id).join(Note, Note.id == Insight.note_id), match)
-    return (query.add_columns(rank)
-            .options(joinedload(Insight.note).options(*unread_encrypted(Note),
-                                                       joinedload(Note.client).options(*unread_encrypted(Client))),
-                     selectinload(Insight.themes))
+    return (query.add_columns(rank).options(*_insight_options())
             .order_by(rank.desc(), Note.occurred_on.desc(), Insight.id.desc()))
+
+
+# What a result loads with it, made once (loader options never change once made).
+@cache
+def _note_options() -> tuple:
+    """A note's client and author's name; of what is encrypted, only the note's sections (its
+    snippet): the rest stays unread."""
+    return (joinedload(Note.client).options(*unread_encrypted(Client)), joinedload(Note.author).load_only(User.name),
+            *unread_encrypted(Note, Note.content))
+
+
+@cache
+def _insight_options() -> tuple:
+    """An insight's note and client, nothing of them encrypted, and its themes."""
+    return (joinedload(Insight.note).options(*unread_encrypted(Note),
+                                             joinedload(Note.client).options(*unread_encrypted(Client))),
+            selectinload(Insight.themes))
 
 
 def note_text(note: Note) -> str:
