@@ -325,3 +325,21 @@ class PlanItemFactory(Base):
     schedule_values = factory.LazyFunction(lambda: [0, 1])
     time_of_day = "evening"
     prompts = ""
+
+
+def session_form(**overrides) -> dict:
+    """The form that records a held dosing session, filled in (what a clinician types), with overrides."""
+    data = {
+        "started_on": local_today("America/New_York").isoformat(),
+        "started_time": "09:30",
+        "product": "racemic",
+        "route": "im",
+        "dose_mg": "70",
+        "dose_mg_per_kg": "1.0",
+        "setting": "Quiet room, eyeshades, playlist",
+        "intention": "To be gentler with myself",
+        "notes": "",
+        "confirm_without_consent": "y",  # (tests/test_dosing_*.py test consent)
+    }
+    data.update(overrides)
+    return data

@@ -17,8 +17,7 @@ from wtforms import DateField, DecimalField, FloatField, IntegerField, TimeField
 
 import integration
 from integration.forms import BaseForm, plain_message
-from tests.factories import ClientFactory, PlanFactory
-from tests.test_notes_sessions import session_form
+from tests.factories import ClientFactory, PlanFactory, session_form
 
 
 @pytest.mark.parametrize("template, expected", [

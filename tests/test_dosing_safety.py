@@ -12,8 +12,7 @@ from integration.dosing.checks import dose_problem, impossible, warnings
 from integration.dosing.models import AdverseEvent, Consent, ConsentText, VitalsReading
 from integration.extensions import db
 from integration.notes.models import DosingSession
-from tests.factories import ClientFactory, DosingSessionFactory, practice_today
-from tests.test_notes_sessions import session_form
+from tests.factories import ClientFactory, DosingSessionFactory, practice_today, session_form
 
 ZONE = "America/New_York"
 

@@ -28,7 +28,7 @@ from math import sqrt
 from markupsafe import Markup, escape
 from sqlalchemy import (ARRAY, ColumnElement, Integer, Select, and_, any_, bindparam, false, func, literal_column,
                         or_, select, text, union, union_all)
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from ..auth.models import User
 from ..clients.models import Client
@@ -360,8 +360,8 @@ def _note_options() -> tuple:
 @cache
 def _insight_options() -> tuple:
     """An insight's note and client, nothing of them encrypted, and its themes."""
-    return (joinedload(Insight.note).options(*unread_encrypted(Note),
-                                             joinedload(Note.client).options(*unread_encrypted(Client))),
+    return (contains_eager(Insight.note).options(*unread_encrypted(Note),
+                                                 joinedload(Note.client).options(*unread_encrypted(Client))),
             selectinload(Insight.themes))
 
 

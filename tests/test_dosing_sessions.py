@@ -7,29 +7,13 @@ from sqlalchemy import select
 from integration.clock import local_today, utcnow
 from integration.extensions import db
 from integration.notes.models import DosingSession
-from tests.factories import ClientFactory, DosingSessionFactory, NoteFactory, UserFactory, practice_today
+from tests.factories import (ClientFactory, DosingSessionFactory, NoteFactory, UserFactory, practice_today,
+                             session_form)
 
 
 @pytest.fixture
 def person(therapist):
     return ClientFactory.for_team(therapist, first_name="Wren", last_name="Halloway")
-
-
-def session_form(**overrides):
-    data = {
-        "started_on": local_today("America/New_York").isoformat(),
-        "started_time": "09:30",
-        "product": "racemic",
-        "route": "im",
-        "dose_mg": "70",
-        "dose_mg_per_kg": "1.0",
-        "setting": "Quiet room, eyeshades, playlist",
-        "intention": "To be gentler with myself",
-        "notes": "",
-        "confirm_without_consent": "y",  # (tests/test_dosing_*.py test consent)
-    }
-    data.update(overrides)
-    return data
 
 
 def sessions_of(person):
