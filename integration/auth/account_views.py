@@ -5,8 +5,8 @@ from flask_login import current_user, login_required
 from ..audit.log import record
 from ..extensions import db
 from . import sessions, throttle, two_step
+from .blueprint import SETUP_CODE_WRONG, bp, setup_page
 from .forms import ChangePasswordForm, ConfirmPasswordForm, SetupCodeForm, TimeZoneForm
-from .views import SETUP_CODE_WRONG, bp, setup_page
 
 
 def _password_confirmed(field) -> bool:

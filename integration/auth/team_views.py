@@ -8,9 +8,9 @@ from ..clock import utcnow
 from ..extensions import db
 from ..permissions import practice_object_or_404, requires
 from . import recovery, sessions, two_step
+from .blueprint import bp
 from .forms import NewUserForm, PracticeSettingsForm, SecuritySettingsForm, UserForm
 from .models import User
-from .views import bp
 
 
 def _email_taken(email: str, exclude: User | None = None) -> bool:

@@ -1,13 +1,13 @@
 """Sign-in (password, then the second step), sign-out, first-run setup, session limits, reset links.
 
 The signed-in person's own pages are in account_views.py and the admins' team pages in
-team_views.py; all are routes of this one blueprint.
+team_views.py; all are routes of this one blueprint (blueprint.py).
 """
 import time
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, session,
+from flask import (Response, abort, current_app, flash, g, redirect, render_template, request, session,
                    url_for)
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -16,10 +16,10 @@ from ..audit.log import record
 from ..extensions import db, limiter, login_manager
 from ..http import wants_json
 from . import recovery, sessions, throttle, two_step
+from .blueprint import SETUP_CODE_WRONG, bp, setup_page
 from .forms import CodeForm, LoginForm, NewPasswordForm, SetupCodeForm, SetupForm
 from .models import Practice, User
 
-bp = Blueprint("auth", __name__)
 
 # Per network address, over every step of signing in (password, second step, reset links).
 sign_in_rate = limiter.shared_limit(lambda: current_app.config["LOGIN_RATE_PER_ADDRESS"], scope="sign-in",
@@ -191,15 +191,6 @@ def _try_code(user: User, form, check, what: str, message: str):
         db.session.commit()
         form.code.errors.append(message)
     return None, found
-
-
-SETUP_CODE_WRONG = "That code did not match. Check the app shows integration, then type its newest code."
-
-
-def setup_page(form, user: User, *, during_sign_in: bool):
-    """The page with the QR code and the key, for setting up two-step sign-in."""
-    return render_template("auth/two_step_setup.html", form=form, user=user, during_sign_in=during_sign_in,
-                           qr_code=two_step.qr_code(user), secret=two_step.grouped_secret(user))
 
 
 @bp.route("/login/two-step", methods=["GET", "POST"])
