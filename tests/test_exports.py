@@ -156,6 +156,28 @@ def test_pdf_holds_the_signed_record_and_never_process_notes_or_drafts(client, a
     assert PdfReader(io.BytesIO(response.data)).trailer["/Root"]["/MarkInfo"]["/Marked"]
 
 
+def test_pdf_in_large_print_is_the_same_record_in_bigger_type(client, auth, therapist, record):
+    record.practice.name = "Harbor Light Integration Clinic of the Northern Valleys"  # a long running footer
+    db.session.commit()
+    auth.login(therapist)
+    regular = client.get(f"/clients/{record.id}/export.pdf").data
+    response = client.get(f"/clients/{record.id}/export.pdf?print=large")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.headers["Content-Disposition"].endswith('.large-print.pdf"')
+    pages = PdfReader(io.BytesIO(response.data)).pages
+    assert len(pages) > len(PdfReader(io.BytesIO(regular)).pages)
+    text = " ".join(_pdf_text(response.data).split())
+    for words in (SIGNED_WORDS, "floating over the lake", "Grief is softening", "2 private process notes"):
+        assert words in text, words
+    assert "Countertransference" not in text and DRAFT_WORDS not in text
+    assert f"Page 1 of {len(pages)}" in pages[0].extract_text()  # on one line, beside the long footer
+    exports = db.session.scalars(select(AuditEvent.detail).where(AuditEvent.action == "record-export")
+                                 .order_by(AuditEvent.id)).all()
+    assert [detail.split(":")[0] for detail in exports] == ["PDF", "PDF, large print"]
+    page = client.get(f"/clients/{record.id}/export").get_data(as_text=True)
+    assert f"/clients/{record.id}/export.pdf?print=large" in page
+
+
 def test_bundle_validates_as_fhir_r4_and_holds_no_process_notes(client, auth, therapist, record):
     auth.login(therapist)
     response = client.get(f"/clients/{record.id}/export.fhir.json")

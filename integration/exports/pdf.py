@@ -11,12 +11,14 @@ from ..safetyplans.models import REASONS, STEPS
 from .record import ExportRecord, insight_line
 
 
-def render_html(export: ExportRecord, tz_name: str) -> str:
+def render_html(export: ExportRecord, tz_name: str, large_print: bool = False) -> str:
     return render_template("pdf/record.html", export=export, client=export.client, practice=export.client.practice,
-                           tz_name=tz_name, long_date=long_date, paragraphs=paragraphs, insight_line=insight_line,
+                           tz_name=tz_name, large_print=large_print, long_date=long_date, paragraphs=paragraphs, insight_line=insight_line,
                            local=lambda moment: to_local(moment, tz_name), DAY_FORMAT=DAY_FORMAT,
                            SAFETY_STEPS=list(STEPS.items()), SAFETY_REASONS=REASONS)
 
 
-def render(export: ExportRecord, tz_name: str) -> bytes:
-    return html_to_pdf(render_html(export, tz_name), export.client.practice.paper_size or "letter")
+def render(export: ExportRecord, tz_name: str, large_print: bool = False) -> bytes:
+    """The PDF; in large print, the plan's bigger type (16 pt) throughout."""
+    return html_to_pdf(render_html(export, tz_name, large_print), export.client.practice.paper_size or "letter",
+                       large_print)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, Response, render_template, request
 from flask_login import current_user
 
 from ..audit.log import record
@@ -29,10 +29,12 @@ def index(client):
 @client_scoped(audit_views=False)
 @reads("export")
 def record_pdf(client):
+    """The PDF, or with ?print=large the same in large print (for a client who reads better so)."""
     export = gather(client, current_user)
-    body = pdf.render(export, viewer_tz())
-    _audit(client, export, "PDF")
-    return _download(body, "application/pdf", _filename(client, export, "pdf"))
+    large_print = request.args.get("print") == "large"
+    body = pdf.render(export, viewer_tz(), large_print)
+    _audit(client, export, "PDF, large print" if large_print else "PDF")
+    return _download(body, "application/pdf", _filename(client, export, "large-print.pdf" if large_print else "pdf"))
 
 
 @bp.route("/clients/<int:client_id>/export.fhir.json")

@@ -38,7 +38,8 @@ PDF_VARIANT = "pdf/ua-1"
 PRIMARY_FAMILIES = ("Atkinson Hyperlegible", "Atkinson Hyperlegible Ext")
 PAGE_SIZE_CSS = {"letter": "@page { size: letter; }", "a4": "@page { size: A4; }"}
 # The page number sits in a page-margin box, which a class on <html> cannot reach: large print adds this.
-LARGE_PRINT_PAGE_CSS = "@page { @bottom-right { font-size: 12pt; } }"
+# Its width is set, or a long running footer beside it squeezes "Page 12 of 24" onto two lines.
+LARGE_PRINT_PAGE_CSS = "@page { @bottom-right { font-size: 12pt; width: 34mm; } }"
 
 
 class FetchRefused(ValueError):

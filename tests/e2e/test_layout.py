@@ -100,7 +100,7 @@ def _pages(app) -> dict[str, Visit]:
             f"{base}/sessions", f"{base}/sessions/{dosing.id}", f"{base}/sessions/new",
             f"{base}/notes/{note.id}", f"{base}/notes/new?session={dosing.id}",
             f"{base}/insights", f"{base}/history", f"{base}/history/{history.id}", f"{base}/history/new",
-            f"{base}/groups", f"{base}/search?q=sleep",
+            f"{base}/groups", f"{base}/search?q=sleep", f"{base}/export",
             *_record_paths(mine),
             "/groups/", f"/groups/{series.id}", f"/groups/{series.id}/sessions/{group_session.id}",
             f"/groups/{series.id}/sessions/{group_session.id}/note", "/groups/new",
