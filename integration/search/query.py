@@ -359,7 +359,8 @@ def _note_options() -> tuple:
 
 @cache
 def _insight_options() -> tuple:
-    """An insight's note and client, nothing of them encrypted, and its themes."""
+    """An insight's note (the one its statement joins already: one relation fewer for PostgreSQL to
+    plan, 4.0-4.4 -> 2.6-2.8 ms) and client, nothing of them encrypted, and its themes."""
     return (contains_eager(Insight.note).options(*unread_encrypted(Note),
                                                  joinedload(Note.client).options(*unread_encrypted(Client))),
             selectinload(Insight.themes))
