@@ -17,7 +17,7 @@ from .models import Attendance, Enrollment, GroupNote, GroupSeries, GroupSession
 
 SERIES_NAME = "Tuesday evening integration circle"
 MEETS_AT = time(18, 30)
-# (weeks from the latest Tuesday, theme, attendance by first name; missing = not marked)
+# (weeks from the next meeting, theme, attendance by first name; missing = not marked)
 SESSIONS = [
     (-3, "Arriving: what brought us here",
      {"Rowan": "present", "Maribel": "present", "Desmond": "present", "Lukas": "late"}),
@@ -25,7 +25,7 @@ SESSIONS = [
      {"Rowan": "present", "Maribel": "excused", "Desmond": "present", "Lukas": "present"}),
     (-1, "Carrying insight into ordinary days",
      {"Rowan": "present", "Maribel": "present", "Desmond": "absent", "Lukas": "present"}),
-    (1, "Relationships after a session", {}),
+    (0, "Relationships after a session", {}),
 ]
 ROSTER = ["Rowan", "Maribel", "Desmond", "Lukas"]
 WAITING = ["Priya"]
@@ -53,8 +53,12 @@ NOTES = {
 }
 
 
-def _latest_tuesday(today: date) -> date:
-    return today - timedelta(days=(today.weekday() - 1) % 7 or 7)
+def _next_meeting(timezone: str) -> date:
+    """The day of the circle's next meeting: this Tuesday if it has not begun yet, else the one after
+    (on a Tuesday evening the meeting of that day is one of the past ones)."""
+    today = local_today(timezone)
+    day = today + timedelta(days=(1 - today.weekday()) % 7)
+    return day if from_local(day, MEETS_AT, timezone) > utcnow() else day + timedelta(weeks=1)
 
 
 def load_demo(practice, users: dict[str, User], clients: list[Client]) -> None:
@@ -83,12 +87,12 @@ def load_demo(practice, users: dict[str, User], clients: list[Client]) -> None:
                                       status_at=utcnow(), created_by_id=lead.id))
     db.session.flush()
 
-    tuesday = _latest_tuesday(local_today(practice.timezone))
+    next_meeting = _next_meeting(practice.timezone)
     for weeks, theme, marks in SESSIONS:
         session = db.session.scalar(select(GroupSession).where(
             GroupSession.series_id == series.id, GroupSession.theme == theme))
         if session is None:
-            day = tuesday + timedelta(weeks=weeks + (1 if weeks < 0 else 0))
+            day = next_meeting + timedelta(weeks=weeks)
             session = GroupSession(series_id=series.id, theme=theme, facilitators=list(series.facilitators),
                                    starts_at=from_local(day, MEETS_AT, practice.timezone), created_by_id=lead.id)
             db.session.add(session)
