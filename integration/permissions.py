@@ -23,7 +23,8 @@ from functools import wraps
 
 from flask import abort, g, make_response
 from flask_login import current_user, login_required
-from sqlalchemy import Select, and_, exists, false, or_, select, union
+from sqlalchemy import (ARRAY, ColumnElement, Integer, Select, and_, any_, bindparam, exists, false, literal_column,
+                        or_, select, union, union_all)
 from sqlalchemy.orm import aliased
 
 from .audit.log import record, record_shown
@@ -550,6 +551,30 @@ def reading_scopes() -> list[tuple[str, Select]]:
             rest = rest.where(Client.id.not_in(team))
         scopes += [("break_glass", grants), ("admin", rest)]
     return scopes
+
+
+def listed(selects: list[Select], up_to: int) -> list[list[int] | None]:
+    """The client ids of each select, up to `up_to` of each (None: more), all read by one query.
+
+    A page whose statements name a care team's clients as a list plans each of them in a fraction of
+    the time one that works the team out again in nested subqueries takes (PostgreSQL: 2-3 ms of
+    planning for each such statement, nine of them on the client list)."""
+    if not selects:
+        return []
+    arms = [select(literal_column(str(i)).label("scope"), first.c[0])
+            for i, chosen in enumerate(selects) for first in [chosen.limit(up_to + 1).subquery()]]
+    found: list[list[int]] = [[] for _ in selects]
+    for i, client_id in db.session.execute(union_all(*arms) if len(arms) > 1 else arms[0]):
+        found[i].append(client_id)
+    return [ids if len(ids) <= up_to else None for ids in found]
+
+
+def among(column, clients: Select | list[int]) -> ColumnElement:
+    """`column` is one of these clients: listed, one array parameter on PostgreSQL (the same statement
+    whatever the list's length), otherwise IN."""
+    if isinstance(clients, list) and db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, clients, type_=ARRAY(Integer)))
+    return column.in_(clients)
 
 
 def clients_where(action: str, kind: str) -> Select:

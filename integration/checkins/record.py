@@ -16,7 +16,7 @@ from .. import signals
 from ..clients.models import Client
 from ..clients.record import Entry
 from ..extensions import db
-from ..permissions import may
+from ..permissions import among, may
 from ..plans.models import Plan
 from ..worklist import WorkItem, clients_reading
 from .models import ClientCheckIn
@@ -56,7 +56,7 @@ def reach_out_requests(user, *, scopes, today: date) -> list[WorkItem]:
     found = db.session.scalars(
         select(ClientCheckIn).join(ClientCheckIn.client)
         .where(ClientCheckIn.reach_out.is_(True), ClientCheckIn.acknowledged_at.is_(None),
-               ClientCheckIn.client_id.in_(clients_reading(scopes, "checkins.words")))
+               among(ClientCheckIn.client_id, clients_reading(scopes, "checkins.words")))
         .options(contains_eager(ClientCheckIn.client)).order_by(ClientCheckIn.created_at)).all()
     return [WorkItem("reach_out", c.client_id, c.client.full_name, f"Asked to be reached: {c.reach_when_label.lower()}",
                      f"In their check-in of {c.checked_on:%b %-d}. Mark it taken up once you have.",
@@ -67,7 +67,7 @@ def _open_windows(ids, today: date, window_days: int) -> dict[int, tuple[Plan, s
     """The newest finalized plan of each client whose window (start .. start + window_days) is open today."""
     plans = db.session.execute(
         select(Plan, Client.first_name, Client.last_name).join(Client, Client.id == Plan.client_id)
-        .where(Plan.client_id.in_(ids), Plan.status == "finalized",
+        .where(among(Plan.client_id, ids), Plan.status == "finalized",
                Plan.start_date <= today, Plan.start_date >= today - timedelta(days=window_days))
         .order_by(Plan.id)).all()
     return {plan.client_id: (plan, f"{first} {last}") for plan, first, last in plans}

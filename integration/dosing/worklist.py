@@ -12,6 +12,7 @@ from sqlalchemy.orm import contains_eager
 from ..clock import from_local, local_day
 from ..extensions import db
 from ..notes.models import DosingSession
+from ..permissions import among
 from ..worklist import WorkItem, clients_reading
 from .checks import clients_with_consent
 
@@ -28,7 +29,7 @@ def _url(session: DosingSession) -> str:
 def sessions_without_consent(user, *, scopes, today: date) -> list[WorkItem]:
     sessions = db.session.scalars(
         select(DosingSession).join(DosingSession.client)
-        .where(DosingSession.client_id.in_(clients_reading(scopes, "sessions")), DosingSession.status == "held",
+        .where(among(DosingSession.client_id, clients_reading(scopes, "sessions")), DosingSession.status == "held",
                DosingSession.client_id.not_in(clients_with_consent()))
         .options(contains_eager(DosingSession.client))).all()
     tz = user.practice.timezone
@@ -43,7 +44,7 @@ def planned_to_record(user, *, scopes, today: date) -> list[WorkItem]:
     end_of_today = from_local(today + timedelta(days=1), time(0, 0), tz)
     sessions = db.session.scalars(
         select(DosingSession).join(DosingSession.client)
-        .where(DosingSession.client_id.in_(clients_reading(scopes, "sessions")), DosingSession.status == "planned",
+        .where(among(DosingSession.client_id, clients_reading(scopes, "sessions")), DosingSession.status == "planned",
                DosingSession.started_at < end_of_today)
         .options(contains_eager(DosingSession.client))).all()
     items = []

@@ -18,7 +18,7 @@ from ..clients.record import Attention, Entry
 from ..clock import local_day, utcnow
 from ..extensions import db
 from ..notes.models import DosingSession
-from ..permissions import may, reader_of
+from ..permissions import among, may, reader_of
 from ..worklist import WorkItem, clients_reading
 from . import alerts as alert_rules
 from .due import is_due
@@ -52,7 +52,7 @@ def practice_measures(practice_id: int) -> dict[str, Measure]:
 def open_alerts(user, *, scopes, today: date) -> list[WorkItem]:
     found = db.session.scalars(
         select(MeasureAlert).join(MeasureAlert.client)
-        .where(MeasureAlert.acknowledged_at.is_(None), MeasureAlert.client_id.in_(clients_reading(scopes, "measures")))
+        .where(MeasureAlert.acknowledged_at.is_(None), among(MeasureAlert.client_id, clients_reading(scopes, "measures")))
         .options(contains_eager(MeasureAlert.client)).order_by(MeasureAlert.raised_at)).all()
     tz = user.practice.timezone
     return [WorkItem("alert", a.client_id, a.client.full_name, a.detail, "Acknowledge it with a note.",
@@ -63,7 +63,7 @@ def measures_due(user, *, scopes, today: date) -> list[WorkItem]:
     """Scheduled measures due today: three queries (schedules, latest scores, coming sessions) for all clients."""
     ids = clients_reading(scopes, "measures", levels=("write",))
     schedules = db.session.scalars(
-        select(MeasureSchedule).where(MeasureSchedule.active.is_(True), MeasureSchedule.client_id.in_(ids))
+        select(MeasureSchedule).where(MeasureSchedule.active.is_(True), among(MeasureSchedule.client_id, ids))
         .order_by(MeasureSchedule.id)).all()
     if not schedules:
         return []
@@ -100,7 +100,7 @@ def measures_due(user, *, scopes, today: date) -> list[WorkItem]:
 
 
 def _one_client(client: Client):
-    return [(reader_of(client), select(Client.id).where(Client.id == client.id))]
+    return [(reader_of(client), [client.id])]
 
 
 def attention(client: Client, *, tz_name: str, today: date) -> list[Attention]:

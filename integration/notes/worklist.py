@@ -13,6 +13,7 @@ from sqlalchemy.orm import contains_eager
 
 from ..clock import local_day, utcnow
 from ..extensions import db
+from ..permissions import among
 from ..worklist import WorkItem, clients_reading
 from .models import DosingSession, Note
 from .window import integration_window
@@ -35,7 +36,7 @@ def unsigned_notes(user, *, scopes, today: date) -> list[WorkItem]:
     """Drafts the user wrote: only their author signs a note."""
     notes = db.session.scalars(
         select(Note).join(Note.client).where(Note.author_id == user.id, Note.status == "draft",
-                                             Note.client_id.in_(clients_reading(scopes, "details")))
+                                             among(Note.client_id, clients_reading(scopes, "details")))
         .options(contains_eager(Note.client))).all()
     return [WorkItem("unsigned", n.client_id, n.client.full_name, f"{n.kind_label} of {n.occurred_on:%b %-d, %Y}",
                      "Draft, not signed.", _note_url(n), n.occurred_on) for n in notes]
@@ -45,7 +46,7 @@ def sessions_without_debrief(user, *, scopes, today: date) -> list[WorkItem]:
     has_debrief = exists().where(Note.dosing_session_id == DosingSession.id, Note.kind == "debrief")
     sessions = db.session.scalars(
         select(DosingSession).join(DosingSession.client)
-        .where(DosingSession.client_id.in_(clients_reading(scopes, "notes.clinical")), ~has_debrief,
+        .where(among(DosingSession.client_id, clients_reading(scopes, "notes.clinical")), ~has_debrief,
                DosingSession.status == "held",
                DosingSession.started_at <= utcnow())
         .options(contains_eager(DosingSession.client))).all()
@@ -59,7 +60,7 @@ def open_windows(user, *, scopes, today: date) -> list[WorkItem]:
     practice = user.practice
     sessions = db.session.scalars(
         select(DosingSession).join(DosingSession.client)
-        .where(DosingSession.client_id.in_(clients_reading(scopes, "sessions")), DosingSession.status == "held",
+        .where(among(DosingSession.client_id, clients_reading(scopes, "sessions")), DosingSession.status == "held",
                DosingSession.started_at >= utcnow() - timedelta(days=practice.integration_window_days + 2))
         .options(contains_eager(DosingSession.client))).all()
     items = []
@@ -77,7 +78,7 @@ def cosignatures(user, *, scopes, today: date) -> list[WorkItem]:
     notes = db.session.scalars(
         select(Note).join(Note.client)
         .where(Note.cosigner_id == user.id, Note.status == "signed", Note.cosigned_at.is_(None),
-               Note.client_id.in_(clients_reading(scopes, "notes.clinical")))
+               among(Note.client_id, clients_reading(scopes, "notes.clinical")))
         .options(contains_eager(Note.client))).all()
     return [WorkItem("cosign", n.client_id, n.client.full_name, f"{n.kind_label} of {n.occurred_on:%b %-d, %Y}",
                      "Signed; waits for your co-signature.", _note_url(n), n.occurred_on) for n in notes]

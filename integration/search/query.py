@@ -26,8 +26,7 @@ from functools import cache
 from math import sqrt
 
 from markupsafe import Markup, escape
-from sqlalchemy import (ARRAY, ColumnElement, Integer, Select, and_, any_, bindparam, false, func, literal_column,
-                        or_, select, text, union, union_all)
+from sqlalchemy import Select, and_, false, func, literal_column, or_, select, text, union
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from ..auth.models import User
@@ -36,7 +35,7 @@ from ..crypto.columns import unread_encrypted
 from ..extensions import db
 from ..notes.models import Insight, Note
 from ..notes.sections import written_parts
-from ..permissions import NOTE_CONTENT, READ_LEVELS, level, readable_notes
+from ..permissions import NOTE_CONTENT, READ_LEVELS, among, level, listed, readable_notes
 from . import index
 from .tokens import marked, tokens
 
@@ -187,22 +186,17 @@ def _listed(scopes: list[Scope]) -> tuple[list[Scope], dict[str, int | None]]:
     counted = {name: [i for i, (reader, _) in enumerate(scopes) if counts_towards(reader)]
                for name, counts_towards in COUNTED.items()}
     wanted = sorted({i for which in counted.values() for i in which})
-    clients: dict[int, list[int]] = {i: [] for i in wanted}
-    if wanted:
-        arms = [select(literal_column(str(i)).label("scope"), first.c[0])
-                for i in wanted for first in [scopes[i][1].limit(NARROW_SCOPE + 1).subquery()]]
-        for i, client_id in db.session.execute(union_all(*arms) if len(arms) > 1 else arms[0]):
-            clients[i].append(client_id)
-    fits = {i for i, ids in clients.items() if len(ids) <= NARROW_SCOPE}
+    found = dict(zip(wanted, listed([scopes[i][1] for i in wanted], NARROW_SCOPE)))
+    fits = {i for i, ids in found.items() if ids is not None}
 
     def size(which: list[int]) -> int | None:
         if not set(which) <= fits:
             return None
-        together = len(set().union(*(clients[i] for i in which)))
+        together = len(set().union(*(found[i] for i in which)))
         return together if together <= NARROW_SCOPE else None
 
-    listed = [(reader, clients[i] if i in fits else ids) for i, (reader, ids) in enumerate(scopes)]
-    return listed, {name: size(which) for name, which in counted.items()}
+    named = [(reader, found[i] if i in fits else ids) for i, (reader, ids) in enumerate(scopes)]
+    return named, {name: size(which) for name, which in counted.items()}
 
 
 def _branch(dialect: str, terms: list[index.Phrase], which: str, clients: int | None) -> str:
@@ -223,14 +217,6 @@ def _branch(dialect: str, terms: list[index.Phrase], which: str, clients: int | 
         if expected < (clients * known.per_client if clients is not None else sqrt(CANDIDATES * known.rows)):
             return GATHER
     return NARROW if clients is not None else WALK
-
-
-def _in(dialect: str, column, clients: Clients) -> ColumnElement:
-    """`column` is one of the clients: a listed caseload as one array parameter on PostgreSQL (one
-    statement whatever its length), otherwise IN."""
-    if isinstance(clients, list) and dialect == "postgresql":
-        return column == any_(bindparam(None, clients, type_=ARRAY(Integer)))
-    return column.in_(clients)
 
 
 def _candidates(dialect: str, match: index.Match, key, base: Select, parts: list, branch: str,
@@ -317,7 +303,7 @@ def _ranked(query: Select, match: index.Match):
 
 def notes_query(dialect: str, terms: list[index.Phrase], scopes: list[Scope], branch: str) -> Select:
     match = index.note_match(dialect, terms)
-    parts = [and_(_in(dialect, Note.client_id, ids), readable_notes(reader)) for reader, ids in scopes]
+    parts = [and_(among(Note.client_id, ids), readable_notes(reader)) for reader, ids in scopes]
     counted = [ids for reader, ids in scopes if COUNTED["notes"](reader)]
     # A caseload, when every scope reads others' notes by client (not an admin's own notes) and lists them.
     listed = counted and len(counted) == len(parts) and all(isinstance(ids, list) for ids in counted)
@@ -332,11 +318,11 @@ def insights_query(dialect: str, terms: list[index.Phrase], scopes: list[Scope],
     """(Insight, rank) rows read in full, or by the client's words alone; None if no scope reads them so."""
     if words_only:
         chosen = [(reader, ids) for reader, ids in scopes if _words(reader)]
-        within = [and_(_in(dialect, Insight.client_id, ids), Insight.shared_with_coach.is_(True),
+        within = [and_(among(Insight.client_id, ids), Insight.shared_with_coach.is_(True),
                        Insight.retracted_at.is_(None), Note.status != "discarded") for reader, ids in chosen]
     else:
         chosen = [(reader, ids) for reader, ids in scopes if _full(reader)]
-        within = [and_(_in(dialect, Insight.client_id, ids), readable_notes(reader)) for reader, ids in chosen]
+        within = [and_(among(Insight.client_id, ids), readable_notes(reader)) for reader, ids in chosen]
     if not within:
         return None
     match = index.insight_match(dialect, terms, words_only)
