@@ -56,8 +56,12 @@ def test_a_clinician_exports_the_record(browse: Browsing, live_server):
         expect(page.locator("main")).to_contain_text(words)
     browse.check("export-1280")
     with page.expect_download() as pdf:
-        page.get_by_role("button", name="Download the PDF").click()
+        page.get_by_role("button", name="Download the PDF", exact=True).click()
     assert pdf.value.suggested_filename.startswith("record-halloway-")
+    with page.expect_download() as large:
+        page.get_by_role("button", name="Download the PDF in large print").click()
+    assert large.value.suggested_filename.endswith(".large-print.pdf")
+    assert Path(large.value.path()).read_bytes().startswith(b"%PDF")
     with page.expect_download() as bundle:
         page.get_by_role("button", name="Download the FHIR bundle (JSON)").click()
     assert json.loads(Path(bundle.value.path()).read_text(encoding="utf-8"))["type"] == "collection"
