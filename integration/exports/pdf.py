@@ -13,7 +13,8 @@ from .record import ExportRecord, insight_line
 
 def render_html(export: ExportRecord, tz_name: str, large_print: bool = False) -> str:
     return render_template("pdf/record.html", export=export, client=export.client, practice=export.client.practice,
-                           tz_name=tz_name, large_print=large_print, long_date=long_date, paragraphs=paragraphs, insight_line=insight_line,
+                           tz_name=tz_name, large_print=large_print, long_date=long_date, paragraphs=paragraphs,
+                           insight_line=insight_line,
                            local=lambda moment: to_local(moment, tz_name), DAY_FORMAT=DAY_FORMAT,
                            SAFETY_STEPS=list(STEPS.items()), SAFETY_REASONS=REASONS)
 

@@ -52,7 +52,8 @@ def practice_measures(practice_id: int) -> dict[str, Measure]:
 def open_alerts(user, *, scopes, today: date) -> list[WorkItem]:
     found = db.session.scalars(
         select(MeasureAlert).join(MeasureAlert.client)
-        .where(MeasureAlert.acknowledged_at.is_(None), among(MeasureAlert.client_id, clients_reading(scopes, "measures")))
+        .where(MeasureAlert.acknowledged_at.is_(None),
+               among(MeasureAlert.client_id, clients_reading(scopes, "measures")))
         .options(contains_eager(MeasureAlert.client)).order_by(MeasureAlert.raised_at)).all()
     tz = user.practice.timezone
     return [WorkItem("alert", a.client_id, a.client.full_name, a.detail, "Acknowledge it with a note.",
