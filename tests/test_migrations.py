@@ -179,6 +179,23 @@ def test_migrations_build_exactly_the_models_schema(migration_app):
     assert not differences, _explain(differences)
 
 
+def test_migrations_build_the_full_text_index_the_app_builds(migration_app):
+    """What search/index.py adds beside the models (the comparison above leaves it out) is what the
+    migrations make: PostgreSQL's GIN indexes and its index of a token row's client; SQLite's FTS5 tables."""
+    from integration.search import index
+
+    flask_migrate.upgrade()
+    with db.engine.connect() as connection:
+        inspector = inspect(connection)
+        indexes = {found["name"] for table in ("note_search", "insight_search")
+                   for found in inspector.get_indexes(table)}
+        tables = set(inspector.get_table_names())
+    if db.engine.dialect.name == "postgresql":
+        assert indexes == index.POSTGRESQL_INDEXES
+    else:
+        assert indexes == set() and set(index.FTS5_TABLES) <= tables
+
+
 def test_downgrade_to_base_and_upgrade_again(migration_app):
     flask_migrate.upgrade()
     flask_migrate.downgrade(revision="base")

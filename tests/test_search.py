@@ -410,6 +410,8 @@ def test_postgresql_finds_a_word_its_statistics_call_rare_through_the_index(clie
     [notes_statement] = [sql for sql in rare_statements if "note_search" in sql]
     assert "@@" in notes_statement and "ts_match_vq" not in notes_statement
     assert "ORDER BY note_search.note_id + 0 DESC" in notes_statement  # every match gathered: no walk of a key
+    # The caseload is named on the token rows too, where ix_note_search_client_id meets the GIN index.
+    assert "note_search.client_id = ANY" in notes_statement
     # Garden: in every note; Wren's are tested one by one, newest first, until a page's worth match.
     assert common.count("<mark>garden</mark>") == PER_PAGE
     [notes_statement] = [sql for sql in statements if "note_search" in sql]
