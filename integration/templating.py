@@ -35,6 +35,8 @@ def register(app: Flask) -> None:
             value = _parsed(time.fromisoformat, value)
         return value.strftime(fmt) if value else ""
 
+    app.add_template_filter(counted)
+
     @app.template_test("readable_note")
     def readable_note(note, client) -> bool:
         return may_read_note(note, client)
@@ -46,6 +48,14 @@ def register(app: Flask) -> None:
                 "may_read_item": may_read_item, "may_write_item": may_write_item,
                 "may_mark_sensitive": may_mark_sensitive, "insight_view": insight_view,
                 "keeps_local_copies": keeps_local_copies, "take_undo": undo.take}
+
+
+def counted(number: int, one: str, many: str | None = None, start: bool = False) -> str:
+    """A number of things in words: "1 goal", "3 goals", "no goals" ("No goals" to begin a line)."""
+    things = one if number == 1 else many or f"{one}s"
+    if number == 0:
+        return f"{'No' if start else 'no'} {things}"
+    return f"{number} {things}"
 
 
 def _parsed(parse, text: str):

@@ -141,6 +141,19 @@ def test_clinician_sees_what_is_in_and_out(client, auth, therapist, record):
     assert f"/clients/{record.id}/export" in overview
 
 
+def test_a_new_clients_export_page_says_what_there_is_none_of(client, auth, therapist, coach):
+    """A record with nothing in it yet reads "No signed consents", not "0 signed consents, with the words
+    signed"."""
+    newcomer = ClientFactory.for_team(therapist, coach, first_name="Sol", last_name="Venn")
+    auth.login(therapist)
+    page = client.get(f"/clients/{newcomer.id}/export").get_data(as_text=True)
+    for words in ("No history items and no goals</li>", "No safety plan versions</li>", "No signed consents</li>",
+                  "No dosing sessions</li>", "No signed notes</li>", "No finalized plans</li>",
+                  f"No check-ins from {newcomer.called}</li>", "No measures</li>"):
+        assert words in page, words
+    assert "0 " not in page.split("What is included")[1].split("What is not included")[0]
+
+
 def test_pdf_holds_the_signed_record_and_never_process_notes_or_drafts(client, auth, therapist, record):
     auth.login(therapist)
     response = client.get(f"/clients/{record.id}/export.pdf")
