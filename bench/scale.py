@@ -191,10 +191,10 @@ def report(label: str, app, written: dict, seconds: float) -> None:
     readers = {"ines": (PEOPLE[1][1], PEOPLE[1][4]), "admin": (PEOPLE[0][1], PEOPLE[0][4]),
                "every care team": (WIDE_EMAIL, WIDE_PASSWORD)}
     urls = pages(app)
-    results = {}
+    results, floors = {}, {}
     for state, prepare in (("no statistics", forget_statistics), ("analyzed", gather_statistics)):
         note = prepare(app) or ""
-        floor = statistics.median(healthz(app))
+        floor = floors[state] = statistics.median(healthz(app))
         http = {who: signed_in(app, *readers[who]) for who in readers}
         gc.freeze()  # as a gunicorn worker has it (gunicorn.conf.py): the loaded app out of collections
         results[state] = [measure(app, http[who], url) for who, _, url in urls]
@@ -202,15 +202,19 @@ def report(label: str, app, written: dict, seconds: float) -> None:
               f"{os.getloadavg()[0]:.1f}) {note}", flush=True)
     print(f"\nPages at scale, {label}: {written['clients']:,} generated clients, {written['notes']:,} notes, "
           f"{written['insights']:,} insights (generated in {seconds:.0f} s); {SEARCH_RUNS} warm runs each, "
-          f"milliseconds\n")
-    print(f"{'reader':<16} {'page':<28} {'no statistics':>17} {'analyzed':>17} {'queries':>8}")
+          f"milliseconds; x /healthz: the analyzed median over the cheapest request's, measured in the same "
+          f"run (a machine's speed divides out)\n")
+    print(f"{'reader':<16} {'page':<28} {'no statistics':>17} {'analyzed':>17} {'x /healthz':>11} {'queries':>8} "
+          f"{'KB':>6}")
     print(f"{'':<16} {'':<28} {'median':>8} {'p95':>8} {'median':>8} {'p95':>8}")
     for n, (who, name, _) in enumerate(urls):
         cells = []
         for state in ("no statistics", "analyzed"):
-            times, statements, _ = results[state][n]
+            times, statements, size = results[state][n]
             cells += [statistics.median(times) * 1000, p95(times) * 1000]
-        print(f"{who:<16} {name:<28} {cells[0]:8.1f} {cells[1]:8.1f} {cells[2]:8.1f} {cells[3]:8.1f} {statements:>8}")
+        ratio = cells[2] / (floors["analyzed"] * 1000)
+        print(f"{who:<16} {name:<28} {cells[0]:8.1f} {cells[1]:8.1f} {cells[2]:8.1f} {cells[3]:8.1f} {ratio:11.0f} "
+              f"{statements:>8} {size / 1024:6.1f}")
 
 
 INDEX_COMPARE = os.environ.get("BENCH_INDEX_COMPARE", "1") != "0"

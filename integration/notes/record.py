@@ -18,6 +18,7 @@ from .. import signals
 from ..clients.models import Client
 from ..clients.record import ATTENTION_LIMIT, Attention, Entry, more_line
 from ..clock import TIME_FORMAT, local_day, to_local, utcnow
+from ..crypto.columns import unread_encrypted
 from ..extensions import db
 from ..permissions import insight_view, may, reader_of, readable_insights, readable_notes
 from . import audit_words
@@ -77,7 +78,10 @@ def note_entries(client: Client, *, tz_name: str, limit: int) -> list[Entry]:
     group_session = Note.group_session.property.mapper.class_
     notes = db.session.scalars(
         select(Note).where(Note.client_id == client.id, readable_notes(reader_of(client)))
-        .options(joinedload(Note.author), joinedload(Note.dosing_session),
+        # A timeline line shows a note's kind, session and author: its sections, its search text and its
+        # session's notes stay encrypted (unread), not decrypted for nothing (two decryptions a note).
+        .options(*unread_encrypted(Note), joinedload(Note.author),
+                 joinedload(Note.dosing_session).options(*unread_encrypted(DosingSession)),
                  joinedload(Note.group_session).joinedload(group_session.series))
         # The order of ix_note_client_day exactly, so the page reads as many notes as it shows (ids rise
         # as notes are written: the newest of a day first, as created_at would give).
@@ -100,7 +104,7 @@ def insight_entries(client: Client, *, tz_name: str, limit: int) -> list[Entry]:
     insights = db.session.scalars(
         select(Insight).join(Insight.note).where(Insight.client_id == client.id,
                                                  readable_insights(reader_of(client)))
-        .options(joinedload(Insight.note), selectinload(Insight.themes))
+        .options(joinedload(Insight.note).options(*unread_encrypted(Note)), selectinload(Insight.themes))
         .order_by(Note.occurred_on.desc(), Insight.created_at.desc(), Insight.id.desc()).limit(limit)).all()
     return [_insight_entry(i, insight_view(i, client)) for i in insights]
 

@@ -4,16 +4,18 @@ Shared by the Notes tab (notes/views.py) and the session's own page (dosing/view
 from __future__ import annotations
 
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..clients.models import Client
+from ..crypto.columns import unread_encrypted
 from ..permissions import note_kinds_to_start
 from . import templates
 from .models import DosingSession, Note
 
-# What a session's pages show with it: who was there and the notes written after it.
+# What a session's pages show with it: who was there and the notes written after it (listed by kind,
+# state and author: their sections and search text stay encrypted, unread).
 SESSION_LOADS = (selectinload(DosingSession.practitioners),
-                 selectinload(DosingSession.notes_written).joinedload(Note.author))
+                 selectinload(DosingSession.notes_written).options(*unread_encrypted(Note), joinedload(Note.author)))
 
 
 def has_debrief(session: DosingSession) -> bool:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..audit.log import record
 from ..clients.models import Client
 from ..clock import local_day, local_today, viewer_tz
+from ..crypto.columns import unread_encrypted
 from ..extensions import db
 from ..keyset import Keyset, paginate
 from .. import undo
@@ -53,7 +54,8 @@ def index(client):
     loose = select(Note).where(Note.client_id == client.id, readable_notes(reader_of(client)))
     if sessions_shown:  # a session's notes are listed under it
         loose = loose.where(Note.dosing_session_id.is_(None))
-    loose_notes = paginate(loose.options(joinedload(Note.author)), NOTES_NEWEST_FIRST, per_page=NOTES_PER_PAGE,
+    # Listed by kind, day and author: their sections and search text stay encrypted, unread.
+    loose_notes = paginate(loose.options(*unread_encrypted(Note), joinedload(Note.author)), NOTES_NEWEST_FIRST, per_page=NOTES_PER_PAGE,
                            after=args.get("notes_after"), before=args.get("notes_before"))
     tz_name = viewer_tz()
     today = local_today(tz_name)

@@ -11,7 +11,9 @@ from flask import url_for
 from sqlalchemy import exists, select
 from sqlalchemy.orm import contains_eager
 
+from ..clients.models import Client
 from ..clock import local_day, utcnow
+from ..crypto.columns import unread_encrypted
 from ..extensions import db
 from ..permissions import among
 from ..worklist import WorkItem, clients_reading
@@ -32,12 +34,18 @@ def _session_url(session: DosingSession) -> str:
     return url_for("dosing.show_session", client_id=session.client_id, session_id=session.id)
 
 
+def _named_only() -> tuple:
+    """A work item names a note's kind and day and its client: the note's sections and search text and
+    the client's contact details stay encrypted, unread."""
+    return (*unread_encrypted(Note), contains_eager(Note.client).options(*unread_encrypted(Client)))
+
+
 def unsigned_notes(user, *, scopes, today: date) -> list[WorkItem]:
     """Drafts the user wrote: only their author signs a note."""
     notes = db.session.scalars(
         select(Note).join(Note.client).where(Note.author_id == user.id, Note.status == "draft",
                                              among(Note.client_id, clients_reading(scopes, "details")))
-        .options(contains_eager(Note.client))).all()
+        .options(*_named_only())).all()
     return [WorkItem("unsigned", n.client_id, n.client.full_name, f"{n.kind_label} of {n.occurred_on:%b %-d, %Y}",
                      "Draft, not signed.", _note_url(n), n.occurred_on) for n in notes]
 
@@ -79,6 +87,6 @@ def cosignatures(user, *, scopes, today: date) -> list[WorkItem]:
         select(Note).join(Note.client)
         .where(Note.cosigner_id == user.id, Note.status == "signed", Note.cosigned_at.is_(None),
                among(Note.client_id, clients_reading(scopes, "notes.clinical")))
-        .options(contains_eager(Note.client))).all()
+        .options(*_named_only())).all()
     return [WorkItem("cosign", n.client_id, n.client.full_name, f"{n.kind_label} of {n.occurred_on:%b %-d, %Y}",
                      "Signed; waits for your co-signature.", _note_url(n), n.occurred_on) for n in notes]
