@@ -78,8 +78,8 @@ def note_entries(client: Client, *, tz_name: str, limit: int) -> list[Entry]:
     group_session = Note.group_session.property.mapper.class_
     notes = db.session.scalars(
         select(Note).where(Note.client_id == client.id, readable_notes(reader_of(client)))
-        # A timeline line shows a note's kind, session and author: its sections, its search text and its
-        # session's notes stay encrypted (unread), not decrypted for nothing (two decryptions a note).
+        # A timeline line shows a note's kind, session and author: its sections and search text, and
+        # its session's intention and notes, stay encrypted (unread), not decrypted for nothing.
         .options(*unread_encrypted(Note), joinedload(Note.author),
                  joinedload(Note.dosing_session).options(*unread_encrypted(DosingSession)),
                  joinedload(Note.group_session).joinedload(group_session.series))

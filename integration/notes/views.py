@@ -55,8 +55,8 @@ def index(client):
     if sessions_shown:  # a session's notes are listed under it
         loose = loose.where(Note.dosing_session_id.is_(None))
     # Listed by kind, day and author: their sections and search text stay encrypted, unread.
-    loose_notes = paginate(loose.options(*unread_encrypted(Note), joinedload(Note.author)), NOTES_NEWEST_FIRST, per_page=NOTES_PER_PAGE,
-                           after=args.get("notes_after"), before=args.get("notes_before"))
+    loose_notes = paginate(loose.options(*unread_encrypted(Note), joinedload(Note.author)), NOTES_NEWEST_FIRST,
+                           per_page=NOTES_PER_PAGE, after=args.get("notes_after"), before=args.get("notes_before"))
     tz_name = viewer_tz()
     today = local_today(tz_name)
     windows = {s.id: integration_window(s, client.practice, today) for s in (sessions.items if sessions else [])}
