@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, false, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import Practice, User
@@ -16,8 +16,14 @@ CLIENT_STATUSES = {"active": "Active", "archived": "Archived", "closed": "Closed
 
 
 class Client(db.Model):
+    # The practice's clients by id: the care-team check of every page across clients (permissions.
+    # reading_scopes: is this client of my practice?) is answered from the index alone, one probe per
+    # client of the team. Indexed by practice alone, PostgreSQL hashed all 5,005 clients of the
+    # practice for Ines's 103 instead (2.4 -> 0.3 ms, and 2.1 -> 0.3 ms of planning). Migration 0032.
+    __table_args__ = (Index("ix_client_practice_id", "practice_id", "id"),)
+
     id: Mapped[int] = mapped_column(primary_key=True)
-    practice_id: Mapped[int] = mapped_column(ForeignKey("practice.id"), index=True)
+    practice_id: Mapped[int] = mapped_column(ForeignKey("practice.id"))
     first_name: Mapped[str] = mapped_column(String(100))
     last_name: Mapped[str] = mapped_column(String(100))
     preferred_name: Mapped[str] = mapped_column(String(100), default="")
