@@ -7,6 +7,7 @@ from . import undo
 from .clock import DAY_FORMAT, TIME_FORMAT, to_local, viewer_tz
 from .permissions import (can, can_open_series, insight_view, may, may_mark_sensitive, may_read_item, may_read_note,
                           may_write_item, may_write_note, reader_of)
+from .wording import counted
 
 
 def register(app: Flask) -> None:
@@ -48,14 +49,6 @@ def register(app: Flask) -> None:
                 "may_read_item": may_read_item, "may_write_item": may_write_item,
                 "may_mark_sensitive": may_mark_sensitive, "insight_view": insight_view,
                 "keeps_local_copies": keeps_local_copies, "take_undo": undo.take}
-
-
-def counted(number: int, one: str, many: str | None = None, start: bool = False) -> str:
-    """A number of things in words: "1 goal", "3 goals", "no goals" ("No goals" to begin a line)."""
-    things = one if number == 1 else many or f"{one}s"
-    if number == 0:
-        return f"{'No' if start else 'no'} {things}"
-    return f"{number} {things}"
 
 
 def _parsed(parse, text: str):

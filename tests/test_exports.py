@@ -152,6 +152,15 @@ def test_a_new_clients_export_page_says_what_there_is_none_of(client, auth, ther
                   f"No check-ins from {newcomer.called}</li>", "No measures</li>"):
         assert words in page, words
     assert "0 " not in page.split("What is included")[1].split("What is not included")[0]
+    assert "No private process notes.</strong>" in page  # said even when none: why none would be given
+    # The copy the client is given reads the same way.
+    text = " ".join(_pdf_text(client.get(f"/clients/{newcomer.id}/export.pdf").data).split())
+    included = text.split("What is in this copy")[1].split("What is not in this copy")[0]
+    for words in ("No items of personal history and no goals", "No signed consents", "No dosing sessions",
+                  "No signed notes", "No integration plans", "No check-ins you sent", "No questionnaires"):
+        assert words in included, words
+    assert "0 " not in included and "safety plan" not in included
+    assert "No private process notes. Private process notes are not included" in text
 
 
 def test_pdf_holds_the_signed_record_and_never_process_notes_or_drafts(client, auth, therapist, record):

@@ -37,6 +37,7 @@ from ..notes import sections
 from ..notes.models import Addendum, DosingSession, Insight, Note
 from ..plans.models import Plan, PlanItem
 from ..safetyplans.models import SafetyPlanVersion
+from ..wording import counted
 
 # Kinds of note that never leave the app, whoever asks (psychotherapy notes).
 WITHHELD_KINDS = ("process",)
@@ -243,15 +244,13 @@ def _excluded(client: Client) -> list[Excluded]:
     draft_plans = db.session.scalar(select(func.count()).select_from(Plan).where(
         Plan.client_id == client.id, Plan.status == "draft")) or 0
     return [
-        Excluded(counts.get("process", 0), _count(counts.get("process", 0), "private process note"),
+        Excluded(counts.get("process", 0), counted(counts.get("process", 0), "private process note", start=True),
                  f"Private process notes are not included ({PSYCHOTHERAPY_NOTES}): they are a "
                  "practitioner's working notes, kept apart from the record.", always=True),
-        Excluded(counts.get("draft", 0), _count(counts.get("draft", 0), "unsigned draft note"),
+        Excluded(counts.get("draft", 0), counted(counts.get("draft", 0), "unsigned draft note", start=True),
                  "Drafts are not part of the record until they are signed; they may still change."),
-        Excluded(draft_plans, _count(draft_plans, "draft plan"),
+        Excluded(draft_plans, counted(draft_plans, "draft plan", start=True),
                  "Plans are included once they are finalized and given to you."),
     ]
 
 
-def _count(n: int, one: str) -> str:
-    return f"{n} {one}" if n == 1 else f"{n} {one}s"
