@@ -115,16 +115,21 @@ def server_fields(live_server, note_path: str) -> dict:
 def forgive_offline_failures(browse: Browsing, note_path: str) -> None:
     """Requests that failed while the test had the network off were the point: take them off the list.
 
-    Only those: failed autosaves of this note (the tab's last-try beacon included), and the
-    console's record of them. Anything else stays a problem and fails the test.
+    Only those: failed autosaves of this note (the tab's last-try beacon included), the console's
+    record of them, and the app's own static files Chromium asked for while offline (it fetches the
+    favicon when it gets round to it, after the page has loaded: one CI run caught it mid-way).
+    Anything else stays a problem and fails the test.
     """
     autosave = browse.server / f"{note_path}/autosave"
-    expected = [p for p in browse.problems
-                if (p.startswith(f"request failed: POST {autosave}: ")
-                    and p.endswith(("ERR_INTERNET_DISCONNECTED", "ERR_ABORTED")))
-                or (p.startswith("console error") and "ERR_INTERNET_DISCONNECTED" in p)]
-    assert expected, "going offline should have made at least one autosave fail"
-    browse.problems[:] = [p for p in browse.problems if p not in expected]
+    static = browse.server / "static/"
+    saves = [p for p in browse.problems
+             if (p.startswith(f"request failed: POST {autosave}: ")
+                 and p.endswith(("ERR_INTERNET_DISCONNECTED", "ERR_ABORTED")))
+             or (p.startswith("console error") and "ERR_INTERNET_DISCONNECTED" in p)]
+    assert saves, "going offline should have made at least one autosave fail"
+    files = [p for p in browse.problems
+             if p.startswith(f"request failed: GET {static}") and p.endswith("ERR_INTERNET_DISCONNECTED")]
+    browse.problems[:] = [p for p in browse.problems if p not in saves + files]
 
 
 def test_debrief_autosaves_survives_reloads_and_the_network_links_insights_and_signs(signed_in, live_server,
