@@ -19,7 +19,7 @@ class Client(db.Model):
     # The practice's clients by id: the care-team check of every page across clients (permissions.
     # reading_scopes: is this client of my practice?) is answered from the index alone, one probe per
     # client of the team. Indexed by practice alone, PostgreSQL hashed all 5,005 clients of the
-    # practice for Ines's 103 instead (2.4 -> 0.3 ms, and 2.1 -> 0.3 ms of planning). Migration 0032.
+    # practice for Ines's 103 instead (2.4 -> 0.3-0.4 ms, and 2.1 -> 0.3-1.7 ms of planning). Migration 0032.
     __table_args__ = (Index("ix_client_practice_id", "practice_id", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
