@@ -1,8 +1,9 @@
 """`make bench`, scale section: the pages that grow with a practice of BENCH_SCALE generated clients,
 each measured with and without the database's statistics (issue 14, points 1 and 5).
 
-Built like `flask demo-data --scale N` (the demo practice, then N generated clients of ~40 notes each)
-in a SQLite file under a temporary directory and, when BENCH_DATABASE_URL names a PostgreSQL
+Built like `flask demo-data --scale N` (the demo practice, then N generated clients of ~40 notes each),
+then upkept as the README's nightly `flask optimize-search` leaves SQLite's search index, in a SQLite
+file under a temporary directory and, when BENCH_DATABASE_URL names a PostgreSQL
 database (emptied first: give it a throwaway one), there too. Each page runs through its real route
 (Flask test client, signed in through the login form) in two states of the planner's statistics:
 
@@ -55,6 +56,7 @@ def build(url: str, scale: int):
     from integration.demo import PEOPLE, load_demo
     from integration.demo_scale import add_generated_clients
     from integration.extensions import db
+    from integration.search.index import merge_segments
 
     app = create_app({"TESTING": True, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
                       "SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_STORAGE_URI": "memory://",
@@ -75,6 +77,7 @@ def build(url: str, scale: int):
         ids = db.session.scalars(select(Client.id).where(Client.practice_id == practice_id)).all()
         db.session.execute(insert(CareTeamMember), [{"client_id": i, "user_id": wide.id} for i in ids])
         db.session.commit()
+        merge_segments(db.engine)  # the nightly `flask optimize-search` (SQLite; nothing on PostgreSQL)
     return app, written, seconds
 
 

@@ -454,3 +454,21 @@ def test_a_failed_read_of_postgresqls_statistics_keeps_what_was_known_and_the_co
     assert "could not read the search index's statistics" in caplog.text
     index._fresh_statistics(connection, None, None)  # read again only once STATISTICS_KEPT_FOR has passed
     assert connection.rolled_back == 1
+
+
+def test_optimize_search_merges_the_index_and_search_finds_the_same(client, auth, runner, therapist, wren):
+    for n in range(12):  # one save each, as people save: each adds a piece (a segment) to SQLite's index
+        NoteFactory(client=wren, author=therapist, text=f"harbour walk number w{n}")
+    auth.login(therapist)
+    before = search_page(client, f"/clients/{wren.id}/search", "harbour walk")
+    result = runner.invoke(args=["optimize-search"])
+    assert result.exit_code == 0, result.output
+    if db.engine.dialect.name == "postgresql":
+        assert "nothing to do" in result.output
+    else:
+        with db.engine.connect() as connection:
+            assert index.segments(connection) == {"note_search_fts": 1, "insight_search_fts": 0}  # no insights
+        merged = re.search(r"note_search_fts: (\d+) segments -> 1", result.output)
+        assert merged and int(merged.group(1)) > 1, result.output
+    after = search_page(client, f"/clients/{wren.id}/search", "harbour walk")
+    assert after.count("<mark>harbour</mark> <mark>walk</mark>") == 12 and after == before

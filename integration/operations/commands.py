@@ -1,4 +1,5 @@
-"""Flask commands for the people who run the app: db-grants, backup, backup-key, restore, check-deploy.
+"""Flask commands for the people who run the app: db-grants, backup, backup-key, restore, check-deploy,
+optimize-search.
 
 Each prints what it did in a few lines; a refusal is one line on stderr and a non-zero exit.
 """
@@ -13,7 +14,7 @@ from .errors import OperationsError
 
 
 def register(app: Flask) -> None:
-    for command in (db_grants, backup, backup_key, restore, check_deploy):
+    for command in (db_grants, backup, backup_key, restore, check_deploy, optimize_search):
         app.cli.add_command(command)
 
 
@@ -116,3 +117,17 @@ def check_deploy(workers, behind_proxy):
     if problems:
         raise SystemExit(1)
     click.echo("check-deploy: the configuration is fit for production")
+
+
+@click.command("optimize-search")
+@one_line_errors
+def optimize_search():
+    """SQLite: merge the search index into one piece (nightly, like the backup). Safe while the app runs."""
+    from ..extensions import db
+    from ..search.index import merge_segments
+
+    merged = merge_segments(db.engine)
+    if not merged:
+        click.echo("PostgreSQL keeps its search index itself (autovacuum): nothing to do.")
+    for table, (before, after) in merged.items():
+        click.echo(f"{table}: {before} segments -> {after}")

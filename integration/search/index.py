@@ -248,6 +248,45 @@ def _fill(connection, query, write, batch: int) -> int:
     return len(rows)
 
 
+# --- upkeep ------------------------------------------------------------------------------------
+
+def segments(connection) -> dict[str, int]:
+    """SQLite: how many b-trees (segments) each FTS5 index is made of. Every save adds one and FTS5 merges
+    them a few at a time; a search looks each of its words up in every one."""
+    return {table: connection.exec_driver_sql(f"SELECT count(DISTINCT segid) FROM {table}_idx").scalar()
+            for table in FTS5_TABLES}
+
+
+def merge_segments(engine: Engine, pages: int = 500) -> dict[str, tuple[int, int]]:
+    """SQLite: merge each FTS5 index into one b-tree; {table: (segments before, after)}. Nothing to do
+    on PostgreSQL (autovacuum keeps its GIN indexes).
+
+    By FTS5's incremental 'merge' command: about `pages` pages written per transaction, so a save waits
+    for one step at most, never for the whole merge. The first step is given a negative count (every
+    segment joins one merge, whatever its level), the rest a positive one (the merge started runs to
+    its end, even if saves add segments meanwhile); a step that changed fewer than two rows found
+    nothing left to merge (sqlite.org/fts5.html, the 'merge' command)."""
+    if engine.dialect.name != "sqlite":
+        return {}
+    merged = {}
+    with engine.connect() as connection:
+        before = segments(connection)
+        connection.commit()
+        raw = connection.connection.dbapi_connection
+        for table in FTS5_TABLES:
+            step = -pages
+            while True:
+                changes = raw.total_changes
+                with connection.begin():
+                    connection.exec_driver_sql(f"INSERT INTO {table}({table}, rank) VALUES ('merge', ?)", (step,))
+                if raw.total_changes - changes < 2:
+                    break
+                step = pages
+        after = segments(connection)
+        connection.commit()
+    return {table: (before[table], after[table]) for table in FTS5_TABLES}
+
+
 def _changed(obj, *names: str) -> bool:
     state = attributes.instance_state(obj)
     return any(state.attrs[name].history.has_changes() for name in names)
