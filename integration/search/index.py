@@ -21,6 +21,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache, wraps
 
 from sqlalchemy import (DDL, ColumnElement, LargeBinary, String, cast, column, delete, event, func, insert,
                         literal, literal_column, select, table)
@@ -128,6 +129,23 @@ class Match:
     client: ColumnElement = None
 
 
+MATCHES_KEPT = 256  # queries whose Match is kept (_kept)
+
+
+def _kept(build: Callable[..., Match]) -> Callable[..., Match]:
+    """A Match made once per query and dialect and kept: the same words are searched again, page after
+    page, and a Match is a hundred-odd expression objects that cost 1-2 ms of Python to build (SQLite's
+    rank most). It holds the query's tokens and nothing of who searches (search/query.py applies every
+    access clause around it), so one made for one reader serves every reader."""
+    cached = lru_cache(maxsize=MATCHES_KEPT)(build)
+
+    @wraps(build)
+    def match(dialect: str, phrases: list[Phrase], *rest) -> Match:
+        return cached(dialect, tuple(phrases), *rest)
+    return match
+
+
+@_kept
 def note_match(dialect: str, phrases: list[Phrase]) -> Match:
     """Notes whose tokens hold every phrase.
 
@@ -145,6 +163,7 @@ def note_match(dialect: str, phrases: list[Phrase]) -> Match:
                  func.ts_match_vq(NoteSearch.tokens, query), client=NoteSearch.client_id)
 
 
+@_kept
 def insight_match(dialect: str, phrases: list[Phrase], words_only: bool) -> Match:
     """Insights whose statement or client's words hold every phrase (or the client's words alone)."""
     tokens = InsightSearch.words if words_only else InsightSearch.everything
