@@ -168,7 +168,7 @@ def _add_chunk(rng, practice, start, size, clinicians, coaches, ines, today) -> 
     insights = _insights(rng, [(i, n) for i, n in zip(note_ids, notes) if n["kind"] == "integration"])
     insight_ids = list(db.session.scalars(insert(Insight).returning(Insight.id, sort_by_parameter_order=True),
                                           insights))
-    index.write_insights(db.session.connection(), [(i, row["text"], row["client_words"])
+    index.write_insights(db.session.connection(), [(i, row["client_id"], row["text"], row["client_words"])
                                                    for i, row in zip(insight_ids, insights)])
     goal_rows = list(db.session.execute(insert(Goal).returning(Goal.id, Goal.client_id, sort_by_parameter_order=True),
                                         goals))

@@ -11,7 +11,7 @@ from sqlalchemy import event
 
 from integration import database
 from integration.extensions import db
-from tests.factories import ClientFactory, DosingSessionFactory, NoteFactory
+from tests.factories import ClientFactory, DosingSessionFactory, InsightFactory, NoteFactory
 
 # (index, stat): 200,000 notes, ~40 per client; a sample that saw few NULL sessions, circles or
 # co-signers takes those columns for nearly unique.
@@ -88,12 +88,13 @@ def test_the_overview_walks_the_clients_notes_by_day_whatever_the_statistics(lur
     assert "TEMP B-TREE" not in plan  # the index gives the order: the page reads as many notes as it shows
 
 
-def searched(http, q: str) -> tuple[str, list, list[str]]:
-    """(the results page, the parameters of its one notes statement, that statement's plan, step by step)."""
+def searched(http, q: str, index: str = "note_search_fts") -> tuple[str, list, list[str]]:
+    """(the results page, the parameters of its one statement of this index (the notes' by default), that
+    statement's plan, step by step)."""
     seen = []
 
     def keep(conn, cursor, statement, parameters, context, executemany):
-        if "note_search_fts MATCH" in statement:
+        if f"{index} MATCH" in statement:
             seen.append((statement, parameters))
 
     event.listen(db.engine, "before_cursor_execute", keep)
@@ -135,6 +136,21 @@ def test_a_caseloads_search_walks_the_index_among_its_clients_whatever_the_stati
     assert "MATERIALIZE allowed" not in plan
     walk = plan.index("SCAN note_search_fts VIRTUAL TABLE")
     assert plan.index("SEARCH note USING INTEGER PRIMARY KEY (rowid=?)", walk) > walk
+
+
+def test_a_caseloads_insights_are_walked_in_the_index_among_its_clients_too(fts5_statistics, signed_in, therapist):
+    """Insights as notes (migration 0033): a caseload's insights were each listed with their note before
+    any was tested for the words."""
+    client = a_client_with_notes(therapist)
+    InsightFactory(note=NoteFactory(client=client, author=therapist), text="A lighthouse kept watch",
+                   client_words="")
+    page, parameters, steps = searched(signed_in, "lighthouse", "insight_search_fts")
+    assert "<mark>lighthouse</mark> kept watch" in page
+    assert any("client_id : (" in str(value) for value in parameters)
+    plan = " | ".join(steps)
+    assert "MATERIALIZE allowed" not in plan
+    walk = plan.index("SCAN insight_search_fts VIRTUAL TABLE")
+    assert plan.index("SEARCH insight USING INTEGER PRIMARY KEY (rowid=?)", walk) > walk
 
 
 def test_a_search_of_ones_own_notes_walks_the_index_only_between_them(fts5_statistics, client, auth, admin,

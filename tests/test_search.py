@@ -376,6 +376,15 @@ def test_postgresqls_statistics_choose_how_a_search_finds_its_candidates(monkeyp
     assert branch("postgresql", [("calm",)], "notes", None) == "walk"
     assert branch("postgresql", [("heron",)], "full", 100) == "narrow"  # no statistics of the insights: unknown
     assert branch("sqlite", [("heron",)], "notes", 100) == "narrow"
+    # A caseload's insights: gathered while the caseload's matches (s × r of its r rows) are fewer than a
+    # walk would test to find CANDIDATES (CANDIDATES / s), each joined to its note: s² × r < CANDIDATES.
+    insights = index.TokenStatistics(rows=36_000, per_client=7.2, shares={"calm": 0.3, "the": 0.9}, unlisted=0.005)
+    monkeypatch.setattr(index, "_statistics", index._Statistics(0.0, {("note_search", "tokens"): notes,
+                                                                      ("insight_search", "everything"): insights}))
+    assert branch("postgresql", [("calm",)], "full", 100) == "gather"  # 0.09 × 720 = 65: 216 read, not 667
+    assert branch("postgresql", [("the",)], "full", 100) == "narrow"  # 0.81 × 720 = 583: 222 tested find them
+    assert branch("postgresql", [("calm",)], "full", None) == "walk"  # a wide reader: as for notes
+    assert branch("postgresql", [("calm",)], "notes", 100) == "narrow"  # notes: only for a word rare in the table
     monkeypatch.setattr(index, "ROUTED_FROM", 300_000)
     assert branch("postgresql", [("heron",)], "notes", 100) == "narrow"  # a small table: never consulted
 
@@ -385,6 +394,9 @@ def test_postgresql_finds_a_word_its_statistics_call_rare_through_the_index(clie
                                                                            monkeypatch):
     for someone in [wren] + [ClientFactory(practice_id=therapist.practice_id) for _ in range(9)]:
         _bulk_notes(someone.id, therapist.id, 30, ["garden"])  # "lantern" in one note of each client
+        first = db.session.scalars(select(Note).where(Note.client_id == someone.id).order_by(Note.id)).first()
+        for _ in range(2):  # "meadow" in every insight and in no note
+            InsightFactory(note=first, text="The meadow at noon", client_words="")
     for table in ("note_search", "insight_search", "client"):
         db.session.execute(text(f"ANALYZE {table}"))
     db.session.commit()
@@ -402,6 +414,8 @@ def test_postgresql_finds_a_word_its_statistics_call_rare_through_the_index(clie
         rare = search_page(client, "/search", "lantern")
         rare_statements, statements[:] = statements[:], []
         common = search_page(client, "/search", "garden")
+        common_statements, statements[:] = statements[:], []
+        in_insights = search_page(client, "/search", "meadow")
     finally:
         event.remove(db.engine, "before_cursor_execute", keep)
         index.forget_statistics()
@@ -414,8 +428,13 @@ def test_postgresql_finds_a_word_its_statistics_call_rare_through_the_index(clie
     assert "note_search.client_id = ANY" in notes_statement
     # Garden: in every note; Wren's are tested one by one, newest first, until a page's worth match.
     assert common.count("<mark>garden</mark>") == PER_PAGE
-    [notes_statement] = [sql for sql in statements if "note_search" in sql]
+    [notes_statement] = [sql for sql in common_statements if "note_search" in sql]
     assert "ts_match_vq" in notes_statement
+    # Meadow: in every insight. Wren's are gathered by the GIN index and the client index together, so
+    # only her insights that hold it are joined to their notes (migration 0033).
+    assert in_insights.count("<mark>meadow</mark>") == 2
+    [insights_statement] = [sql for sql in statements if "insight_search" in sql]
+    assert "insight_search.client_id = ANY" in insights_statement and "ts_match_vq" not in insights_statement
 
 
 class _Cursor:

@@ -50,17 +50,19 @@ SQLITE_DDL = [
     "INSERT INTO note_search_fts(note_search_fts, rowid, tokens, client_id) "
     "VALUES ('delete', old.note_id, old.tokens, old.client_id); "
     "INSERT INTO note_search_fts(rowid, tokens, client_id) VALUES (new.note_id, new.tokens, new.client_id); END",
-    "CREATE VIRTUAL TABLE insight_search_fts USING fts5(everything, words, content='insight_search', "
+    "CREATE VIRTUAL TABLE insight_search_fts USING fts5(everything, words, client_id, content='insight_search', "
     "content_rowid='insight_id', tokenize='unicode61 remove_diacritics 0')",
     "CREATE TRIGGER insight_search_ai AFTER INSERT ON insight_search BEGIN "
-    "INSERT INTO insight_search_fts(rowid, everything, words) VALUES (new.insight_id, new.everything, new.words); END",
+    "INSERT INTO insight_search_fts(rowid, everything, words, client_id) "
+    "VALUES (new.insight_id, new.everything, new.words, new.client_id); END",
     "CREATE TRIGGER insight_search_ad AFTER DELETE ON insight_search BEGIN "
-    "INSERT INTO insight_search_fts(insight_search_fts, rowid, everything, words) "
-    "VALUES ('delete', old.insight_id, old.everything, old.words); END",
+    "INSERT INTO insight_search_fts(insight_search_fts, rowid, everything, words, client_id) "
+    "VALUES ('delete', old.insight_id, old.everything, old.words, old.client_id); END",
     "CREATE TRIGGER insight_search_au AFTER UPDATE ON insight_search BEGIN "
-    "INSERT INTO insight_search_fts(insight_search_fts, rowid, everything, words) "
-    "VALUES ('delete', old.insight_id, old.everything, old.words); "
-    "INSERT INTO insight_search_fts(rowid, everything, words) VALUES (new.insight_id, new.everything, new.words); END",
+    "INSERT INTO insight_search_fts(insight_search_fts, rowid, everything, words, client_id) "
+    "VALUES ('delete', old.insight_id, old.everything, old.words, old.client_id); "
+    "INSERT INTO insight_search_fts(rowid, everything, words, client_id) "
+    "VALUES (new.insight_id, new.everything, new.words, new.client_id); END",
 ]
 TYPICAL_LENGTH = 4000.0  # characters of keyed tokens in a note of about 2 KB (SQLite's rank, below)
 SQLITE_DROP = ["DROP TABLE IF EXISTS note_search_fts", "DROP TABLE IF EXISTS insight_search_fts"]
@@ -75,6 +77,9 @@ POSTGRESQL_NOTE_DDL = [
 POSTGRESQL_INSIGHT_DDL = [
     "CREATE INDEX ix_insight_search_everything ON insight_search USING gin (everything)",
     "CREATE INDEX ix_insight_search_words ON insight_search USING gin (words)",
+    # As for notes; an insight's readability is its note's, so without it a caseload's insights were
+    # each joined to their note before any was tested (migration 0033).
+    "CREATE INDEX ix_insight_search_client_id ON insight_search (client_id)",
 ]
 # Keyed tokens (17 characters, issue 15) make a 2 KB note's tsvector about 3 KB: past PostgreSQL's
 # 2 KB TOAST threshold, every row checked by a search was fetched out of line, and a reader of ~100
@@ -170,10 +175,11 @@ def insight_match(dialect: str, phrases: list[Phrase], words_only: bool) -> Matc
     on = InsightSearch.insight_id == Insight.id
     if dialect == "sqlite":
         fts = table("insight_search_fts", column("rowid"))
-        return _fts5(fts, Insight.id, "insight_search_fts", tokens.key, phrases, InsightSearch, on, tokens)
+        return _fts5(fts, Insight.id, "insight_search_fts", tokens.key, phrases, InsightSearch, on, tokens,
+                     clients=True)
     query = _tsquery(phrases)
     return Match(InsightSearch, on, tokens.op("@@")(query), InsightSearch, on, func.ts_rank(tokens, query, 1),
-                 InsightSearch.insight_id, func.ts_match_vq(tokens, query))
+                 InsightSearch.insight_id, func.ts_match_vq(tokens, query), client=InsightSearch.client_id)
 
 
 def _fts5(fts, key, name: str, only_column: str, phrases: list[Phrase], ranked_from, ranked_on, tokens,
@@ -241,21 +247,22 @@ def write_notes(connection, rows: list[tuple[int, int, str]]) -> None:
                                             for note_id, client_id, text in rows])
 
 
-def write_insights(connection, rows: list[tuple[int, str, str]]) -> None:
-    """(insight id, statement, client's words) -> the insights' token rows, replaced."""
+def write_insights(connection, rows: list[tuple[int, int, str, str]]) -> None:
+    """(insight id, client id, statement, client's words) -> the insights' token rows, replaced."""
     if not rows:
         return
     connection.execute(delete(InsightSearch).where(InsightSearch.insight_id.in_([row[0] for row in rows])))
     connection.execute(insert(InsightSearch), [
-        {"insight_id": insight_id, "everything": token_string(f"{text}\n{words}"), "words": token_string(words)}
-        for insight_id, text, words in rows])
+        {"insight_id": insight_id, "client_id": client_id, "everything": token_string(f"{text}\n{words}"),
+         "words": token_string(words)}
+        for insight_id, client_id, text, words in rows])
 
 
 def fill(connection, batch: int = 2000) -> tuple[int, int]:
     """Index every note and insight that has no token row yet, in batches; returns how many."""
     notes = _fill(connection, select(Note.id, Note.client_id, Note.search_text).where(
         Note.id.not_in(select(NoteSearch.note_id))), write_notes, batch)
-    insights = _fill(connection, select(Insight.id, Insight.text, Insight.client_words).where(
+    insights = _fill(connection, select(Insight.id, Insight.client_id, Insight.text, Insight.client_words).where(
         Insight.id.not_in(select(InsightSearch.insight_id))), write_insights, batch)
     return notes, insights
 
@@ -320,7 +327,7 @@ def _keep_in_step(session, flush_context) -> None:
         if isinstance(obj, Note) and (obj in session.new or _changed(obj, "search_text")):
             notes.append((obj.id, obj.client_id, obj.search_text or ""))
         elif isinstance(obj, Insight) and (obj in session.new or _changed(obj, "text", "client_words")):
-            insights.append((obj.id, obj.text or "", obj.client_words or ""))
+            insights.append((obj.id, obj.client_id, obj.text or "", obj.client_words or ""))
     if notes or insights:
         connection = session.connection()
         write_notes(connection, notes)

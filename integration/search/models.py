@@ -50,9 +50,9 @@ def _as_tsvector(element, compiler, **kw):
 class NoteSearch(db.Model):
     """The tokens of a note's text (Note.search_text), kept in step on every save, and its client.
 
-    The client is the note's (a note never moves): on SQLite, FTS5 indexes it as a second column so a
-    caseload's search can name its clients inside the MATCH (search/index.py); PostgreSQL keeps it and
-    does not need it (its caseload search lists the readable notes first)."""
+    The client is the note's (a note never moves): on SQLite, FTS5 indexes it as a column of its own so a
+    caseload's search can name its clients inside the MATCH; PostgreSQL indexes it beside the tokens
+    (search/index.py)."""
 
     note_id: Mapped[int] = mapped_column(ForeignKey("note.id", ondelete="CASCADE"), primary_key=True,
                                          autoincrement=False)
@@ -62,9 +62,11 @@ class NoteSearch(db.Model):
 
 class InsightSearch(db.Model):
     """The tokens of an insight: everything a full reader searches, and the client's words alone
-    (what a coach searches of an insight a clinician shared)."""
+    (what a coach searches of an insight a clinician shared); and its client, as for a note (an
+    insight never moves either)."""
 
     insight_id: Mapped[int] = mapped_column(ForeignKey("insight.id", ondelete="CASCADE"), primary_key=True,
                                             autoincrement=False)
+    client_id: Mapped[int] = mapped_column()
     everything: Mapped[str] = mapped_column(TokenStream())
     words: Mapped[str] = mapped_column(TokenStream())
