@@ -10,7 +10,8 @@ from integration.notes.models import Insight
 from integration.search import index
 from integration.search.query import parse_query
 from integration.search.tokens import token_string
-from tests.test_migrations import _execute, _rows, empty_database_url, migration_app, restore_logging  # noqa: F401 (fixtures)
+from tests.test_migrations import (_execute, _rows, empty_database_url, migration_app,  # noqa: F401 (fixtures)
+                                   restore_logging)
 from tests.test_migrations_0030 import NOW, _postgres, _two_clients_notes_at_0029
 from tests.test_migrations_0032 import _indexes
 
