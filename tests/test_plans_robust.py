@@ -164,3 +164,6 @@ def test_a_search_of_ones_own_notes_walks_the_index_only_between_them(fts5_stati
     assert "admin&#39;s own note" in page and "at dawn" not in page
     [walk] = [step for step in plan if step.startswith("SCAN note_search_fts VIRTUAL TABLE")]
     assert walk.endswith("><"), plan  # FTS5 is given both ends of the range (rowid > and <)
+    # Their notes are listed by author, whatever the statistics say of it: by client they were every
+    # note of the practice's 5,005 clients read to find none (550 ms after a full ANALYZE).
+    assert "SEARCH note USING INDEX ix_note_author_id (author_id=?)" in plan, plan

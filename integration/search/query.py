@@ -324,9 +324,17 @@ def _caseload(counted: list[Clients], parts: int) -> list[int] | None:
     return None
 
 
+def _note_client(reader: str):
+    """The note's client, as a scope names it. A reader of only their own notes (an admin) has them
+    found by author: `client_id + 0` is a value no index answers, so SQLite cannot list the notes of
+    every client of the practice instead (a full ANALYZE's statistics, ~1,200 notes an author against
+    40 a client, made it do so: 550 ms at 200,000 notes to find an admin's none; 3 ms by author)."""
+    return Note.client_id if _reads_others_notes(reader) else Note.client_id + literal_column("0")
+
+
 def notes_query(dialect: str, terms: list[index.Phrase], scopes: list[Scope], branch: str) -> Select:
     match = index.note_match(dialect, terms)
-    parts = [and_(among(Note.client_id, ids), readable_notes(reader)) for reader, ids in scopes]
+    parts = [and_(among(_note_client(reader), ids), readable_notes(reader)) for reader, ids in scopes]
     # A caseload when every scope reads others' notes by client (not an admin's own notes).
     caseload = _caseload([ids for reader, ids in scopes if COUNTED["notes"](reader)], len(parts))
     candidates = _candidates(dialect, match, Note.id, select(Note.id), parts, branch, caseload)
