@@ -55,8 +55,8 @@ def reindex(progress: Progress = lambda line: None, batch: int = 2000) -> tuple[
     """The whole search index written again with the blind-index key in force; (notes, insights)."""
     notes = _walk(select(Note.id, Note.client_id, Note.search_text), Note.id, index.write_notes, "notes", progress,
                   batch)
-    insights = _walk(select(Insight.id, Insight.client_id, Insight.text, Insight.client_words), Insight.id, index.write_insights,
-                     "insights", progress, batch)
+    insights = _walk(select(Insight.id, Insight.client_id, Insight.text, Insight.client_words), Insight.id,
+                     index.write_insights, "insights", progress, batch)
     return notes, insights
 
 
