@@ -359,6 +359,25 @@ def test_postgresql_keeps_the_plan_of_a_narrow_search_and_plans_a_wide_one_for_i
         assert all(set(ids) == {n.id for n in notes} for ids in found)
 
 
+@pytest.mark.skipif(not POSTGRES_URL, reason="PostgreSQL's plan cache (make test-pg)")
+def test_postgresql_keeps_the_plan_of_a_caseloads_gather_and_plans_a_wide_gather_for_its_word(
+        app, therapist, wren, monkeypatch):
+    notes = [NoteFactory(client=wren, author=therapist, text=f"the heron at dusk {i}") for i in range(2)]
+    NoteFactory(client=wren, author=therapist, text="a quiet evening")
+    # Every list gathers its matches from the index, as statistics choose for a rare word.
+    monkeypatch.setattr(search_logic, "_branch", lambda *args: search_logic.GATHER)
+    with app.test_request_context():
+        login_user(therapist)
+        # The caseload is named on the token rows: what a plan made without the word reads is bounded.
+        modes, after, found = _plan_modes_of_searches(300, monkeypatch)
+        assert set(modes) == {"force_generic_plan"} and after == "force_custom_plan"
+        assert all(set(ids) == {n.id for n in notes} for ids in found)
+        # No caseload named: the index's matches of the whole practice, planned for the word.
+        modes, after, found = _plan_modes_of_searches(0, monkeypatch)
+        assert set(modes) == {"force_custom_plan"} and after == "force_custom_plan"
+        assert all(set(ids) == {n.id for n in notes} for ids in found)
+
+
 def test_postgresqls_statistics_choose_how_a_search_finds_its_candidates(monkeypatch):
     """A token not listed gets the planner's own share (at most 0.5 %) and the rarest token of the query
     bounds the matches: a caseload gathers them from the index when the whole table holds fewer than
