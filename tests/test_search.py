@@ -381,7 +381,8 @@ def test_postgresql_keeps_the_plan_of_a_caseloads_gather_and_plans_a_wide_gather
 def test_postgresqls_statistics_choose_how_a_search_finds_its_candidates(monkeypatch):
     """A token not listed gets the planner's own share (at most 0.5 %) and the rarest token of the query
     bounds the matches: a caseload gathers them from the index when the whole table holds fewer than
-    the caseload does, a wide reader when gathering reads fewer rows than a walk would."""
+    the caseload does or its own matches are fewer than a walk would test, a wide reader when gathering
+    reads fewer rows than a walk would."""
     notes = index.TokenStatistics(rows=200_000, per_client=40, shares={"calm": 0.3, "dusk": 0.05}, unlisted=0.005)
     assert notes.matches([("calm",)]) == pytest.approx(60_000)
     assert notes.matches([("calm",), ("heron", "calm")]) == pytest.approx(1_000)
@@ -389,7 +390,7 @@ def test_postgresqls_statistics_choose_how_a_search_finds_its_candidates(monkeyp
     branch = search_logic._branch
     assert branch("postgresql", [("heron",)], "notes", 100) == "gather"  # 1,000 of 200,000; 4,000 in the caseload
     assert branch("postgresql", [("calm",)], "notes", 100) == "narrow"
-    assert branch("postgresql", [("heron",)], "notes", 20) == "narrow"  # 800 notes: testing them costs less
+    assert branch("postgresql", [("heron",)], "notes", 20) == "gather"  # its 4 of 800 notes, not 800 tested
     assert branch("postgresql", [("heron",)], "notes", None) == "gather"  # 1,000 < √(200 × 200,000) = 6,325
     assert branch("postgresql", [("dusk",)], "notes", None) == "walk"  # 10,000 matches; a walk finds 200 in 4,000
     assert branch("postgresql", [("calm",)], "notes", None) == "walk"
@@ -403,15 +404,21 @@ def test_postgresqls_statistics_choose_how_a_search_finds_its_candidates(monkeyp
     assert branch("postgresql", [("calm",)], "full", 100) == "gather"  # 0.09 × 720 = 65: 216 read, not 667
     assert branch("postgresql", [("the",)], "full", 100) == "narrow"  # 0.81 × 720 = 583: 222 tested find them
     assert branch("postgresql", [("calm",)], "full", None) == "walk"  # a wide reader: as for notes
-    assert branch("postgresql", [("calm",)], "notes", 100) == "narrow"  # notes: only for a word rare in the table
+    assert branch("postgresql", [("calm",)], "notes", 100) == "narrow"  # 0.09 × 4,000 = 360: notes as insights
     monkeypatch.setattr(index, "ROUTED_FROM", 300_000)
     assert branch("postgresql", [("heron",)], "notes", 100) == "narrow"  # a small table: never consulted
+    # At 1,000,000 notes a word not listed is expected in 5,000 notes, more than the caseload's 4,000; gathered,
+    # the caseload's matches are 20 of them.
+    monkeypatch.setattr(index, "_statistics", index._Statistics(0.0, {("note_search", "tokens"): index.TokenStatistics(
+        rows=1_000_000, per_client=40, shares={"calm": 0.3}, unlisted=0.005)}))
+    assert branch("postgresql", [("heron",)], "notes", 100) == "gather"
+    assert branch("postgresql", [("calm",)], "notes", 100) == "narrow"
 
 
 @pytest.mark.skipif(not POSTGRES_URL, reason="PostgreSQL's statistics (make test-pg)")
 def test_postgresql_finds_a_word_its_statistics_call_rare_through_the_index(client, auth, therapist, wren,
                                                                            monkeypatch):
-    for someone in [wren] + [ClientFactory(practice_id=therapist.practice_id) for _ in range(9)]:
+    for someone in [wren] + [ClientFactory.for_team(therapist) for _ in range(9)]:
         _bulk_notes(someone.id, therapist.id, 30, ["garden"])  # "lantern" in one note of each client
         first = db.session.scalars(select(Note).where(Note.client_id == someone.id).order_by(Note.id)).first()
         for _ in range(2):  # "meadow" in every insight and in no note
@@ -438,20 +445,22 @@ def test_postgresql_finds_a_word_its_statistics_call_rare_through_the_index(clie
     finally:
         event.remove(db.engine, "before_cursor_execute", keep)
         index.forget_statistics()
-    # Lantern: 10 of 300 notes, fewer than the 30 of Wren's; found through the GIN index, then kept to her.
-    assert rare.count("<mark>lantern</mark>") == 1
+    # Lantern: 10 of the caseload's 300 notes; found through the GIN index and the client index together.
+    assert rare.count("<mark>lantern</mark>") == 10
     [notes_statement] = [sql for sql in rare_statements if "note_search" in sql]
     assert "@@" in notes_statement and "ts_match_vq" not in notes_statement
-    assert "ORDER BY note_search.note_id + 0 DESC" in notes_statement  # every match gathered: no walk of a key
+    # Every match gathered and sorted on its own (no walk of a key), before any is joined to its note.
+    assert "SELECT note_search.note_id + 0 AS id" in notes_statement and "ORDER BY id DESC" in notes_statement
     # The caseload is named on the token rows too, where ix_note_search_client_id meets the GIN index.
     assert "note_search.client_id = ANY" in notes_statement
-    # Garden: in every note; Wren's are tested one by one, newest first, until a page's worth match.
+    # Garden: in every note; gathered, that would be all 300: they are tested one by one, newest first,
+    # until a page's worth match.
     assert common.count("<mark>garden</mark>") == PER_PAGE
     [notes_statement] = [sql for sql in common_statements if "note_search" in sql]
     assert "ts_match_vq" in notes_statement
-    # Meadow: in every insight. Wren's are gathered by the GIN index and the client index together, so
-    # only her insights that hold it are joined to their notes (migration 0033).
-    assert in_insights.count("<mark>meadow</mark>") == 2
+    # Meadow: in every insight. The caseload's 20 are gathered by the GIN index and the client index
+    # together, so only insights that hold it are joined to their notes (migration 0033).
+    assert in_insights.count("<mark>meadow</mark>") == 20
     [insights_statement] = [sql for sql in statements if "insight_search" in sql]
     assert "insight_search.client_id = ANY" in insights_statement and "ts_match_vq" not in insights_statement
 

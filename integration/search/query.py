@@ -229,19 +229,20 @@ def _branch(dialect: str, terms: list[index.Phrase], which: str, clients: int | 
     know is rare, and a word in no insight at all walked all 180,000 of them at 1,000,000 notes
     (170 ms; 10 ms gathered).
 
-    A caseload's insights are gathered for common words too: gathering names the caseload's clients on
-    the token rows (migration 0033), so it reads the caseload's matches alone, s × r of its r rows; a
-    narrow walk tests up to CANDIDATES / s of them, each joined to its note first (an insight is readable
-    as its note is): fewer gathered while s² × r < CANDIDATES. 742 insights for Ines, 23 holding
-    "breath": 7.7 -> 1.5 ms. Not notes: a note's readability is on its own row, and a caseload's common
-    word gathered was a hash of every one of its notes' token rows (13-19 ms against 8 walked)."""
+    A caseload's matches are gathered whenever that reads fewer rows: gathering names the caseload's
+    clients on the token rows (migrations 0030 and 0033), so it reads the caseload's matches alone,
+    s × r of its r rows; a narrow walk tests up to CANDIDATES / s of them: fewer gathered while
+    s² × r < CANDIDATES. 742 insights for Ines, 23 holding "breath": 7.7 -> 1.5 ms. At 1,000,000
+    notes a word the statistics do not list is expected in more notes than her caseload holds, so her
+    rare word tested every one of her 4,021 notes (9.5 ms); gathered, 4.2 ms. A common word stays
+    narrow: gathered, it read most of the caseload's token rows (13-19 ms against 8 walked)."""
     known = index.statistics_of(which) if dialect == "postgresql" else None
     if known is not None:
         expected = known.matches(terms)
         if clients is None:
             return GATHER if expected < sqrt(CANDIDATES * known.rows) else WALK
         rows, share = clients * known.per_client, expected / known.rows
-        if expected < rows or (which != "notes" and share * share * rows < CANDIDATES):
+        if expected < rows or share * share * rows < CANDIDATES:
             return GATHER
     return NARROW if clients is not None else WALK
 
@@ -287,19 +288,11 @@ def _candidates(dialect: str, match: index.Match, key, base: Select, parts: list
         each = union(*(base.where(part) for part in parts)).subquery("each_scope")
         listed = select(each.c[key.name])
     if dialect != "sqlite":
-        if branch != NARROW:
-            # GATHER orders by an expression no index has: every match comes from the GIN index, then
-            # the newest are kept (a walk of the primary key is not on offer). The token row's key, so
-            # the matches are sorted before their rows are joined (3,000 matches at 1,000,000 notes:
-            # 56 -> 40 ms, against the note's key).
-            newest = key.desc() if branch == WALK else (match.row_key + literal_column("0")).desc()
+        if branch == GATHER:
+            return _gathered(match, key, base, within, caseload)
+        if branch == WALK:
             found = base.join(match.target, match.onclause).where(match.where, within)
-            if caseload is not None and match.client is not None:
-                # The caseload named on the token rows too: the GIN index's matches meet
-                # the client index's rows of those clients (ix_note_search_client_id, ix_insight_search_client_id)
-                # before any row is read.
-                found = found.where(among(match.client, caseload))
-            return found.order_by(newest).limit(CANDIDATES + 1).subquery("candidates")
+            return found.order_by(key.desc()).limit(CANDIDATES + 1).subquery("candidates")
         allowed = listed.cte("allowed").prefix_with("MATERIALIZED")
         # OFFSET 0 keeps the order and the test above the sort: rows are tested newest first.
         newest = (select(allowed.c[key.name].label("id")).order_by(allowed.c[key.name].desc()).offset(0)
@@ -327,6 +320,27 @@ def _candidates(dialect: str, match: index.Match, key, base: Select, parts: list
     return (select(fts.c.rowid.label("id")).join(allowed, listed_id == fts.c.rowid)
             .where(match.where, fts.c.rowid >= first, fts.c.rowid <= last)
             .order_by(fts.c.rowid.desc()).limit(CANDIDATES + 1).subquery("candidates"))
+
+
+def _gathered(match: index.Match, key, base: Select, within, caseload: list[int] | None):
+    """PostgreSQL's GATHER: every match from the GIN index, sorted newest first on its own, then joined
+    to its row and the scopes one at a time until CANDIDATES are readable.
+
+    The matches are ordered by an expression no index has (`+ 0`), so no walk of the primary key is
+    on offer, in a subquery that OFFSET 0 keeps whole: its order is the order the statement reads
+    them in, and a join cannot be planned before the sort. Sorted after the joins, every match was
+    joined first (1,340 insights of a common word for the every-team reader, each with its note and
+    care-team check); PostgreSQL sorted them first only in a parallel plan, whose worker took 2-3 ms
+    to start."""
+    newest = (match.row_key + literal_column("0")).label("id")
+    matched = select(newest).where(match.where)
+    if caseload is not None and match.client is not None:
+        # The caseload named on the token rows too: the GIN index's matches meet the client index's rows
+        # of those clients (ix_note_search_client_id, ix_insight_search_client_id) before any row is read.
+        matched = matched.where(among(match.client, caseload))
+    matched = matched.order_by(newest.desc()).offset(0).subquery("matched")
+    return (base.join(matched, matched.c.id == key).where(within).order_by(matched.c.id.desc())
+            .limit(CANDIDATES + 1).subquery("candidates"))
 
 
 def _ranked(query: Select, match: index.Match):
