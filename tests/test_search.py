@@ -388,31 +388,36 @@ def test_postgresqls_statistics_choose_how_a_search_finds_its_candidates(monkeyp
     assert notes.matches([("calm",), ("heron", "calm")]) == pytest.approx(1_000)
     monkeypatch.setattr(index, "_statistics", index._Statistics(0.0, {("note_search", "tokens"): notes}))
     branch = search_logic._branch
-    assert branch("postgresql", [("heron",)], "notes", 100) == "gather"  # 1,000 of 200,000; 4,000 in the caseload
-    assert branch("postgresql", [("calm",)], "notes", 100) == "narrow"
-    assert branch("postgresql", [("heron",)], "notes", 20) == "gather"  # its 4 of 800 notes, not 800 tested
-    assert branch("postgresql", [("heron",)], "notes", None) == "gather"  # 1,000 < √(200 × 200,000) = 6,325
-    assert branch("postgresql", [("dusk",)], "notes", None) == "walk"  # 10,000 matches; a walk finds 200 in 4,000
-    assert branch("postgresql", [("calm",)], "notes", None) == "walk"
-    assert branch("postgresql", [("heron",)], "full", 100) == "narrow"  # no statistics of the insights: unknown
-    assert branch("sqlite", [("heron",)], "notes", 100) == "narrow"
+    assert branch("postgresql", [("heron",)], "notes", 100, True) == "gather"  # 1,000 of 200,000; 4,000 in the caseload
+    assert branch("postgresql", [("calm",)], "notes", 100, True) == "narrow"
+    assert branch("postgresql", [("heron",)], "notes", 20, True) == "gather"  # its 4 of 800 notes, not 800 tested
+    assert branch("postgresql", [("heron",)], "notes", None, False) == "gather"  # 1,000 < √(200 × 200,000) = 6,325
+    assert branch("postgresql", [("dusk",)], "notes", None, False) == "walk"  # 10,000 matches; a walk finds 200 in 4,000
+    assert branch("postgresql", [("calm",)], "notes", None, False) == "walk"
+    assert branch("postgresql", [("heron",)], "full", 100, True) == "narrow"  # no statistics of the insights: unknown
+    assert branch("sqlite", [("heron",)], "notes", 100, True) == "narrow"
     # A caseload's insights: gathered while the caseload's matches (s × r of its r rows) are fewer than a
     # walk would test to find CANDIDATES (CANDIDATES / s), each joined to its note: s² × r < CANDIDATES.
     insights = index.TokenStatistics(rows=36_000, per_client=7.2, shares={"calm": 0.3, "the": 0.9}, unlisted=0.005)
     monkeypatch.setattr(index, "_statistics", index._Statistics(0.0, {("note_search", "tokens"): notes,
                                                                       ("insight_search", "everything"): insights}))
-    assert branch("postgresql", [("calm",)], "full", 100) == "gather"  # 0.09 × 720 = 65: 216 read, not 667
-    assert branch("postgresql", [("the",)], "full", 100) == "narrow"  # 0.81 × 720 = 583: 222 tested find them
-    assert branch("postgresql", [("calm",)], "full", None) == "walk"  # a wide reader: as for notes
-    assert branch("postgresql", [("calm",)], "notes", 100) == "narrow"  # 0.09 × 4,000 = 360: notes as insights
+    assert branch("postgresql", [("calm",)], "full", 100, True) == "gather"  # 0.09 × 720 = 65: 216 read, not 667
+    assert branch("postgresql", [("the",)], "full", 100, True) == "narrow"  # 0.81 × 720 = 583: 222 tested find them
+    assert branch("postgresql", [("calm",)], "full", None, False) == "walk"  # a wide reader: as for notes
+    # An admin's own notes, found by author, beside a record opened by break-glass: the statement cannot
+    # name the client on the token rows, and a gather would read every match in the practice.
+    assert branch("postgresql", [("calm",)], "notes", 1, True) == "gather"
+    assert branch("postgresql", [("calm",)], "notes", 1, False) == "narrow"
+    assert branch("postgresql", [("calm",)], "notes", 0, False) == "narrow"  # no record opened
+    assert branch("postgresql", [("calm",)], "notes", 100, True) == "narrow"  # 0.09 × 4,000 = 360: notes as insights
     monkeypatch.setattr(index, "ROUTED_FROM", 300_000)
-    assert branch("postgresql", [("heron",)], "notes", 100) == "narrow"  # a small table: never consulted
+    assert branch("postgresql", [("heron",)], "notes", 100, True) == "narrow"  # a small table: never consulted
     # At 1,000,000 notes a word not listed is expected in 5,000 notes, more than the caseload's 4,000; gathered,
     # the caseload's matches are 20 of them.
     monkeypatch.setattr(index, "_statistics", index._Statistics(0.0, {("note_search", "tokens"): index.TokenStatistics(
         rows=1_000_000, per_client=40, shares={"calm": 0.3}, unlisted=0.005)}))
-    assert branch("postgresql", [("heron",)], "notes", 100) == "gather"
-    assert branch("postgresql", [("calm",)], "notes", 100) == "narrow"
+    assert branch("postgresql", [("heron",)], "notes", 100, True) == "gather"
+    assert branch("postgresql", [("calm",)], "notes", 100, True) == "narrow"
 
 
 @pytest.mark.skipif(not POSTGRES_URL, reason="PostgreSQL's statistics (make test-pg)")
@@ -463,6 +468,35 @@ def test_postgresql_finds_a_word_its_statistics_call_rare_through_the_index(clie
     assert in_insights.count("<mark>meadow</mark>") == 20
     [insights_statement] = [sql for sql in statements if "insight_search" in sql]
     assert "insight_search.client_id = ANY" in insights_statement and "ts_match_vq" not in insights_statement
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="PostgreSQL's statistics (make test-pg)")
+def test_postgresql_never_gathers_every_match_in_the_practice_for_an_admins_own_notes(
+        client, auth, admin, therapist, wren, monkeypatch):
+    """An admin reads only the notes they wrote, found by author: their search counts no caseload, and a
+    gather could not name one on the token rows, so it would read every match of the word."""
+    _bulk_notes(wren.id, therapist.id, 30, ["garden"])
+    for table in ("note_search", "client"):
+        db.session.execute(text(f"ANALYZE {table}"))
+    db.session.commit()
+    monkeypatch.setattr(index, "ROUTED_FROM", 0)
+    index.forget_statistics()
+    auth.login(admin)
+    statements = []
+
+    def keep(connection, cursor, statement, *args):
+        if "candidates" in statement and "note_search" in statement:
+            statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", keep)
+    try:
+        page = search_page(client, "/search", "garden")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", keep)
+        index.forget_statistics()
+    assert "Nothing matches" in page  # the admin wrote none of them
+    [notes_statement] = statements
+    assert "AS matched" not in notes_statement and "allowed" in notes_statement  # their own notes, listed
 
 
 class _Cursor:
