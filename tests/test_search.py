@@ -343,39 +343,24 @@ def _plan_modes_of_searches(narrow_scope: int, monkeypatch) -> tuple[list[str], 
 
 
 @pytest.mark.skipif(not POSTGRES_URL, reason="PostgreSQL's plan cache (make test-pg)")
-def test_postgresql_keeps_the_plan_of_a_narrow_search_and_plans_a_wide_one_for_its_word(
-        app, therapist, wren, monkeypatch):
+@pytest.mark.parametrize("gathered", [False, True], ids=["narrow or walk", "gather"])
+def test_postgresql_keeps_the_plan_of_a_caseloads_search_and_plans_a_wide_one_for_its_word(
+        app, therapist, wren, monkeypatch, gathered):
+    """A caseload's statements keep one plan (narrow, or a gather that names the caseload on the token
+    rows: what a plan made without the word reads is bounded by the caseload); a wide reader's (a walk,
+    or a gather of the whole practice's matches) are planned for their word. The default is back
+    after the search."""
     notes = [NoteFactory(client=wren, author=therapist, text=f"the heron at dawn {i}") for i in range(3)]
     NoteFactory(client=wren, author=therapist, text="a quiet morning")
+    if gathered:  # every list gathers its matches from the index, as statistics choose for a rare word
+        monkeypatch.setattr(search_logic, "_branch", lambda *args: search_logic.GATHER)
     with app.test_request_context():
         login_user(therapist)
-        # A caseload of one: narrow. Its statements keep one plan; the default is back after the search.
-        modes, after, found = _plan_modes_of_searches(300, monkeypatch)
-        assert set(modes) == {"force_generic_plan"} and after == "force_custom_plan"
-        assert all(set(ids) == {n.id for n in notes} for ids in found)
-        # Counted as many: wide. Each statement is planned for its word.
-        modes, after, found = _plan_modes_of_searches(0, monkeypatch)
-        assert set(modes) == {"force_custom_plan"} and after == "force_custom_plan"
-        assert all(set(ids) == {n.id for n in notes} for ids in found)
-
-
-@pytest.mark.skipif(not POSTGRES_URL, reason="PostgreSQL's plan cache (make test-pg)")
-def test_postgresql_keeps_the_plan_of_a_caseloads_gather_and_plans_a_wide_gather_for_its_word(
-        app, therapist, wren, monkeypatch):
-    notes = [NoteFactory(client=wren, author=therapist, text=f"the heron at dusk {i}") for i in range(2)]
-    NoteFactory(client=wren, author=therapist, text="a quiet evening")
-    # Every list gathers its matches from the index, as statistics choose for a rare word.
-    monkeypatch.setattr(search_logic, "_branch", lambda *args: search_logic.GATHER)
-    with app.test_request_context():
-        login_user(therapist)
-        # The caseload is named on the token rows: what a plan made without the word reads is bounded.
-        modes, after, found = _plan_modes_of_searches(300, monkeypatch)
-        assert set(modes) == {"force_generic_plan"} and after == "force_custom_plan"
-        assert all(set(ids) == {n.id for n in notes} for ids in found)
-        # No caseload named: the index's matches of the whole practice, planned for the word.
-        modes, after, found = _plan_modes_of_searches(0, monkeypatch)
-        assert set(modes) == {"force_custom_plan"} and after == "force_custom_plan"
-        assert all(set(ids) == {n.id for n in notes} for ids in found)
+        # A caseload of one, then counted as many (wide).
+        for narrow_scope, mode in ((300, "force_generic_plan"), (0, "force_custom_plan")):
+            modes, after, found = _plan_modes_of_searches(narrow_scope, monkeypatch)
+            assert set(modes) == {mode} and after == "force_custom_plan"
+            assert all(set(ids) == {n.id for n in notes} for ids in found)
 
 
 def test_postgresqls_statistics_choose_how_a_search_finds_its_candidates(monkeypatch):
