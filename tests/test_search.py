@@ -377,7 +377,7 @@ def test_postgresqls_statistics_choose_how_a_search_finds_its_candidates(monkeyp
     assert branch("postgresql", [("calm",)], "notes", 100, True) == "narrow"
     assert branch("postgresql", [("heron",)], "notes", 20, True) == "gather"  # its 4 of 800 notes, not 800 tested
     assert branch("postgresql", [("heron",)], "notes", None, False) == "gather"  # 1,000 < √(200 × 200,000) = 6,325
-    assert branch("postgresql", [("dusk",)], "notes", None, False) == "walk"  # 10,000 matches; a walk finds 200 in 4,000
+    assert branch("postgresql", [("dusk",)], "notes", None, False) == "walk"  # 10,000 matches: 200 in 4,000 walked
     assert branch("postgresql", [("calm",)], "notes", None, False) == "walk"
     assert branch("postgresql", [("heron",)], "full", 100, True) == "narrow"  # no statistics of the insights: unknown
     assert branch("sqlite", [("heron",)], "notes", 100, True) == "narrow"
@@ -389,8 +389,9 @@ def test_postgresqls_statistics_choose_how_a_search_finds_its_candidates(monkeyp
     assert branch("postgresql", [("calm",)], "full", 100, True) == "gather"  # 0.09 × 720 = 65: 216 read, not 667
     assert branch("postgresql", [("the",)], "full", 100, True) == "narrow"  # 0.81 × 720 = 583: 222 tested find them
     assert branch("postgresql", [("calm",)], "full", None, False) == "walk"  # a wide reader: as for notes
-    # An admin's own notes, found by author, beside a record opened by break-glass: the statement cannot
-    # name the client on the token rows, and a gather would read every match in the practice.
+    # A caseload of one client named on the token rows gathers; an admin's own notes (found by author)
+    # beside a record opened by break-glass cannot be named, and a gather would read every match in the
+    # practice.
     assert branch("postgresql", [("calm",)], "notes", 1, True) == "gather"
     assert branch("postgresql", [("calm",)], "notes", 1, False) == "narrow"
     assert branch("postgresql", [("calm",)], "notes", 0, False) == "narrow"  # no record opened

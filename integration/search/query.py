@@ -111,7 +111,7 @@ def search(terms: list[index.Phrase], scopes: list[Scope], page: int = 1) -> Sea
     dialect = db.session.get_bind().dialect.name
     skip = (page - 1) * PER_PAGE
     scopes, counted = _listed(scopes)
-    branches = {name: _branch(dialect, terms, name, clients, _names_caseload(name, scopes))
+    branches = {name: _branch(dialect, terms, name, clients, _caseload(name, scopes) is not None)
                 for name, clients in counted.items()}
     plans = _Plans(dialect)
     query = notes_query(dialect, terms, scopes, branches["notes"])
@@ -217,17 +217,10 @@ def _listed(scopes: list[Scope]) -> tuple[list[Scope], dict[str, int | None]]:
     return named, {name: size(which) for name, which in counted.items()}
 
 
-def _names_caseload(which: str, scopes: list[Scope]) -> bool:
-    """Whether a list's statement can name its clients on the token rows (_caseload): when every scope it
-    reads counts. Insights are read only by scopes that count; notes also by an admin, whose own notes
-    are found by author, whatever the client."""
-    return which != "notes" or all(_reads_others_notes(reader) for reader, _ in scopes)
-
-
 def _branch(dialect: str, terms: list[index.Phrase], which: str, clients: int | None, named: bool) -> str:
     """How a list (the notes, or insights read in full or by the client's words: `which`) finds its
     CANDIDATES, given how many clients its reader counts (None: more than NARROW_SCOPE) and whether its
-    statement names them on the token rows (`named`, _names_caseload).
+    statement names them on the token rows (`named`: it has a _caseload).
 
     NARROW: the reader's rows, tested one by one. WALK: the matches, newest first, by the planner's
     choice. GATHER (PostgreSQL): every match through the GIN index, then the newest, when PostgreSQL's
@@ -359,11 +352,15 @@ def _ranked(query: Select, match: index.Match):
     return query.join(match.ranked_from, match.ranked_on), match.rank
 
 
-def _caseload(counted: list[Clients], parts: int) -> list[int] | None:
-    """The clients of every scope as one list, when every scope of the statement (`parts`) counts and
-    lists its clients (_listed): a caseload that search/index.py can name on the token rows."""
-    if counted and len(counted) == parts and all(isinstance(ids, list) for ids in counted):
-        return sorted(set().union(*counted))
+def _caseload(which: str, scopes: list[Scope]) -> list[int] | None:
+    """The clients a list (`which`, as COUNTED) reads as one list, when its statement can name them on the
+    token rows (search/index.py): every scope it reads counts and lists its clients (_listed). Insights
+    are read only by the scopes that count for them; notes by every scope, an admin's own too (found
+    by author, whatever the client: no caseload)."""
+    counts = COUNTED[which]
+    reading = scopes if which == "notes" else [(reader, ids) for reader, ids in scopes if counts(reader)]
+    if reading and all(counts(reader) and isinstance(ids, list) for reader, ids in reading):
+        return sorted(set().union(*(ids for _, ids in reading)))
     return None
 
 
@@ -378,8 +375,7 @@ def _note_client(reader: str):
 def notes_query(dialect: str, terms: list[index.Phrase], scopes: list[Scope], branch: str) -> Select:
     match = index.note_match(dialect, terms)
     parts = [and_(among(_note_client(reader), ids), readable_notes(reader)) for reader, ids in scopes]
-    # A caseload when every scope reads others' notes by client (not an admin's own notes).
-    caseload = _caseload([ids for reader, ids in scopes if COUNTED["notes"](reader)], len(parts))
+    caseload = _caseload("notes", scopes)
     candidates = _candidates(dialect, match, Note.id, select(Note.id), parts, branch, caseload)
     query, rank = _ranked(select(Note).join(candidates, candidates.c.id == Note.id), match)
     query = query.options(*_note_options()).order_by(rank.desc(), Note.occurred_on.desc(), Note.id.desc())
@@ -400,7 +396,7 @@ def insights_query(dialect: str, terms: list[index.Phrase], scopes: list[Scope],
         return None
     match = index.insight_match(dialect, terms, words_only)
     base = select(Insight.id).join(Note, Note.id == Insight.note_id).where(Insight.removed_at.is_(None))
-    caseload = _caseload([ids for _, ids in chosen], len(within))
+    caseload = _caseload("words" if words_only else "full", scopes)
     candidates = _candidates(dialect, match, Insight.id, base, within, branch, caseload)
     query, rank = _ranked(
         select(Insight).join(candidates, candidates.c.id == Insight.id).join(Note, Note.id == Insight.note_id), match)
